@@ -1,0 +1,5 @@
+"""``python -m tfwatch``."""
+
+from tfwatch.cli import main
+
+raise SystemExit(main())

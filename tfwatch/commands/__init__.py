@@ -1,0 +1,1 @@
+"""Non-interactive commands (``ls``, ``export`` …): same pipeline as the app."""

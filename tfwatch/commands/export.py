@@ -1,0 +1,84 @@
+"""``tfwatch export``: every scalar point of every run, as JSON or long-form CSV.
+
+JSON shape (stable, meant to be diffed against other tools)::
+
+    {"runs": {"<run>": {"scalars": {"<tag>": [[step, value], ...]},
+                        "hparams": {...},
+                        "damage": [{"file", "offset", "kind", "skipped_bytes"}]}}}
+
+Points are in step order after the restart rule; non-finite values are the strings
+``"NaN"``, ``"Infinity"`` and ``"-Infinity"``.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import json
+import math
+from typing import IO
+
+import numpy as np
+
+from tfwatch.store.runs import Run
+
+
+def _value_text(v: float) -> str:
+    if math.isnan(v):
+        return '"NaN"'
+    if math.isinf(v):
+        return '"Infinity"' if v > 0 else '"-Infinity"'
+    return repr(v)
+
+
+def _tag_selected(tag: str, patterns: list[str] | None) -> bool:
+    return not patterns or any(fnmatch.fnmatchcase(tag, p) for p in patterns)
+
+
+def write_export_json(runs: list[Run], patterns: list[str] | None, out: IO[str]) -> None:
+    """Stream the export as JSON (points are written without building one big object)."""
+    out.write('{"runs": {')
+    for i, run in enumerate(sorted(runs, key=lambda r: r.name)):
+        out.write(("," if i else "") + "\n  " + json.dumps(run.name, ensure_ascii=False) + ": {")
+        out.write('"scalars": {')
+        tags = [t for t in sorted(run.scalars) if _tag_selected(t, patterns)]
+        for j, tag in enumerate(tags):
+            pts = run.scalars[tag].recent()
+            out.write(("," if j else "") + "\n    " + json.dumps(tag, ensure_ascii=False) + ": [")
+            steps = pts.steps.tolist()
+            values = pts.values.tolist()
+            out.write(", ".join(f"[{s}, {_value_text(v)}]" for s, v in zip(steps, values, strict=True)))
+            out.write("]")
+        out.write("},\n    " + '"hparams": ')
+        out.write(json.dumps(_hparams_json(run), ensure_ascii=False, allow_nan=False))
+        out.write(',\n    "damage": ')
+        damage = [
+            {"file": d.file, "offset": d.offset, "kind": d.kind, "skipped_bytes": d.skipped_bytes}
+            for d in run.damage
+        ]
+        out.write(json.dumps(damage, ensure_ascii=False))
+        out.write("}")
+    out.write("\n}}\n")
+
+
+def _hparams_json(run: Run) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for k, v in sorted(run.hparams.items()):
+        out[k] = _value_text(v)[1:-1] if isinstance(v, float) and not math.isfinite(v) else v
+    return out
+
+
+def write_export_csv(runs: list[Run], patterns: list[str] | None, out: IO[str]) -> None:
+    """Long-form CSV: one line per point (run, tag, step, value, wall_time)."""
+    w = csv.writer(out)
+    w.writerow(["run", "tag", "step", "value", "wall_time"])
+    for run in sorted(runs, key=lambda r: r.name):
+        for tag in sorted(run.scalars):
+            if not _tag_selected(tag, patterns):
+                continue
+            pts = run.scalars[tag].recent()
+            for s, v, t in zip(
+                pts.steps.tolist(), pts.values.tolist(), np.asarray(pts.wall_times).tolist(),
+                strict=True,
+            ):
+                w.writerow([run.name, tag, s, _value_text(v).strip('"'), repr(t)])

@@ -1,0 +1,133 @@
+"""``tfwatch ls``: one row per run, as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import json
+import math
+import sys
+import time
+from collections.abc import Iterable
+from typing import IO, Any
+
+from tfwatch.formatting import format_age, format_count, format_value
+from tfwatch.safe_text import printable
+from tfwatch.store.runs import Run
+
+
+def select_tags(runs: Iterable[Run], patterns: list[str] | None) -> list[str]:
+    """Scalar tags matching any glob in ``patterns`` (none given: no tag columns)."""
+    if not patterns:
+        return []
+    tags = sorted({t for r in runs for t in r.scalars})
+    return [t for t in tags if any(fnmatch.fnmatchcase(t, p) for p in patterns)]
+
+
+def json_number(value: float) -> float | str:
+    """Non-finite floats as the strings JSON readers agree on."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+def run_row(run: Run, tags: list[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The plain-data summary of a run that every output format renders."""
+    row: dict[str, Any] = {
+        "name": run.name,
+        "root": run.root,
+        "path": run.path,
+        "last_step": run.last_step,
+        "last_write": run.last_wall_time or None,
+        "scalar_tags": len(run.scalars),
+        "points": run.points,
+        "events": run.events,
+        "files": len(run.files),
+        "damage": len(run.damage),
+        "gone": run.gone,
+    }
+    if extra:
+        row.update(extra)
+    metrics: dict[str, Any] = {}
+    for tag in tags:
+        s = run.scalars.get(tag)
+        if s is not None:
+            metrics[tag] = {
+                "last": json_number(s.last_value),
+                "min": json_number(s.min_value),
+                "max": json_number(s.max_value),
+                "last_step": s.last_step,
+            }
+    row["metrics"] = metrics
+    return row
+
+
+def write_json(rows: list[dict[str, Any]], out: IO[str]) -> None:
+    json.dump({"runs": rows}, out, indent=2, allow_nan=False, ensure_ascii=False)
+    out.write("\n")
+
+
+def write_csv(rows: list[dict[str, Any]], tags: list[str], out: IO[str]) -> None:
+    base = ["name", "last_step", "last_write", "scalar_tags", "points", "files", "damage"]
+    extra = [k for k in ("state", "pid") if rows and k in rows[0]]
+    header = base + extra + [f"{t}:{k}" for t in tags for k in ("last", "min", "max")]
+    w = csv.writer(out)
+    w.writerow(header)
+    for row in rows:
+        line = [row[k] if row[k] is not None else "" for k in base + extra]
+        for t in tags:
+            m = row["metrics"].get(t)
+            line += [m[k] for k in ("last", "min", "max")] if m else ["", "", ""]
+        w.writerow(line)
+
+
+def write_table(rows: list[dict[str, Any]], tags: list[str], out: IO[str]) -> None:
+    """An aligned plain-text table; names are escaped, never sent raw to the terminal."""
+    now = time.time()
+    head = ["RUN", "STEP", "UPDATED", "TAGS", "POINTS"]
+    if rows and "state" in rows[0]:
+        head.insert(1, "STATE")
+    for t in tags:
+        head += [f"{printable(t)} last", "min", "max"]
+    table = [head]
+    for row in rows:
+        line = [printable(row["name"]) + (" (gone)" if row["gone"] else "")]
+        if "state" in row:
+            line.append(str(row["state"]))
+        age = now - row["last_write"] if row["last_write"] else -1
+        line += [
+            format_count(row["last_step"]),
+            format_age(age),
+            str(row["scalar_tags"]),
+            format_count(row["points"]),
+        ]
+        for t in tags:
+            m = row["metrics"].get(t)
+            if m:
+                line += [format_value(_num(m[k])) for k in ("last", "min", "max")]
+            else:
+                line += ["-", "-", "-"]
+        table.append(line)
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    for r in table:
+        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]
+        out.write("  ".join(cells).rstrip() + "\n")
+    damaged = sum(row["damage"] for row in rows)
+    if damaged:
+        out.write(f"\n{damaged} damaged region(s) skipped; `tfwatch export` lists them.\n")
+
+
+def _num(v: float | str) -> float:
+    return float(v) if not isinstance(v, str) else float(v.replace("Infinity", "inf"))
+
+
+def emit(rows: list[dict[str, Any]], tags: list[str], fmt: str, out: IO[str] = sys.stdout) -> None:
+    """Write ``rows`` in ``fmt`` (table, json, csv)."""
+    if fmt == "json":
+        write_json(rows, out)
+    elif fmt == "csv":
+        write_csv(rows, tags, out)
+    else:
+        write_table(rows, tags, out)

@@ -1,0 +1,45 @@
+"""Numbers and times formatted for reading in narrow columns."""
+
+from __future__ import annotations
+
+import math
+
+
+def format_value(value: float) -> str:
+    """A metric value in at most ~8 characters: ``0.8123``, ``1.23e-04``, ``NaN``."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Inf" if value > 0 else "-Inf"
+    if value == 0:
+        return "0"
+    mag = abs(value)
+    if mag >= 1e5 or mag < 1e-3:
+        return f"{value:.2e}"
+    if mag >= 100:
+        return f"{value:.1f}"
+    return f"{value:.4f}"
+
+
+def format_count(n: float) -> str:
+    """Steps and counts: ``950``, ``12.3k``, ``4.5M``."""
+    if math.isnan(n) or math.isinf(n):
+        return format_value(n)
+    mag = abs(n)
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if mag >= scale:
+            return f"{n / scale:.1f}{unit}"
+    return f"{int(n)}" if float(n).is_integer() else f"{n:.1f}"
+
+
+def format_age(seconds: float) -> str:
+    """How long ago: ``3s``, ``4m``, ``2h``, ``5d``; ``-`` when unknown."""
+    if seconds < 0 or math.isnan(seconds):
+        return "-"
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"

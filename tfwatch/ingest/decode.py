@@ -1,0 +1,311 @@
+"""Event payloads → scalar points, histograms, hparams and tag lists, for every writer.
+
+Two paths give the same answers. :func:`decode_simple_scalars` reads the layout that
+TF1, tensorboardX and PyTorch use for ``simple_value`` scalars directly from the buffer
+with NumPy; every record it does not recognise goes through :func:`decode_event`, the
+protobuf parser, so correctness never rests on the shortcut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from tfwatch.store.histograms import HistogramPoint
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+# TensorFlow DataType enum values used by scalar tensors.
+DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64, DT_HALF, DT_BFLOAT16 = 1, 2, 3, 9, 19, 14
+_RAW_DTYPES: dict[int, str] = {
+    DT_FLOAT: "<f4",
+    DT_DOUBLE: "<f8",
+    DT_INT32: "<i4",
+    DT_INT64: "<i8",
+    DT_HALF: "<f2",
+}
+_SCALAR_PLUGIN = "scalars"
+_HISTOGRAM_PLUGIN = "histograms"
+_HPARAMS_PLUGIN = "hparams"
+_TEXT_PLUGIN = "text"
+_IMAGE_PLUGIN = "images"
+
+
+@dataclass
+class DecodedBatch:
+    """Everything decoded from one buffer of records, in file order per kind."""
+
+    scalar_tags: list[str] = field(default_factory=list)
+    scalar_tag_ids: list[I64] = field(default_factory=list)
+    scalar_steps: list[I64] = field(default_factory=list)
+    scalar_values: list[F64] = field(default_factory=list)
+    scalar_walls: list[F64] = field(default_factory=list)
+    scalar_order: list[I64] = field(default_factory=list)  # record numbers, for file order
+    histograms: list[tuple[str, HistogramPoint]] = field(default_factory=list)
+    hparams: dict[str, str | float | bool] = field(default_factory=dict)
+    text_tags: set[str] = field(default_factory=set)
+    image_tags: set[str] = field(default_factory=set)
+    bad_events: list[int] = field(default_factory=list)  # payload offsets that failed to parse
+    events: int = 0
+    max_wall_time: float = 0.0
+    _tag_ids: dict[str, int] = field(default_factory=dict)
+    _pending: list[tuple[int, int, float, float, int]] = field(default_factory=list)
+    _record: int = 0  # number of the record being decoded by the protobuf path
+    _paths_used: set[str] = field(default_factory=set)  # "fast" / "parser"
+
+    def tag_id(self, tag: str) -> int:
+        """Index of ``tag`` in :attr:`scalar_tags`, adding it if new."""
+        i = self._tag_ids.get(tag)
+        if i is None:
+            i = self._tag_ids[tag] = len(self.scalar_tags)
+            self.scalar_tags.append(tag)
+        return i
+
+    def add_scalar(self, tag: str, step: int, value: float, wall: float) -> None:
+        """One scalar point from the protobuf path."""
+        self._pending.append((self.tag_id(tag), step, value, wall, self._record))
+
+    def flush(self) -> None:
+        """Move points added one at a time into the array lists."""
+        if self._pending:
+            ids, steps, values, walls, order = zip(*self._pending, strict=True)
+            self.scalar_tag_ids.append(np.asarray(ids, dtype=np.int64))
+            self.scalar_steps.append(np.asarray(steps, dtype=np.int64))
+            self.scalar_values.append(np.asarray(values, dtype=np.float64))
+            self.scalar_walls.append(np.asarray(walls, dtype=np.float64))
+            self.scalar_order.append(np.asarray(order, dtype=np.int64))
+            self._pending.clear()
+            self._paths_used.add("parser")
+
+    def scalar_points(self) -> tuple[I64, I64, F64, F64]:
+        """(tag ids, steps, values, wall times) of all scalars, in file order."""
+        self.flush()
+        if not self.scalar_steps:
+            empty_i = np.empty(0, dtype=np.int64)
+            empty_f = np.empty(0, dtype=np.float64)
+            return empty_i, empty_i, empty_f, empty_f
+        ids = np.concatenate(self.scalar_tag_ids)
+        steps = np.concatenate(self.scalar_steps)
+        values = np.concatenate(self.scalar_values)
+        walls = np.concatenate(self.scalar_walls)
+        if len(self._paths_used) > 1:
+            # Both paths contributed: restore file order (the restart rule depends on it).
+            order = np.argsort(np.concatenate(self.scalar_order), kind="stable")
+            ids, steps, values, walls = ids[order], steps[order], values[order], walls[order]
+        return ids, steps, values, walls
+
+
+class TagPlugins:
+    """Per run: the plugin each tag was declared with.
+
+    TF1's ``FileWriter`` writes a tag's metadata only on its first event, so later events
+    of the same tag are only understood by remembering it across files of the run.
+    """
+
+    def __init__(self) -> None:
+        self.plugin: dict[str, str] = {}
+
+
+def decode_records(
+    data: bytes, starts: I64, lengths: I64, plugins: TagPlugins, batch: DecodedBatch
+) -> None:
+    """Decode the framed payloads ``data[start:start+length]`` into ``batch``."""
+    if starts.shape[0] == 0:
+        return
+    base = batch.events
+    leftover = decode_simple_scalars(data, starts, lengths, batch, base)
+    batch.events += int(starts.shape[0])
+    if leftover.shape[0]:
+        event_cls = _event_class()
+        for i in leftover.tolist():
+            s, n = int(starts[i]), int(lengths[i])
+            batch._record = base + i
+            try:
+                event = event_cls.FromString(data[s : s + n])
+            except Exception:  # protobuf raises DecodeError and others on garbage
+                batch.bad_events.append(s)
+                continue
+            decode_event(event, plugins, batch)
+    batch.flush()
+
+
+def decode_event(event: Any, plugins: TagPlugins, batch: DecodedBatch) -> None:
+    """Decode one parsed ``Event`` proto into ``batch``."""
+    wall = float(event.wall_time)
+    if wall > batch.max_wall_time:
+        batch.max_wall_time = wall
+    if not event.HasField("summary"):
+        return
+    step = int(event.step)
+    for value in event.summary.value:
+        tag = value.tag
+        if value.HasField("metadata") and value.metadata.plugin_data.plugin_name:
+            plugins.plugin[tag] = value.metadata.plugin_data.plugin_name
+        kind = value.WhichOneof("value")
+        if kind == "simple_value":
+            batch.add_scalar(tag, step, float(value.simple_value), wall)
+        elif kind == "histo":
+            batch.histograms.append((tag, _histogram_from_proto(value.histo, step, wall)))
+        elif kind == "image":
+            batch.image_tags.add(tag)
+        elif kind == "tensor":
+            _decode_tensor_value(tag, value, step, wall, plugins, batch)
+
+
+def _decode_tensor_value(
+    tag: str, value: Any, step: int, wall: float, plugins: TagPlugins, batch: DecodedBatch
+) -> None:
+    plugin = plugins.plugin.get(tag, "")
+    if plugin == _SCALAR_PLUGIN:
+        scalar = tensor_scalar(value.tensor)
+        if scalar is not None:
+            batch.add_scalar(tag, step, scalar, wall)
+    elif plugin == _HISTOGRAM_PLUGIN:
+        point = _histogram_from_tensor(value.tensor, step, wall)
+        if point is not None:
+            batch.histograms.append((tag, point))
+    elif plugin == _HPARAMS_PLUGIN:
+        batch.hparams.update(hparams_from_metadata(value.metadata.plugin_data.content))
+    elif plugin == _TEXT_PLUGIN:
+        batch.text_tags.add(tag)
+    elif plugin == _IMAGE_PLUGIN:
+        batch.image_tags.add(tag)
+
+
+def tensor_values(tensor: Any) -> npt.NDArray[Any] | None:
+    """The elements of a ``TensorProto`` as a flat array, or None for unsupported dtypes."""
+    dtype = int(tensor.dtype)
+    raw = _RAW_DTYPES.get(dtype)
+    if raw is None and dtype != DT_BFLOAT16:
+        return None
+    if tensor.tensor_content:
+        if dtype == DT_BFLOAT16:
+            halves = np.frombuffer(tensor.tensor_content, dtype="<u2").astype(np.uint32)
+            return (halves << np.uint32(16)).view(np.float32)
+        return np.frombuffer(tensor.tensor_content, dtype=raw)
+    if dtype == DT_FLOAT:
+        return np.asarray(tensor.float_val, dtype=np.float32)
+    if dtype == DT_DOUBLE:
+        return np.asarray(tensor.double_val, dtype=np.float64)
+    if dtype == DT_INT64:
+        return np.asarray(tensor.int64_val, dtype=np.int64)
+    if dtype == DT_INT32:
+        return np.asarray(tensor.int_val, dtype=np.int32)
+    # DT_HALF and DT_BFLOAT16 keep their 16-bit patterns in ``half_val``.
+    bits = np.asarray(tensor.half_val, dtype=np.uint16)
+    if dtype == DT_HALF:
+        return bits.view(np.float16)
+    return (bits.astype(np.uint32) << np.uint32(16)).view(np.float32)
+
+
+def tensor_scalar(tensor: Any) -> float | None:
+    """A scalar tensor's value (rank 0 or a single element), widened exactly to float."""
+    values = tensor_values(tensor)
+    if values is None or values.size != 1:
+        return None
+    return float(values.reshape(-1)[0])
+
+
+def _histogram_from_proto(histo: Any, step: int, wall: float) -> HistogramPoint:
+    from tfwatch.store.histograms import HistogramPoint
+
+    return HistogramPoint(
+        step=step,
+        wall_time=wall,
+        min=float(histo.min),
+        max=float(histo.max),
+        num=float(histo.num),
+        sum=float(histo.sum),
+        sum_squares=float(histo.sum_squares),
+        bucket_limits=np.asarray(histo.bucket_limit, dtype=np.float64),
+        bucket_counts=np.asarray(histo.bucket, dtype=np.float64),
+    )
+
+
+def _histogram_from_tensor(tensor: Any, step: int, wall: float) -> HistogramPoint | None:
+    """TF2 histograms: a ``[k, 3]`` tensor of (left edge, right edge, count)."""
+    from tfwatch.store.histograms import HistogramPoint
+
+    values = tensor_values(tensor)
+    if values is None:
+        return None
+    try:
+        rows = values.astype(np.float64).reshape(-1, 3)
+    except ValueError:
+        return None
+    counts = rows[:, 2]
+    centers = (rows[:, 0] + rows[:, 1]) / 2
+    empty = rows.shape[0] == 0
+    return HistogramPoint(
+        step=step,
+        wall_time=wall,
+        min=0.0 if empty else float(rows[0, 0]),
+        max=0.0 if empty else float(rows[-1, 1]),
+        num=float(counts.sum()),
+        sum=float((centers * counts).sum()),
+        sum_squares=float((centers * centers * counts).sum()),
+        bucket_limits=rows[:, 1].copy(),
+        bucket_counts=counts.copy(),
+    )
+
+
+def hparams_from_metadata(content: bytes) -> dict[str, str | float | bool]:
+    """Hparam values from the ``hparams`` plugin's session-start info (empty otherwise)."""
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    try:
+        data = plugin_data_pb2.HParamsPluginData.FromString(content)
+    except Exception:  # malformed plugin content: ignore, like TensorBoard
+        return {}
+    if data.WhichOneof("data") != "session_start_info":
+        return {}
+    out: dict[str, str | float | bool] = {}
+    for name, value in data.session_start_info.hparams.items():
+        kind = value.WhichOneof("kind")
+        if kind == "number_value":
+            out[name] = float(value.number_value)
+        elif kind == "string_value":
+            out[name] = str(value.string_value)
+        elif kind == "bool_value":
+            out[name] = bool(value.bool_value)
+    return out
+
+
+def _event_class() -> Any:
+    # Imported on first need: `tfwatch ls` over simple-value logs never pays for it.
+    from tensorboard.compat.proto.event_pb2 import Event
+
+    return Event
+
+
+def decode_simple_scalars(
+    data: bytes, starts: I64, lengths: I64, batch: DecodedBatch, base: int = 0
+) -> I64:
+    """Vectorised decoding of ``simple_value`` scalar events; returns indices it left.
+
+    Layout (one value per event, as TF1, tensorboardX and PyTorch write it)::
+
+        09 <f64 wall> [10 <varint step>] 2a <len> 0a <len> 0a <taglen> <tag> 15 <f32 value>
+    """
+    from tfwatch.ingest.scalar_layout import match_simple_scalars
+
+    matched = match_simple_scalars(data, starts, lengths)
+    if matched is None:
+        return np.arange(starts.shape[0], dtype=np.int64)
+    for tag, idx_steps_values_walls in matched.groups.items():
+        ids, steps, values, walls = idx_steps_values_walls
+        tid = batch.tag_id(tag)
+        batch.scalar_order.append(ids + base)
+        batch._paths_used.add("fast")
+        batch.scalar_tag_ids.append(np.full(steps.shape[0], tid, dtype=np.int64))
+        batch.scalar_steps.append(steps)
+        batch.scalar_values.append(values)
+        batch.scalar_walls.append(walls)
+    if matched.max_wall > batch.max_wall_time:
+        batch.max_wall_time = matched.max_wall
+    return matched.leftover

@@ -1,0 +1,252 @@
+"""Incremental TFRecord framing over a file's newly appended bytes.
+
+A record is ``uint64 length | uint32 masked_crc(length) | payload | uint32 masked_crc(payload)``.
+:func:`frame` takes the bytes read from a file offset and returns where every complete,
+checksum-verified payload lies, how many bytes were consumed, and the damage found.
+
+The fast path finds candidate record starts for the whole buffer at once (every event
+payload written by TF, PyTorch or tensorboardX begins with the ``wall_time`` key byte
+``0x09``) and accepts them only if they chain exactly from the first byte to the end or
+to a partial tail. Anything else goes through :func:`_walk`, the sequential reader that
+also locates damage and resynchronises on the next valid record.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from tfwatch.ingest.crc32c import crc32c, crc32c_at, mask, mask_array
+
+HEADER = 12
+FOOTER = 4
+# A length above this is damage, not a record still being written: nothing TensorBoard
+# reads comes near it, and allocating what a corrupt header claims must never happen.
+MAX_RECORD = 256 << 20
+# Payloads up to this size have their CRCs checked in lockstep; longer ones one by one.
+_LOCKSTEP_MAX = 512
+
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Damage:
+    """Bytes of an event file that could not be read as records."""
+
+    file: str
+    offset: int
+    kind: str  # "length_crc", "payload_crc", "bad_length", "truncated", "bad_event"
+    skipped_bytes: int
+
+    def describe(self) -> str:
+        """One line for people."""
+        return f"{self.file}: {self.kind} at byte {self.offset}, {self.skipped_bytes} bytes skipped"
+
+
+@dataclass
+class Framing:
+    """What :func:`frame` found in a buffer."""
+
+    starts: I64  # payload offsets within the buffer
+    lengths: I64  # payload lengths
+    consumed: int  # bytes fully handled (records and skipped damage)
+    damage: list[tuple[int, str, int]] = field(default_factory=list)  # (offset, kind, skipped)
+    pending: int = 0  # bytes of a record cut short at the end
+
+
+def frame(data: bytes, final: bool = False) -> Framing:
+    """Frame ``data`` (bytes starting at a record boundary).
+
+    ``final`` says no more bytes will come (one-shot reads): a cut-short record at the end
+    is then reported as ``truncated`` damage instead of being left pending.
+    """
+    buf = np.frombuffer(data, dtype=np.uint8)
+    fast = _frame_fast(buf)
+    result = fast if fast is not None else _walk(data, buf)
+    if final and result.pending:
+        result.damage.append((result.consumed, "truncated", result.pending))
+        result.consumed += result.pending
+        result.pending = 0
+    return result
+
+
+def _frame_fast(buf: npt.NDArray[np.uint8]) -> Framing | None:
+    """Whole-buffer framing when every record chains cleanly; None means walk instead."""
+    size = buf.shape[0]
+    if size < HEADER + FOOTER + 1:
+        return None
+    # Candidates: payload starts with 0x09 and the length's upper 32 bits are zero.
+    cand = np.flatnonzero(buf[HEADER:] == 0x09).astype(np.int64)
+    if cand.shape[0] == 0 or cand[0] != 0:
+        return None
+    cand = cand[cand + HEADER <= size]
+    hi = buf[cand + 4] | buf[cand + 5] | buf[cand + 6] | buf[cand + 7]
+    cand = cand[hi == 0]
+    lengths = (
+        buf[cand].astype(np.int64)
+        | (buf[cand + 1].astype(np.int64) << 8)
+        | (buf[cand + 2].astype(np.int64) << 16)
+        | (buf[cand + 3].astype(np.int64) << 24)
+    )
+    nxt = cand + HEADER + lengths + FOOTER
+    # Follow the chain from offset 0 with vectorised checks: in the clean case every
+    # candidate is a record and each one's successor is the next candidate.
+    if cand.shape[0] > 1 and not np.array_equal(nxt[:-1], cand[1:]):
+        keep = _chain(cand, nxt)
+        if keep is None:
+            return None
+        cand, lengths, nxt = cand[keep], lengths[keep], nxt[keep]
+    pending = 0
+    if nxt[-1] > size:
+        # The last record is still being written (or the file was cut there).
+        if lengths[-1] > MAX_RECORD:
+            return None
+        pending = size - int(cand[-1])
+        cand, lengths, nxt = cand[:-1], lengths[:-1], nxt[:-1]
+        if cand.shape[0] == 0:
+            return None
+    elif nxt[-1] != size:
+        trailing = size - int(nxt[-1])
+        if trailing >= HEADER:
+            return None  # bytes after the chain that are not a record: walk them
+        pending = trailing
+    if not _headers_ok(buf, cand):
+        return None
+    starts = cand + HEADER
+    if not _payloads_ok(buf, starts, lengths):
+        return None
+    consumed = size - pending
+    return Framing(starts=starts, lengths=lengths, consumed=consumed, pending=pending)
+
+
+def _chain(cand: I64, nxt: I64) -> npt.NDArray[np.intp] | None:
+    """Indices of the candidates reachable from the first one, or None if the chain breaks."""
+    index = {p: i for i, p in enumerate(cand.tolist())}
+    keep: list[int] = []
+    i: int | None = 0
+    nxt_list = nxt.tolist()
+    last = int(cand[-1])
+    while i is not None:
+        keep.append(i)
+        target = nxt_list[i]
+        i = index.get(target)
+        if i is None and target <= last:
+            return None  # successor is not a candidate: damage or an unusual event
+    return np.asarray(keep, dtype=np.intp)
+
+
+def _headers_ok(buf: npt.NDArray[np.uint8], starts: I64) -> bool:
+    stored = _u32_at(buf, starts + 8)
+    return bool(np.array_equal(mask_array(crc32c_at(buf, starts, 8)), stored))
+
+
+def _payloads_ok(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> bool:
+    stored = _u32_at(buf, starts + lengths)
+    for length in np.unique(lengths).tolist():
+        sel = np.flatnonzero(lengths == length)
+        if length <= _LOCKSTEP_MAX:
+            crc = mask_array(crc32c_at(buf, starts[sel], length))
+            if not np.array_equal(crc, stored[sel]):
+                return False
+        else:
+            for i in sel.tolist():
+                s = int(starts[i])
+                if mask(crc32c(buf[s : s + length].tobytes())) != int(stored[i]):
+                    return False
+    return True
+
+
+def _u32_at(buf: npt.NDArray[np.uint8], pos: I64) -> npt.NDArray[np.uint32]:
+    return (
+        buf[pos].astype(np.uint32)
+        | (buf[pos + 1].astype(np.uint32) << 8)
+        | (buf[pos + 2].astype(np.uint32) << 16)
+        | (buf[pos + 3].astype(np.uint32) << 24)
+    )
+
+
+def _walk(data: bytes, buf: npt.NDArray[np.uint8]) -> Framing:
+    """Sequential framing that reports damage and resynchronises after it."""
+    size = len(data)
+    starts: list[int] = []
+    lengths: list[int] = []
+    damage: list[tuple[int, str, int]] = []
+    pos = 0
+    unpack_header = struct.Struct("<QI").unpack_from
+    unpack_crc = struct.Struct("<I").unpack_from
+    while pos < size:
+        if size - pos < HEADER:
+            return _framing(starts, lengths, pos, damage, size - pos)
+        length, length_crc = unpack_header(data, pos)
+        if mask(crc32c(data[pos : pos + 8])) != length_crc:
+            kind = "length_crc"
+        elif length > MAX_RECORD:
+            kind = "bad_length"
+        else:
+            end = pos + HEADER + length + FOOTER
+            if end > size:
+                return _framing(starts, lengths, pos, damage, size - pos)
+            payload = data[pos + HEADER : pos + HEADER + length]
+            if mask(crc32c(payload)) == unpack_crc(data, end - FOOTER)[0]:
+                starts.append(pos + HEADER)
+                lengths.append(length)
+                pos = end
+                continue
+            # The header vouches for the length, so the payload alone is lost.
+            damage.append((pos, "payload_crc", end - pos))
+            pos = end
+            continue
+        nxt = _resync(buf, pos + 1)
+        if nxt is None:
+            # Nothing valid yet; keep the last bytes, a header may begin there.
+            keep_from = max(pos + 1, size - (HEADER - 1))
+            damage.append((pos, kind, keep_from - pos))
+            return _framing(starts, lengths, keep_from, damage, 0)
+        damage.append((pos, kind, nxt - pos))
+        pos = nxt
+    return _framing(starts, lengths, pos, damage, 0)
+
+
+def _framing(
+    starts: list[int],
+    lengths: list[int],
+    consumed: int,
+    damage: list[tuple[int, str, int]],
+    pending: int,
+) -> Framing:
+    return Framing(
+        starts=np.asarray(starts, dtype=np.int64),
+        lengths=np.asarray(lengths, dtype=np.int64),
+        consumed=consumed,
+        damage=damage,
+        pending=pending,
+    )
+
+
+def _resync(buf: npt.NDArray[np.uint8], start: int) -> int | None:
+    """First offset at or after ``start`` where a header's length CRC verifies.
+
+    Only positions whose length CRC matches are candidates (a 1-in-2^32 accident), and
+    the one chosen must also carry a verified payload unless it runs past the end.
+    """
+    size = buf.shape[0]
+    if size - start < HEADER:
+        return None
+    pos = np.arange(start, size - HEADER + 1, dtype=np.int64)
+    hi = buf[pos + 4] | buf[pos + 5] | buf[pos + 6] | buf[pos + 7]
+    pos = pos[hi == 0]
+    if pos.shape[0] == 0:
+        return None
+    ok = mask_array(crc32c_at(buf, pos, 8)) == _u32_at(buf, pos + 8)
+    for p in pos[ok].tolist():
+        length = int(_u32_at(buf, np.asarray([p]))[0])
+        end = p + HEADER + length + FOOTER
+        if end > size:
+            return int(p)  # plausibly a record still being written
+        payload = buf[p + HEADER : p + HEADER + length].tobytes()
+        if mask(crc32c(payload)) == int(_u32_at(buf, np.asarray([end - FOOTER]))[0]):
+            return int(p)
+    return None

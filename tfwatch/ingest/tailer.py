@@ -1,0 +1,214 @@
+"""The poll loop: list roots, read what each event file gained, feed the store.
+
+One :class:`Tailer` serves every command: ``ls``/``export``/``check`` call :meth:`poll`
+once with ``final=True``; the app calls it from a worker thread every interval. Readers
+of :attr:`runs` from other threads take :attr:`lock`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
+from tfwatch.ingest.discovery import run_name_for
+from tfwatch.ingest.records import Damage, frame
+from tfwatch.ingest.sources import FileInfo, Source, SourceError
+from tfwatch.store.runs import EventFileState, Run
+
+CHUNK = 64 << 20  # read at most this much of one file per step (bounded memory)
+
+
+@dataclass
+class RootStatus:
+    """How a root's last polls went."""
+
+    label: str
+    root: str
+    state: str = "pending"  # pending / ok / failing
+    last_error: str = ""
+    last_ok: float = 0.0
+    polls: int = 0
+    poll_seconds: float = 0.0
+
+
+@dataclass
+class PollResult:
+    """What one poll changed."""
+
+    changed: set[str] = field(default_factory=set)  # run names with new data
+    new_runs: list[str] = field(default_factory=list)
+    gone_runs: list[str] = field(default_factory=list)
+    bytes_read: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Root:
+    label: str
+    source: Source
+    status: RootStatus
+
+
+class Tailer:
+    """Keeps the store in step with the event files under the roots."""
+
+    def __init__(
+        self,
+        roots: Sequence[tuple[str, Source]],
+        retain_all: bool = False,
+        clock: Callable[[], float] = time.time,
+        run_filter: Callable[[str], bool] | None = None,
+    ) -> None:
+        self._roots = [_Root(label, src, RootStatus(label, src.root)) for label, src in roots]
+        self._prefix = len(self._roots) > 1
+        self._retain_all = retain_all
+        self._clock = clock
+        self._run_filter = run_filter
+        self._plugins: dict[str, TagPlugins] = {}
+        self.runs: dict[str, Run] = {}
+        self.lock = threading.RLock()
+        #: Bytes read and to read in the current poll (the app's load progress).
+        self.progress: tuple[int, int] = (0, 0)
+        self.polls = 0
+
+    @property
+    def statuses(self) -> list[RootStatus]:
+        """Per-root state, in the order the roots were given."""
+        return [r.status for r in self._roots]
+
+    def poll(self, final: bool = False) -> PollResult:
+        """List every root and read what was appended; ``final`` for one-shot reads."""
+        result = PollResult()
+        work: list[tuple[_Root, Run, EventFileState, int]] = []
+        for root in self._roots:
+            started = self._clock()
+            try:
+                listed = root.source.list_event_files()
+            except SourceError as e:
+                root.status.state, root.status.last_error = "failing", str(e)
+                result.errors.append(str(e))
+                continue
+            except OSError as e:
+                root.status.state, root.status.last_error = "failing", f"{root.source.root}: {e}"
+                result.errors.append(root.status.last_error)
+                continue
+            root.status.polls += 1
+            root.status.poll_seconds = self._clock() - started
+            work.extend(self._reconcile(root, listed, result))
+        total = sum(size - f.offset for _, _, f, size in work)
+        done = 0
+        self.progress = (0, total)
+        for root, run, state, size in work:
+            try:
+                done += self._read_file(root.source, run, state, size, final)
+            except SourceError as e:
+                result.errors.append(str(e))
+                root.status.state, root.status.last_error = "failing", str(e)
+                continue
+            result.changed.add(run.name)
+            self.progress = (done, total)
+        for root in self._roots:
+            if root.status.state != "failing" or root.status.polls:
+                if not any(e.startswith(root.source.root) for e in result.errors):
+                    root.status.state, root.status.last_error = "ok", ""
+                    root.status.last_ok = self._clock()
+        result.bytes_read = done
+        self.polls += 1
+        return result
+
+    def _reconcile(
+        self, root: _Root, listed: list[FileInfo], result: PollResult
+    ) -> list[tuple[_Root, Run, EventFileState, int]]:
+        """Match the listing against known files; return the files that grew."""
+        now = self._clock()
+        seen: set[str] = set()
+        work: list[tuple[_Root, Run, EventFileState, int]] = []
+        for info in sorted(listed, key=lambda i: (root.source.parent(i.path), i.path)):
+            directory = root.source.parent(info.path)
+            name = run_name_for(root.label, root.source.relative(directory), self._prefix)
+            if self._run_filter is not None and not self._run_filter(name):
+                continue
+            with self.lock:
+                run = self.runs.get(name)
+                if run is None:
+                    run = self.runs[name] = Run(
+                        name=name, root=root.label, path=directory, retain_all=self._retain_all
+                    )
+                    self._plugins[name] = TagPlugins()
+                    result.new_runs.append(name)
+                elif run.gone:
+                    run.gone = False
+                state = run.files.get(info.path)
+                if state is None:
+                    state = run.files[info.path] = EventFileState(
+                        path=info.path, name=os.path.basename(info.path), first_seen=now
+                    )
+            seen.add(info.path)
+            state.gone = False
+            if state.identity is not None and info.identity != state.identity:
+                # Replaced by a new file of the same name (a sync or copy): keep the
+                # offset when it is at least as long, the usual case of a longer copy.
+                if info.size < state.offset:
+                    self._restart_file(run, state, "replaced")
+            elif info.size < state.offset:
+                self._restart_file(run, state, "shrunk")
+            state.identity = info.identity
+            state.size = info.size
+            if info.size > state.offset:
+                work.append((root, run, state, info.size))
+        self._mark_gone(root, seen, result)
+        return work
+
+    def _restart_file(self, run: Run, state: EventFileState, kind: str) -> None:
+        """A file got shorter than what was read: note it and read it again from 0."""
+        with self.lock:
+            run.damage.append(Damage(state.path, state.offset, kind, 0))
+            state.offset = 0
+            state.pending = 0
+
+    def _mark_gone(self, root: _Root, seen: set[str], result: PollResult) -> None:
+        with self.lock:
+            for run in self.runs.values():
+                if run.root != root.label:
+                    continue
+                for path, state in run.files.items():
+                    if path not in seen:
+                        state.gone = True
+                if run.files and all(s.gone for s in run.files.values()) and not run.gone:
+                    run.gone = True
+                    result.gone_runs.append(run.name)
+
+    def _read_file(
+        self, source: Source, run: Run, state: EventFileState, size: int, final: bool
+    ) -> int:
+        """Read ``state.path`` from its offset up to ``size``; return bytes handled."""
+        handled = 0
+        plugins = self._plugins[run.name]
+        while state.offset < size:
+            want = min(size - state.offset, CHUNK)
+            data = source.read(state.path, state.offset, want)
+            if not data:
+                break
+            last = state.offset + len(data) >= size
+            framing = frame(data, final=final and last)
+            batch = DecodedBatch()
+            decode_records(data, framing.starts, framing.lengths, plugins, batch)
+            with self.lock:
+                run.apply(batch)
+                for off, kind, skipped in framing.damage:
+                    run.damage.append(Damage(state.path, state.offset + off, kind, skipped))
+                for off in batch.bad_events:
+                    run.damage.append(Damage(state.path, state.offset + off - 12, "bad_event", 0))
+                state.records += int(framing.starts.shape[0])
+                state.offset += framing.consumed
+                state.pending = framing.pending
+                if framing.consumed:
+                    state.last_growth = run.last_growth = self._clock()
+            handled += framing.consumed
+            if framing.consumed == 0:
+                break  # only a partial record so far: wait for the writer
+        return handled

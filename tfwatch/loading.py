@@ -1,0 +1,54 @@
+"""Open the roots named on the command line and read them once (or keep tailing)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from tfwatch.ingest.discovery import parse_roots
+from tfwatch.ingest.sources import LocalSource, Source, SourceError
+from tfwatch.ingest.tailer import Tailer
+
+
+def open_source(path: str) -> Source:
+    """The source for one root: local paths directly, URLs through fsspec."""
+    if "://" in path and not path.startswith("file://"):
+        from tfwatch.ingest.remote import open_remote
+
+        return open_remote(path)
+    local = LocalSource(path.removeprefix("file://"))
+    local.check()
+    return local
+
+
+def make_tailer(
+    roots: Sequence[str],
+    retain_all: bool = False,
+    run_pattern: str | None = None,
+) -> Tailer:
+    """A tailer over ``roots``; raises :class:`SourceError` for a root that cannot work."""
+    specs = parse_roots(roots)
+    sources = [(spec.label, open_source(spec.path)) for spec in specs]
+    run_filter: Callable[[str], bool] | None = None
+    if run_pattern:
+        try:
+            compiled = re.compile(run_pattern)
+        except re.error as e:
+            raise SourceError(f"--run {run_pattern!r}: {e}") from e
+        run_filter = lambda name: compiled.search(name) is not None  # noqa: E731
+    return Tailer(sources, retain_all=retain_all, run_filter=run_filter)
+
+
+def load_once(
+    roots: Sequence[str], retain_all: bool = False, run_pattern: str | None = None
+) -> Tailer:
+    """Read every root completely, once; raise :class:`SourceError` when a root fails
+    or when no run at all was found."""
+    tailer = make_tailer(roots, retain_all=retain_all, run_pattern=run_pattern)
+    result = tailer.poll(final=True)
+    if result.errors:
+        raise SourceError(result.errors[0])
+    if not tailer.runs and run_pattern is None:
+        where = ", ".join(roots)
+        raise SourceError(f"{where}: no runs found (no file named *tfevents* below it)")
+    return tailer

@@ -1,0 +1,103 @@
+"""Runs: what tfwatch knows about each run directory and its event files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tfwatch.ingest.decode import DecodedBatch
+from tfwatch.ingest.records import Damage
+from tfwatch.store.histograms import HistogramSeries
+from tfwatch.store.series import ScalarSeries
+
+# TF, TensorBoard and PyTorch name files ``events.out.tfevents.<time>.<host>.<pid>.<n>``
+# (tensorboardX leaves out pid and counter, and users may add a suffix).
+_FILE_NAME = re.compile(r"tfevents\.(\d+(?:\.\d+)?)\.(.+?)(?:\.(\d+)\.(\d+))?(?:\.v2)?$")
+
+
+@dataclass
+class EventFileState:
+    """Reading position and history of one event file."""
+
+    path: str
+    name: str
+    size: int = 0
+    offset: int = 0  # end of the last complete record handled
+    records: int = 0
+    first_seen: float = 0.0  # local clock, when discovered
+    last_growth: float = 0.0  # local clock, when new bytes last arrived
+    pending: int = 0  # bytes of a record cut short at the end
+    gone: bool = False
+    identity: tuple[int, int] | None = None  # (device, inode) where the source has them
+    pid: int | None = None
+    host: str | None = None
+
+    def __post_init__(self) -> None:
+        m = _FILE_NAME.search(self.name)
+        if m:
+            self.host = m.group(2)
+            self.pid = int(m.group(3)) if m.group(3) else None
+
+
+@dataclass
+class Run:
+    """One run directory and everything decoded from its event files."""
+
+    name: str
+    root: str
+    path: str
+    retain_all: bool = False
+    scalars: dict[str, ScalarSeries] = field(default_factory=dict)
+    histograms: dict[str, HistogramSeries] = field(default_factory=dict)
+    hparams: dict[str, str | float | bool] = field(default_factory=dict)
+    text_tags: set[str] = field(default_factory=set)
+    image_tags: set[str] = field(default_factory=set)
+    files: dict[str, EventFileState] = field(default_factory=dict)
+    damage: list[Damage] = field(default_factory=list)
+    events: int = 0
+    last_wall_time: float = 0.0
+    last_growth: float = 0.0
+    gone: bool = False
+    #: Bumped on every change, so views can skip unchanged runs.
+    version: int = 0
+
+    def apply(self, batch: DecodedBatch) -> None:
+        """Merge what was decoded from one file's new bytes."""
+        ids, steps, values, walls = batch.scalar_points()
+        if ids.shape[0]:
+            order = np.argsort(ids, kind="stable")  # group by tag, keeping file order
+            ids, steps, values, walls = ids[order], steps[order], values[order], walls[order]
+            bounds = np.flatnonzero(np.diff(ids)) + 1
+            for a, b in zip(
+                np.concatenate([[0], bounds]).tolist(),
+                np.concatenate([bounds, [ids.shape[0]]]).tolist(),
+                strict=True,
+            ):
+                tag = batch.scalar_tags[int(ids[a])]
+                series = self.scalars.get(tag)
+                if series is None:
+                    series = self.scalars[tag] = ScalarSeries(tag, retain_all=self.retain_all)
+                series.extend(steps[a:b], values[a:b], walls[a:b])
+        for tag, point in batch.histograms:
+            hist = self.histograms.get(tag)
+            if hist is None:
+                hist = self.histograms[tag] = HistogramSeries(tag)
+            hist.append(point)
+        self.hparams.update(batch.hparams)
+        self.text_tags |= batch.text_tags
+        self.image_tags |= batch.image_tags
+        self.events += batch.events
+        self.last_wall_time = max(self.last_wall_time, batch.max_wall_time)
+        self.version += 1
+
+    @property
+    def last_step(self) -> int:
+        """Highest last step over the run's scalar tags (0 without scalars)."""
+        return max((s.last_step for s in self.scalars.values()), default=0)
+
+    @property
+    def points(self) -> int:
+        """Scalar points held over all tags."""
+        return sum(s.count for s in self.scalars.values())

@@ -15,7 +15,8 @@ def open_source(path: str) -> Source:
     if "://" in path and not path.startswith("file://"):
         from tfwatch.ingest.remote import open_remote
 
-        return open_remote(path)
+        remote: Source = open_remote(path)
+        return remote
     local = LocalSource(path.removeprefix("file://"))
     local.check()
     return local

@@ -47,7 +47,9 @@ def write_export_json(runs: list[Run], patterns: list[str] | None, out: IO[str])
             out.write(("," if j else "") + "\n    " + json.dumps(tag, ensure_ascii=False) + ": [")
             steps = pts.steps.tolist()
             values = pts.values.tolist()
-            out.write(", ".join(f"[{s}, {_value_text(v)}]" for s, v in zip(steps, values, strict=True)))
+            out.write(
+                ", ".join(f"[{s}, {_value_text(v)}]" for s, v in zip(steps, values, strict=True))
+            )
             out.write("]")
         out.write("},\n    " + '"hparams": ')
         out.write(json.dumps(_hparams_json(run), ensure_ascii=False, allow_nan=False))
@@ -78,7 +80,9 @@ def write_export_csv(runs: list[Run], patterns: list[str] | None, out: IO[str]) 
                 continue
             pts = run.scalars[tag].recent()
             for s, v, t in zip(
-                pts.steps.tolist(), pts.values.tolist(), np.asarray(pts.wall_times).tolist(),
+                pts.steps.tolist(),
+                pts.values.tolist(),
+                np.asarray(pts.wall_times).tolist(),
                 strict=True,
             ):
                 w.writerow([run.name, tag, s, _value_text(v).strip('"'), repr(t)])

@@ -112,7 +112,9 @@ def write_table(rows: list[dict[str, Any]], tags: list[str], out: IO[str]) -> No
         table.append(line)
     widths = [max(len(r[i]) for r in table) for i in range(len(head))]
     for r in table:
-        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]
+        cells = [r[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)
+        ]
         out.write("  ".join(cells).rstrip() + "\n")
     damaged = sum(row["damage"] for row in rows)
     if damaged:

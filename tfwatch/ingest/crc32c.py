@@ -9,10 +9,9 @@ by the byte's distance from the end) and a constant that depends only on ``L``.
 
 from __future__ import annotations
 
+import google_crc32c
 import numpy as np
 import numpy.typing as npt
-
-import google_crc32c
 
 _POLY = 0x82F63B78
 _MASK_DELTA = 0xA282EAD8
@@ -21,8 +20,11 @@ U32 = npt.NDArray[np.uint32]
 
 def crc32c(data: bytes | memoryview) -> int:
     """Standard CRC32C of ``data`` (C implementation)."""
-    return int(google_crc32c.value(bytes(data)) if isinstance(data, memoryview) else
-               google_crc32c.value(data))
+    return int(
+        google_crc32c.value(bytes(data))
+        if isinstance(data, memoryview)
+        else google_crc32c.value(data)
+    )
 
 
 def mask(crc: int) -> int:
@@ -33,7 +35,8 @@ def mask(crc: int) -> int:
 def mask_array(crc: U32) -> U32:
     """Vectorised :func:`mask`."""
     crc = crc.astype(np.uint32, copy=False)
-    return ((crc >> np.uint32(15)) | (crc << np.uint32(17))) + np.uint32(_MASK_DELTA)
+    out: U32 = ((crc >> np.uint32(15)) | (crc << np.uint32(17))) + np.uint32(_MASK_DELTA)
+    return out
 
 
 def _base_table() -> U32:

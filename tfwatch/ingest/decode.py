@@ -146,6 +146,10 @@ def decode_event(event: Any, plugins: TagPlugins, batch: DecodedBatch) -> None:
         tag = value.tag
         if value.HasField("metadata") and value.metadata.plugin_data.plugin_name:
             plugins.plugin[tag] = value.metadata.plugin_data.plugin_name
+            if plugins.plugin[tag] == _HPARAMS_PLUGIN:
+                # Writers put hparams in the metadata, with or without a tensor value.
+                batch.hparams.update(hparams_from_metadata(value.metadata.plugin_data.content))
+                continue
         kind = value.WhichOneof("value")
         if kind == "simple_value":
             batch.add_scalar(tag, step, float(value.simple_value), wall)
@@ -169,8 +173,6 @@ def _decode_tensor_value(
         point = _histogram_from_tensor(value.tensor, step, wall)
         if point is not None:
             batch.histograms.append((tag, point))
-    elif plugin == _HPARAMS_PLUGIN:
-        batch.hparams.update(hparams_from_metadata(value.metadata.plugin_data.content))
     elif plugin == _TEXT_PLUGIN:
         batch.text_tags.add(tag)
     elif plugin == _IMAGE_PLUGIN:
@@ -186,7 +188,8 @@ def tensor_values(tensor: Any) -> npt.NDArray[Any] | None:
     if tensor.tensor_content:
         if dtype == DT_BFLOAT16:
             halves = np.frombuffer(tensor.tensor_content, dtype="<u2").astype(np.uint32)
-            return (halves << np.uint32(16)).view(np.float32)
+            widened: npt.NDArray[Any] = (halves << np.uint32(16)).view(np.float32)
+            return widened
         return np.frombuffer(tensor.tensor_content, dtype=raw)
     if dtype == DT_FLOAT:
         return np.asarray(tensor.float_val, dtype=np.float32)
@@ -200,7 +203,8 @@ def tensor_values(tensor: Any) -> npt.NDArray[Any] | None:
     bits = np.asarray(tensor.half_val, dtype=np.uint16)
     if dtype == DT_HALF:
         return bits.view(np.float16)
-    return (bits.astype(np.uint32) << np.uint32(16)).view(np.float32)
+    bf16: npt.NDArray[Any] = (bits.astype(np.uint32) << np.uint32(16)).view(np.float32)
+    return bf16
 
 
 def tensor_scalar(tensor: Any) -> float | None:

@@ -113,7 +113,7 @@ def _frame_fast(buf: npt.NDArray[np.uint8]) -> Framing | None:
         if trailing >= HEADER:
             return None  # bytes after the chain that are not a record: walk them
         pending = trailing
-    if not _headers_ok(buf, cand):
+    if not _headers_ok(buf, cand, lengths):
         return None
     starts = cand + HEADER
     if not _payloads_ok(buf, starts, lengths):
@@ -138,9 +138,14 @@ def _chain(cand: I64, nxt: I64) -> npt.NDArray[np.intp] | None:
     return np.asarray(keep, dtype=np.intp)
 
 
-def _headers_ok(buf: npt.NDArray[np.uint8], starts: I64) -> bool:
+def _headers_ok(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> bool:
+    # The length CRC depends on the length alone, and small records share a few lengths.
     stored = _u32_at(buf, starts + 8)
-    return bool(np.array_equal(mask_array(crc32c_at(buf, starts, 8)), stored))
+    distinct, inverse = np.unique(lengths, return_inverse=True)
+    expected = np.asarray(
+        [mask(crc32c(int(n).to_bytes(8, "little"))) for n in distinct.tolist()], dtype=np.uint32
+    )
+    return bool(np.array_equal(expected[inverse], stored))
 
 
 def _payloads_ok(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> bool:
@@ -160,12 +165,13 @@ def _payloads_ok(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> bool:
 
 
 def _u32_at(buf: npt.NDArray[np.uint8], pos: I64) -> npt.NDArray[np.uint32]:
-    return (
+    out: npt.NDArray[np.uint32] = (
         buf[pos].astype(np.uint32)
-        | (buf[pos + 1].astype(np.uint32) << 8)
-        | (buf[pos + 2].astype(np.uint32) << 16)
-        | (buf[pos + 3].astype(np.uint32) << 24)
-    )
+        | (buf[pos + 1].astype(np.uint32) << np.uint32(8))
+        | (buf[pos + 2].astype(np.uint32) << np.uint32(16))
+        | (buf[pos + 3].astype(np.uint32) << np.uint32(24))
+    )    return out
+
 
 
 def _walk(data: bytes, buf: npt.NDArray[np.uint8]) -> Framing:

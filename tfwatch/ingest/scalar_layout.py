@@ -32,11 +32,14 @@ class SimpleScalars:
     max_wall: float
 
 
-def _gather_u64(buf: U8, pos: I64, width: int) -> npt.NDArray[np.uint64]:
-    out = np.zeros(pos.shape[0], dtype=np.uint64)
-    for k in range(width):
-        out |= buf[pos + k].astype(np.uint64) << np.uint64(8 * k)
-    return out
+def _words(buf: U8, dtype: str) -> npt.NDArray[np.generic]:
+    """Unaligned little-endian words starting at every byte offset (a view, no copy)."""
+    width = np.dtype(dtype).itemsize
+    n = max(buf.shape[0] - width + 1, 0)
+    view: npt.NDArray[np.generic] = np.ndarray(
+        (n,), dtype=dtype, buffer=buf, offset=0, strides=(1,)
+    )
+    return view
 
 
 def _varints(buf: U8, pos: I64) -> tuple[npt.NDArray[np.uint64], I64]:
@@ -86,9 +89,9 @@ def match_simple_scalars(data: bytes, starts: I64, lengths: I64) -> SimpleScalar
     if idx.shape[0] == 0:
         return None
     s, o, tl = starts[idx], off[idx], tag_len[idx]
-    walls = _gather_u64(buf, s + 1, 8).view(np.float64)
+    walls = _words(buf, "<f8")[s + 1].astype(np.float64)
     steps = np.where(has_step[idx], step_raw[idx], np.uint64(0)).view(np.int64)
-    values = _gather_u64(buf, o + 7 + tl, 4).astype(np.uint32).view(np.float32).astype(np.float64)
+    values = _words(buf, "<f4")[o + 7 + tl].astype(np.float64)
     groups = _group_tags(buf, o + 6, tl, idx, steps, values, walls)
     if groups is None:
         return None
@@ -100,23 +103,42 @@ def _group_tags(
     buf: U8, tag_pos: I64, tag_len: I64, idx: I64, steps: I64, values: F64, walls: F64
 ) -> dict[str, tuple[I64, I64, F64, F64]] | None:
     width = int(tag_len.max()) if tag_len.shape[0] else 0
-    width8 = max(8, (width + 7) // 8 * 8)
-    cols = np.arange(width8, dtype=np.int64)
-    raw = buf[np.minimum(tag_pos[:, None] + cols, buf.shape[0] - 1)]
-    raw = np.where(cols[None, :] < tag_len[:, None], raw, np.uint8(0)).astype(np.uint8)
-    words = raw.view(np.uint64)
+    nwords = max(1, (width + 7) // 8)
+    # Reading 8 bytes past a short tag stays inside the record (value and more follow),
+    # but clip at the buffer's end all the same.
+    words = _words(np.concatenate([buf, np.zeros(8 * nwords, dtype=np.uint8)]), "<u8")
+    rows = np.empty((tag_pos.shape[0], nwords), dtype=np.uint64)
     h = tag_len.astype(np.uint64)
-    for k in range(words.shape[1]):
-        h = (h ^ words[:, k]) * _HASH_MUL
-    keys, first, inverse = np.unique(h, return_index=True, return_inverse=True)
-    # Exact check: every row equals its group's first row, byte for byte.
-    if not np.array_equal(raw, raw[first[inverse]]):
+    for k in range(nwords):
+        word = words[tag_pos + 8 * k]
+        keep = np.clip(tag_len - 8 * k, 0, 8).astype(np.uint64)
+        # Zero the bytes past the tag's end so they do not split a group.
+        mask = np.where(
+            keep >= 8, ~np.uint64(0), (np.uint64(1) << (keep * np.uint64(8))) - np.uint64(1)
+        )
+        word = word & mask
+        rows[:, k] = word
+        h = (h ^ word) * _HASH_MUL
+    keys = np.unique(h)  # hash-based in NumPy 2; few distinct tags per buffer
+    inverse = np.searchsorted(keys, h)
+    first = np.full(keys.shape[0], h.shape[0], dtype=np.int64)
+    np.minimum.at(first, inverse, np.arange(h.shape[0], dtype=np.int64))
+    # Exact check: every row equals its group's first row, word for word.
+    if not np.array_equal(rows, rows[first[inverse]]) or not np.array_equal(
+        tag_len, tag_len[first[inverse]]
+    ):
         return None
+    raw = buf
     groups: dict[str, tuple[I64, I64, F64, F64]] = {}
+    # One stable sort splits all groups (radix sort on small integer keys).
+    key_type = np.int16 if keys.shape[0] < 2**15 else np.int64
+    order = np.argsort(inverse.astype(key_type), kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse, minlength=keys.shape[0]))])
     for g in range(keys.shape[0]):
         rep = int(first[g])
-        name = bytes(raw[rep, : int(tag_len[rep])]).decode("utf-8", "replace")
-        sel = np.flatnonzero(inverse == g)
+        start = int(tag_pos[rep])
+        name = raw[start : start + int(tag_len[rep])].tobytes().decode("utf-8", "replace")
+        sel = order[bounds[g] : bounds[g + 1]]
         if name in groups:  # two byte strings that decode alike (invalid UTF-8)
             old = groups[name]
             merged = np.sort(np.concatenate([old[0], idx[sel]]))

@@ -7,6 +7,7 @@ of :attr:`runs` from other threads take :attr:`lock`.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import threading
 import time
@@ -16,10 +17,12 @@ from dataclasses import dataclass, field
 from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
 from tfwatch.ingest.discovery import run_name_for
 from tfwatch.ingest.records import Damage, frame
-from tfwatch.ingest.sources import FileInfo, Source, SourceError
+from tfwatch.ingest.sources import FileInfo, LocalSource, Source, SourceError
 from tfwatch.store.runs import EventFileState, Run
 
 CHUNK = 64 << 20  # read at most this much of one file per step (bounded memory)
+# Below this many new bytes a process pool costs more than it saves.
+PARALLEL_MIN_BYTES = 32 << 20
 
 
 @dataclass
@@ -62,12 +65,15 @@ class Tailer:
         retain_all: bool = False,
         clock: Callable[[], float] = time.time,
         run_filter: Callable[[str], bool] | None = None,
+        workers: int | None = None,
     ) -> None:
         self._roots = [_Root(label, src, RootStatus(label, src.root)) for label, src in roots]
         self._prefix = len(self._roots) > 1
         self._retain_all = retain_all
         self._clock = clock
         self._run_filter = run_filter
+        #: Processes for cold loads (one per core, at most 4).
+        self._workers = workers if workers is not None else min(4, os.cpu_count() or 1)
         self._plugins: dict[str, TagPlugins] = {}
         self.runs: dict[str, Run] = {}
         self.lock = threading.RLock()
@@ -84,41 +90,96 @@ class Tailer:
         """List every root and read what was appended; ``final`` for one-shot reads."""
         result = PollResult()
         work: list[tuple[_Root, Run, EventFileState, int]] = []
+        failed: set[str] = set()
         for root in self._roots:
             started = self._clock()
             try:
                 listed = root.source.list_event_files()
-            except SourceError as e:
-                root.status.state, root.status.last_error = "failing", str(e)
-                result.errors.append(str(e))
-                continue
-            except OSError as e:
-                root.status.state, root.status.last_error = "failing", f"{root.source.root}: {e}"
-                result.errors.append(root.status.last_error)
+            except (SourceError, OSError) as e:
+                message = str(e) if isinstance(e, SourceError) else f"{root.source.root}: {e}"
+                self._fail(root, message, result, failed)
                 continue
             root.status.polls += 1
             root.status.poll_seconds = self._clock() - started
             work.extend(self._reconcile(root, listed, result))
         total = sum(size - f.offset for _, _, f, size in work)
-        done = 0
         self.progress = (0, total)
-        for root, run, state, size in work:
-            try:
-                done += self._read_file(root.source, run, state, size, final)
-            except SourceError as e:
-                result.errors.append(str(e))
-                root.status.state, root.status.last_error = "failing", str(e)
-                continue
-            result.changed.add(run.name)
-            self.progress = (done, total)
+        if self._parallel_worth_it(work, total):
+            done = self._read_parallel(work, final, result, failed)
+        else:
+            done = 0
+            for root, run, state, size in work:
+                try:
+                    with self.lock:
+                        done += read_file(
+                            root.source,
+                            run,
+                            state,
+                            size,
+                            final,
+                            self._plugins[run.name],
+                            self._clock(),
+                        )
+                except SourceError as e:
+                    self._fail(root, str(e), result, failed)
+                    continue
+                result.changed.add(run.name)
+                self.progress = (done, total)
         for root in self._roots:
-            if root.status.state != "failing" or root.status.polls:
-                if not any(e.startswith(root.source.root) for e in result.errors):
-                    root.status.state, root.status.last_error = "ok", ""
-                    root.status.last_ok = self._clock()
+            if root.label not in failed:
+                root.status.state, root.status.last_error = "ok", ""
+                root.status.last_ok = self._clock()
         result.bytes_read = done
+        self.progress = (done, total)
         self.polls += 1
         return result
+
+    def _fail(self, root: _Root, message: str, result: PollResult, failed: set[str]) -> None:
+        root.status.state, root.status.last_error = "failing", message
+        result.errors.append(message)
+        failed.add(root.label)
+
+    def _parallel_worth_it(
+        self, work: list[tuple[_Root, Run, EventFileState, int]], total: int
+    ) -> bool:
+        """Cold loads of many local bytes are split across processes; tailing is not."""
+        if self._workers < 2 or total < PARALLEL_MIN_BYTES:
+            return False
+        if len({run.name for _, run, _, _ in work}) < 2:
+            return False
+        return all(isinstance(root.source, LocalSource) for root, _, _, _ in work)
+
+    def _read_parallel(
+        self,
+        work: list[tuple[_Root, Run, EventFileState, int]],
+        final: bool,
+        result: PollResult,
+        failed: set[str],
+    ) -> int:
+        """Read whole runs in worker processes and adopt the runs they send back."""
+        jobs: dict[str, _RunJob] = {}
+        roots: dict[str, _Root] = {}
+        for root, run, state, size in work:
+            job = jobs.get(run.name)
+            if job is None:
+                job = jobs[run.name] = _RunJob(root.source, run, self._plugins[run.name], [], final)
+                roots[run.name] = root
+            job.files.append((state.path, size))
+        # Biggest runs first, so the two workers finish together.
+        ordered = sorted(jobs.values(), key=lambda j: -sum(size for _, size in j.files))
+        done, total = 0, self.progress[1]
+        context = mp.get_context("fork" if threading.active_count() == 1 else "forkserver")
+        with context.Pool(self._workers) as pool:
+            for run, plugins, handled, errors in pool.imap_unordered(_read_job, ordered):
+                with self.lock:
+                    self.runs[run.name] = run
+                    self._plugins[run.name] = plugins
+                for message in errors:
+                    self._fail(roots[run.name], message, result, failed)
+                done += handled
+                result.changed.add(run.name)
+                self.progress = (done, total)
+        return done
 
     def _reconcile(
         self, root: _Root, listed: list[FileInfo], result: PollResult
@@ -182,33 +243,64 @@ class Tailer:
                     run.gone = True
                     result.gone_runs.append(run.name)
 
-    def _read_file(
-        self, source: Source, run: Run, state: EventFileState, size: int, final: bool
-    ) -> int:
-        """Read ``state.path`` from its offset up to ``size``; return bytes handled."""
-        handled = 0
-        plugins = self._plugins[run.name]
-        while state.offset < size:
-            want = min(size - state.offset, CHUNK)
-            data = source.read(state.path, state.offset, want)
-            if not data:
-                break
-            last = state.offset + len(data) >= size
-            framing = frame(data, final=final and last)
-            batch = DecodedBatch()
-            decode_records(data, framing.starts, framing.lengths, plugins, batch)
-            with self.lock:
-                run.apply(batch)
-                for off, kind, skipped in framing.damage:
-                    run.damage.append(Damage(state.path, state.offset + off, kind, skipped))
-                for off in batch.bad_events:
-                    run.damage.append(Damage(state.path, state.offset + off - 12, "bad_event", 0))
-                state.records += int(framing.starts.shape[0])
-                state.offset += framing.consumed
-                state.pending = framing.pending
-                if framing.consumed:
-                    state.last_growth = run.last_growth = self._clock()
-            handled += framing.consumed
-            if framing.consumed == 0:
+
+@dataclass
+class _RunJob:
+    """One run's files to read in a worker process."""
+
+    source: Source
+    run: Run
+    plugins: TagPlugins
+    files: list[tuple[str, int]]  # (path, size to read up to)
+    final: bool
+
+
+def _read_job(job: _RunJob) -> tuple[Run, TagPlugins, int, list[str]]:
+    handled, errors = 0, []
+    now = time.time()
+    for path, size in job.files:
+        try:
+            handled += read_file(
+                job.source, job.run, job.run.files[path], size, job.final, job.plugins, now
+            )
+        except SourceError as e:
+            errors.append(str(e))
+    return job.run, job.plugins, handled, errors
+
+
+def read_file(
+    source: Source,
+    run: Run,
+    state: EventFileState,
+    size: int,
+    final: bool,
+    plugins: TagPlugins,
+    now: float,
+) -> int:
+    """Read ``state.path`` from its offset up to ``size`` into ``run``; return bytes handled."""
+    handled = 0
+    chunk = CHUNK
+    while state.offset < size:
+        data = source.read(state.path, state.offset, min(size - state.offset, chunk))
+        if not data:
+            break
+        last = state.offset + len(data) >= size
+        framing = frame(data, final=final and last)
+        batch = DecodedBatch()
+        decode_records(data, framing.starts, framing.lengths, plugins, batch)
+        run.apply(batch)
+        for off, kind, skipped in framing.damage:
+            run.damage.append(Damage(state.path, state.offset + off, kind, skipped))
+        for off in batch.bad_events:
+            run.damage.append(Damage(state.path, state.offset + off - 12, "bad_event", 0))
+        state.records += int(framing.starts.shape[0])
+        state.offset += framing.consumed
+        state.pending = framing.pending
+        if framing.consumed:
+            state.last_growth = run.last_growth = now
+        handled += framing.consumed
+        if framing.consumed == 0:
+            if last:
                 break  # only a partial record so far: wait for the writer
-        return handled
+            chunk *= 2  # a record longer than the chunk: read more at once
+    return handled

@@ -13,6 +13,7 @@ never hides a spike or a NaN.
 from __future__ import annotations
 
 import math
+from typing import cast
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,7 +101,7 @@ def merge_buckets(a: npt.NDArray[np.void], b: npt.NDArray[np.void]) -> npt.NDArr
     out["nonfinite_step"] = np.where(take_b, b["nonfinite_step"], a["nonfinite_step"])
     out["nonfinite_value"] = np.where(take_b, b["nonfinite_value"], a["nonfinite_value"])
     out["last_wall"] = b["last_wall"]
-    return out
+    return cast("npt.NDArray[np.void]", out)
 
 
 class ScalarSeries:
@@ -181,6 +182,12 @@ class ScalarSeries:
     def _fold(self) -> None:
         """Fold the oldest points into buckets, keeping about RECENT at full resolution."""
         w = self._width
+        # Widen buckets up front so a large batch folds without repeated pairwise merges.
+        while self._buckets.shape[0] + (self._size - RECENT) // w > MAX_BUCKETS and (
+            self._buckets.shape[0] == 0
+        ):
+            w *= 2
+        self._width = w
         rows = (self._size - RECENT) // w
         if rows <= 0:
             return

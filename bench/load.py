@@ -1,0 +1,183 @@
+"""Cold-load benchmark: tfwatch vs TensorBoard's loaders on the same generated logdir.
+
+    python bench/load.py                       # 200 runs x 10 tags x 5,000 steps = 10 M events
+    python bench/load.py --runs 20             # smaller
+    python bench/load.py --skip-multiplexer    # the Python loader takes minutes at full size
+
+Each loader runs in its own process tree; wall time is measured around the load and peak
+RSS is sampled over the whole tree (tfwatch's worker processes included). The logdir is
+kept under ``bench/out/`` and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import psutil
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_logdir import generate
+
+TFWATCH = """
+import sys, time
+t = time.perf_counter()
+from tfwatch.loading import load_once
+tailer = load_once([sys.argv[1]])
+events = sum(r.events for r in tailer.runs.values())
+print(f"RESULT {time.perf_counter() - t:.3f} {events}")
+"""
+
+MULTIPLEXER = """
+import sys, time
+t = time.perf_counter()
+from tensorboard.backend.event_processing import plugin_event_multiplexer as pem
+mux = pem.EventMultiplexer(size_guidance={"scalars": 0, "tensors": 0})
+mux.AddRunsFromDirectory(sys.argv[1])
+mux.Reload()
+content = mux.PluginRunToTagToContent("scalars")
+events = sum(len(mux.Tensors(run, tag)) for run, tags in content.items() for tag in tags)
+print(f"RESULT {time.perf_counter() - t:.3f} {events}")
+"""
+
+
+class TreeSampler:
+    """Peak RSS of a process and all its descendants, sampled every 10 ms."""
+
+    def __init__(self, pid: int) -> None:
+        self.peak = 0
+        self._proc = psutil.Process(pid)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                procs = [self._proc, *self._proc.children(recursive=True)]
+                rss = 0
+                for p in procs:
+                    with contextlib.suppress(psutil.Error):
+                        rss += p.memory_info().rss
+                self.peak = max(self.peak, rss)
+            except psutil.Error:
+                return
+            time.sleep(0.01)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def run_python(code: str, logdir: str) -> tuple[float, int, int]:
+    """(seconds, events, peak RSS bytes) of a loader script."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, logdir],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    sampler = TreeSampler(proc.pid)
+    out, _ = proc.communicate()
+    peak = sampler.stop()
+    m = re.search(r"RESULT ([\d.]+) (\d+)", out)
+    if not m:
+        raise RuntimeError(f"loader failed: {out!r}")
+    return float(m.group(1)), int(m.group(2)), peak
+
+
+def run_data_server(logdir: str, checksum: bool) -> tuple[float, int, int] | None:
+    """TensorBoard's Rust data server, loading once and keeping every scalar point."""
+    try:
+        import tensorboard_data_server
+    except ImportError:
+        return None
+    binary = tensorboard_data_server.server_binary()
+    if not binary:
+        return None
+    args = [
+        binary,
+        "--logdir",
+        logdir,
+        "--reload",
+        "once",
+        "--port",
+        "0",
+        "-v",
+        "--samples-per-plugin",
+        "scalars=100000000",
+        "--die-after-stdin",
+    ]
+    if checksum:
+        args.append("--checksum")
+    proc = subprocess.Popen(
+        args, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdout=subprocess.DEVNULL
+    )
+    sampler = TreeSampler(proc.pid)
+    seconds = None
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        m = re.search(r"Finished load cycle \(([\d.]+)(ms|s)\)", line)
+        if m:
+            seconds = float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+            break
+    peak = sampler.stop()
+    proc.kill()
+    proc.wait()
+    return (seconds, -1, peak) if seconds is not None else None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--tags", type=int, default=10)
+    ap.add_argument("--steps", type=int, default=5000)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out"))
+    ap.add_argument("--skip-multiplexer", action="store_true")
+    args = ap.parse_args()
+
+    t = time.perf_counter()
+    logdir = generate(args.out, args.runs, args.tags, args.steps)
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(logdir) for f in fs)
+    events = args.runs * args.tags * args.steps
+    print(
+        f"logdir {logdir}: {events:,} scalar events, {size / 1e6:.0f} MB "
+        f"(ready in {time.perf_counter() - t:.1f} s)"
+    )
+    subprocess.run(
+        ["cat", *[os.path.join(d, f) for d, _, fs in os.walk(logdir) for f in fs]],
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )  # warm the page cache
+
+    results: dict[str, tuple[float, int, int]] = {}
+    results["tfwatch (all CRCs verified)"] = run_python(TFWATCH, logdir)
+    for checksum in (False, True):
+        rust = run_data_server(logdir, checksum)
+        if rust:
+            label = "tensorboard-data-server" + (" --checksum" if checksum else "")
+            results[label] = rust
+    if not args.skip_multiplexer:
+        results["TensorBoard EventMultiplexer"] = run_python(MULTIPLEXER, logdir)
+
+    base = results["tfwatch (all CRCs verified)"][0]
+    print(f"\n{'loader':34} {'wall s':>8} {'events/s':>12} {'peak RSS MB':>12} {'vs tfwatch':>11}")
+    for name, (sec, _, peak) in results.items():
+        print(
+            f"{name:34} {sec:8.2f} {events / sec:12,.0f} {peak / 2**20:12.0f} {sec / base:10.1f}x"
+        )
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory():
+        main()

@@ -170,7 +170,8 @@ def _u32_at(buf: npt.NDArray[np.uint8], pos: I64) -> npt.NDArray[np.uint32]:
         | (buf[pos + 1].astype(np.uint32) << np.uint32(8))
         | (buf[pos + 2].astype(np.uint32) << np.uint32(16))
         | (buf[pos + 3].astype(np.uint32) << np.uint32(24))
-    )    return out
+    )
+    return out
 
 
 

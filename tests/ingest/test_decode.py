@@ -158,3 +158,57 @@ def test_tf2_histogram_tensor(tmp_path: Path) -> None:
     tailer = load_once([str(tmp_path)])
     point = tailer.runs["."].histograms["h"].recent()[0]
     assert point.step == 4 and point.num == 5 and point.min == 0 and point.max == 2
+
+
+def test_tensor_scalars_take_the_fast_path_and_agree_with_the_parser(tmp_path: Path) -> None:
+    from tensorboard.summary import Writer
+
+    from tfwatch.ingest.decode import decode_event, decode_simple_scalars
+
+    w = Writer(str(tmp_path))
+    for i in range(50):
+        w.add_scalar("acc", i / 50, step=i)
+        w.add_scalar("loss/train", 1 / (i + 1), step=i)
+    w.flush()
+    w.close()
+    data = only_event_file(tmp_path).read_bytes()
+    f = frame(data)
+    fast = DecodedBatch()
+    left = decode_simple_scalars(data, f.starts, f.lengths, fast, 0, TagPlugins())
+    assert left.tolist() == [0]  # only the file_version event needs the parser
+    from tensorboard.compat.proto.event_pb2 import Event
+
+    slow = DecodedBatch()
+    plugins = TagPlugins()
+    for s, n in zip(f.starts.tolist(), f.lengths.tolist(), strict=True):
+        decode_event(Event.FromString(data[s : s + n]), plugins, slow)
+
+    def points(b: DecodedBatch) -> list[tuple[str, int, float]]:
+        ids, steps, values, _ = b.scalar_points()
+        return sorted(
+            (b.scalar_tags[i], s, v)
+            for i, s, v in zip(ids.tolist(), steps.tolist(), values.tolist(), strict=True)
+        )
+
+    assert points(fast) == points(slow) and len(points(fast)) == 100
+
+
+def test_tensor_without_scalars_metadata_is_not_taken_for_a_scalar(tmp_path: Path) -> None:
+    """A rank-0 float tensor of another plugin must not become a scalar series."""
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
+    from tensorboard.compat.proto.tensor_pb2 import TensorProto
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    meta = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="custom"))
+    w = EventFileWriter(str(tmp_path))
+    for step in range(3):
+        t = TensorProto(dtype=1, tensor_content=struct.pack("<f", 1.0))
+        t.tensor_shape.SetInParent()
+        value = Summary.Value(tag="c", tensor=t)
+        if step == 0:
+            value.metadata.CopyFrom(meta)
+        w.add_event(Event(wall_time=1.0, step=step, summary=Summary(value=[value])))
+    w.close()
+    batch = _decode_file(only_event_file(tmp_path))
+    assert batch.scalar_tags == []

@@ -109,6 +109,22 @@ class TagPlugins:
 
     def __init__(self) -> None:
         self.plugin: dict[str, str] = {}
+        self._declares: dict[bytes, bool] = {}
+
+    def declares_scalars(self, metadata: bytes) -> bool:
+        """Whether serialised ``SummaryMetadata`` names the scalars plugin (cached)."""
+        answer = self._declares.get(metadata)
+        if answer is None:
+            from tensorboard.compat.proto.summary_pb2 import SummaryMetadata
+
+            try:
+                parsed = SummaryMetadata.FromString(metadata)
+                answer = parsed.plugin_data.plugin_name == _SCALAR_PLUGIN
+            except Exception:  # malformed metadata: let the parser path report it
+                answer = False
+            if len(self._declares) < 1024:
+                self._declares[metadata] = answer
+        return answer
 
 
 def decode_records(
@@ -118,7 +134,7 @@ def decode_records(
     if starts.shape[0] == 0:
         return
     base = batch.events
-    leftover = decode_simple_scalars(data, starts, lengths, batch, base)
+    leftover = decode_simple_scalars(data, starts, lengths, batch, base, plugins)
     batch.events += int(starts.shape[0])
     if leftover.shape[0]:
         event_cls = _event_class()
@@ -288,17 +304,22 @@ def _event_class() -> Any:
 
 
 def decode_simple_scalars(
-    data: bytes, starts: I64, lengths: I64, batch: DecodedBatch, base: int = 0
+    data: bytes,
+    starts: I64,
+    lengths: I64,
+    batch: DecodedBatch,
+    base: int = 0,
+    plugins: TagPlugins | None = None,
 ) -> I64:
-    """Vectorised decoding of ``simple_value`` scalar events; returns indices it left.
+    """Vectorised decoding of one-value scalar events; returns the indices it left.
 
-    Layout (one value per event, as TF1, tensorboardX and PyTorch write it)::
-
-        09 <f64 wall> [10 <varint step>] 2a <len> 0a <len> 0a <taglen> <tag> 15 <f32 value>
+    Both layouts are read: ``simple_value`` (TF1, tensorboardX, PyTorch) and rank-0
+    float/double tensors of the ``scalars`` plugin (TF2, Keras, TensorBoard's writer).
     """
-    from tfwatch.ingest.scalar_layout import match_simple_scalars
+    from tfwatch.ingest.scalar_layout import ScalarPluginCheck, match_simple_scalars
 
-    matched = match_simple_scalars(data, starts, lengths)
+    check = ScalarPluginCheck(plugins.plugin, plugins.declares_scalars) if plugins else None
+    matched = match_simple_scalars(data, starts, lengths, check)
     if matched is None:
         return np.arange(starts.shape[0], dtype=np.int64)
     for tag, idx_steps_values_walls in matched.groups.items():

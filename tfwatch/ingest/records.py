@@ -174,7 +174,6 @@ def _u32_at(buf: npt.NDArray[np.uint8], pos: I64) -> npt.NDArray[np.uint32]:
     return out
 
 
-
 def _walk(data: bytes, buf: npt.NDArray[np.uint8]) -> Framing:
     """Sequential framing that reports damage and resynchronises after it."""
     size = len(data)
@@ -237,19 +236,31 @@ def _resync(buf: npt.NDArray[np.uint8], start: int) -> int | None:
     """First offset at or after ``start`` where a header's length CRC verifies.
 
     Only positions whose length CRC matches are candidates (a 1-in-2^32 accident), and
-    the one chosen must also carry a verified payload unless it runs past the end.
+    the one chosen must also carry a verified payload unless it runs past the end. The
+    search goes window by window so a large damaged region never needs a large index.
     """
     size = buf.shape[0]
-    if size - start < HEADER:
-        return None
-    pos = np.arange(start, size - HEADER + 1, dtype=np.int64)
-    hi = buf[pos + 4] | buf[pos + 5] | buf[pos + 6] | buf[pos + 7]
-    pos = pos[hi == 0]
+    window = 1 << 20
+    for lo in range(start, size - HEADER + 1, window):
+        hi = min(lo + window, size - HEADER + 1)
+        found = _resync_window(buf, lo, hi)
+        if found is not None:
+            return found
+    return None
+
+
+def _resync_window(buf: npt.NDArray[np.uint8], lo: int, hi: int) -> int | None:
+    size = buf.shape[0]
+    pos = np.arange(lo, hi, dtype=np.int64)
+    upper = buf[pos + 4] | buf[pos + 5] | buf[pos + 6] | buf[pos + 7]
+    pos = pos[upper == 0]
     if pos.shape[0] == 0:
         return None
     ok = mask_array(crc32c_at(buf, pos, 8)) == _u32_at(buf, pos + 8)
     for p in pos[ok].tolist():
         length = int(_u32_at(buf, np.asarray([p]))[0])
+        if length > MAX_RECORD:
+            continue
         end = p + HEADER + length + FOOTER
         if end > size:
             return int(p)  # plausibly a record still being written

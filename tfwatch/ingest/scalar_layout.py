@@ -11,7 +11,9 @@ byte, so a hash collision can never merge two tags.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -60,8 +62,15 @@ def _varints(buf: U8, pos: I64) -> tuple[npt.NDArray[np.uint64], I64]:
     return value, length
 
 
-def match_simple_scalars(data: bytes, starts: I64, lengths: I64) -> SimpleScalars | None:
-    """Decode the records in the simple-scalar layout; None when none of them are."""
+def match_simple_scalars(
+    data: bytes, starts: I64, lengths: I64, scalar_plugin: ScalarPluginCheck | None = None
+) -> SimpleScalars | None:
+    """Decode the records in either scalar layout; None when none of them are.
+
+    ``scalar_plugin`` tells whether a tag is known to carry the ``scalars`` plugin and
+    whether a serialised ``SummaryMetadata`` declares it; without it, tensor scalars
+    are left to the parser.
+    """
     buf = np.frombuffer(data, dtype=np.uint8)
     last = buf.shape[0] - 1
     ends = starts + lengths
@@ -69,86 +78,173 @@ def match_simple_scalars(data: bytes, starts: I64, lengths: I64) -> SimpleScalar
     if not ok.any():
         return None
 
-    def at(pos: I64) -> U8:
-        return buf[np.clip(pos, 0, last)]
+    def at(pos: I64) -> I64:
+        return buf[np.clip(pos, 0, last)].astype(np.int64)
 
     ok &= at(starts) == 0x09
     has_step = at(starts + 9) == 0x10
     step_raw, step_len = _varints(buf, starts + 10)
     ok &= ~has_step | (step_len > 0)
     off = np.where(has_step, starts + 10 + step_len, starts + 9)
-    tag_len = at(off + 5).astype(np.int64)
-    value_len = at(off + 3).astype(np.int64)
-    summary_len = at(off + 1).astype(np.int64)
+    tag_len = at(off + 5)
+    value_len = at(off + 3)
     ok &= (at(off) == 0x2A) & (at(off + 2) == 0x0A) & (at(off + 4) == 0x0A)
-    ok &= (tag_len < _MAX_TAG) & (value_len == tag_len + 7) & (summary_len == value_len + 2)
-    ok &= at(off + 6 + tag_len) == 0x15
-    ok &= off + 11 + tag_len == ends
+    ok &= (tag_len < _MAX_TAG) & (value_len < 128) & (at(off + 1) == value_len + 2)
+    after = off + 6 + tag_len
+    kind = at(after)
+    simple = (kind == 0x15) & (value_len == tag_len + 7) & (after + 5 == ends)
+    tensor = _tensor_layout(at, after, ends, tag_len, value_len) if scalar_plugin else None
+    ok &= simple if tensor is None else simple | tensor[0]
     idx = np.flatnonzero(ok).astype(np.int64)
+    if idx.shape[0] == 0:
+        return None
+    s, tl = starts[idx], tag_len[idx]
+    walls = _words(buf, "<f8")[s + 1].astype(np.float64)
+    steps = np.where(has_step[idx], step_raw[idx], np.uint64(0)).view(np.int64)
+    values = _words(buf, "<f4")[after[idx] + 1].astype(np.float64)
+    names, inverse = _spans(buf, off[idx] + 6, tl)
+    if names is None:
+        return None
+    if tensor is not None and scalar_plugin is not None:
+        keep = _tensor_values(buf, idx, after, tensor, names, inverse, values, scalar_plugin)
+        if not keep.all():
+            ok[idx[~keep]] = False
+            idx, steps, values, walls, inverse = (
+                idx[keep],
+                steps[keep],
+                values[keep],
+                walls[keep],
+                inverse[keep],
+            )
     leftover = np.flatnonzero(~ok).astype(np.int64)
     if idx.shape[0] == 0:
         return None
-    s, o, tl = starts[idx], off[idx], tag_len[idx]
-    walls = _words(buf, "<f8")[s + 1].astype(np.float64)
-    steps = np.where(has_step[idx], step_raw[idx], np.uint64(0)).view(np.int64)
-    values = _words(buf, "<f4")[o + 7 + tl].astype(np.float64)
-    groups = _group_tags(buf, o + 6, tl, idx, steps, values, walls)
-    if groups is None:
-        return None
+    groups = _split(names, inverse, idx, steps, values, walls)
     max_wall = float(np.nanmax(walls)) if walls.shape[0] else 0.0
     return SimpleScalars(groups=groups, leftover=leftover, max_wall=max_wall)
 
 
-def _group_tags(
-    buf: U8, tag_pos: I64, tag_len: I64, idx: I64, steps: I64, values: F64, walls: F64
-) -> dict[str, tuple[I64, I64, F64, F64]] | None:
-    width = int(tag_len.max()) if tag_len.shape[0] else 0
+class ScalarPluginCheck:
+    """What the tensor layout needs to know about plugins (see ``decode.TagPlugins``)."""
+
+    def __init__(self, known: dict[str, str], declares_scalars: Callable[[bytes], bool]) -> None:
+        self.known = known
+        self.declares_scalars = declares_scalars
+
+
+def _tensor_layout(
+    at: Callable[[I64], I64], after: I64, ends: I64, tag_len: I64, value_len: I64
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_], I64]:
+    """Rank-0 float/double tensors (TF2, Keras, PyTorch new_style, TensorBoard's writer)::
+
+    42 <n> 08 <dtype> 12 00 <22|2a|32> <4|8> <value> [4a <m> <SummaryMetadata>]
+    """
+    tlen = at(after + 1)
+    dtype, key, width = at(after + 3), at(after + 6), at(after + 7)
+    f32 = (tlen == 10) & (dtype == 1) & ((key == 0x2A) | (key == 0x22)) & (width == 4)
+    f64 = (tlen == 14) & (dtype == 2) & ((key == 0x32) | (key == 0x22)) & (width == 8)
+    ok = (at(after) == 0x42) & (at(after + 2) == 0x08) & (at(after + 4) == 0x12)
+    ok &= (at(after + 5) == 0) & (f32 | f64)
+    tend = after + 2 + tlen
+    meta_len = at(tend + 1)
+    has_meta = tend < ends
+    with_meta = (at(tend) == 0x4A) & (meta_len < 128) & (tend + 2 + meta_len == ends)
+    ok &= np.where(has_meta, with_meta, tend == ends)
+    ok &= value_len == tag_len + 4 + tlen + np.where(has_meta, 2 + meta_len, 0)
+    return ok, f64, has_meta & ok, meta_len
+
+
+def _tensor_values(
+    buf: U8,
+    idx: I64,
+    after: I64,
+    tensor: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_], I64],
+    names: list[str],
+    inverse: I64,
+    values: F64,
+    check: ScalarPluginCheck,
+) -> npt.NDArray[np.bool_]:
+    """Fill in tensor values; return which matched records really are scalars."""
+    is_tensor, f64, has_meta = tensor[0][idx], tensor[1][idx], tensor[2][idx]
+    meta_len: I64 = tensor[3][idx]
+    a = after[idx]
+    sel = np.flatnonzero(is_tensor & ~f64)
+    values[sel] = _words(buf, "<f4")[a[sel] + 8].astype(np.float64)
+    sel = np.flatnonzero(is_tensor & f64)
+    values[sel] = _words(buf, "<f8")[a[sel] + 8]
+    keep = np.ones(idx.shape[0], dtype=bool)
+    if not is_tensor.any():
+        return keep
+    # Metadata present: it must declare the scalars plugin (checked once per distinct bytes).
+    declared = np.zeros(len(names), dtype=bool)
+    msel = np.flatnonzero(has_meta)
+    if msel.shape[0]:
+        tlen = np.where(f64[msel], 14, 10)
+        meta_names, meta_inv = _spans(buf, a[msel] + 2 + tlen + 2, meta_len[msel], text=False)
+        if meta_names is None:
+            no_tensors: npt.NDArray[np.bool_] = keep & ~is_tensor
+            return no_tensors
+        good = np.asarray([check.declares_scalars(m) for m in meta_names], dtype=bool)
+        keep[msel] = good[meta_inv]
+        declared[np.unique(inverse[msel][good[meta_inv]])] = True
+    # No metadata: the tag must be known as scalars (TF1 writes it on the first event only).
+    known = np.asarray([check.known.get(n) == "scalars" for n in names], dtype=bool) | declared
+    bare = np.flatnonzero(is_tensor & ~has_meta)
+    keep[bare] = known[inverse[bare]]
+    for g in np.flatnonzero(declared).tolist():
+        check.known[names[g]] = "scalars"
+    return keep
+
+
+def _spans(buf: U8, pos: I64, length: I64, text: bool = True) -> tuple[list[Any] | None, I64]:
+    """Distinct byte strings ``buf[pos:pos+length]``: (decoded strings, index per span).
+
+    Spans are grouped by a hash of their bytes and then compared word for word, so a
+    collision can never merge two different strings; None if one did.
+    """
+    width = int(length.max()) if length.shape[0] else 0
     nwords = max(1, (width + 7) // 8)
-    # Reading 8 bytes past a short tag stays inside the record (value and more follow),
-    # but clip at the buffer's end all the same.
+    # Words may run past a span's end (masked off below); pad so they never leave buf.
     words = _words(np.concatenate([buf, np.zeros(8 * nwords, dtype=np.uint8)]), "<u8")
-    rows = np.empty((tag_pos.shape[0], nwords), dtype=np.uint64)
-    h = tag_len.astype(np.uint64)
+    rows = np.empty((pos.shape[0], nwords), dtype=np.uint64)
+    h = length.astype(np.uint64)
     for k in range(nwords):
-        word = words[tag_pos + 8 * k]
-        keep = np.clip(tag_len - 8 * k, 0, 8).astype(np.uint64)
-        # Zero the bytes past the tag's end so they do not split a group.
+        keep = np.clip(length - 8 * k, 0, 8).astype(np.uint64)
         mask = np.where(
-            keep >= 8, ~np.uint64(0), (np.uint64(1) << (keep * np.uint64(8))) - np.uint64(1)
+            keep >= 8, ~np.uint64(0), (np.uint64(1) << (np.minimum(keep, 7) * np.uint64(8))) - 1
         )
-        word = word & mask
+        word = words[pos + 8 * k] & mask
         rows[:, k] = word
         h = (h ^ word) * _HASH_MUL
-    keys = np.unique(h)  # hash-based in NumPy 2; few distinct tags per buffer
+    keys = np.unique(h)  # hash-based in NumPy 2; few distinct strings per buffer
     inverse = np.searchsorted(keys, h)
     first = np.full(keys.shape[0], h.shape[0], dtype=np.int64)
     np.minimum.at(first, inverse, np.arange(h.shape[0], dtype=np.int64))
-    # Exact check: every row equals its group's first row, word for word.
-    if not np.array_equal(rows, rows[first[inverse]]) or not np.array_equal(
-        tag_len, tag_len[first[inverse]]
-    ):
-        return None
-    raw = buf
+    rep = first[inverse]
+    if not (np.array_equal(rows, rows[rep]) and np.array_equal(length, length[rep])):
+        return None, inverse
+    out: list[Any] = []
+    for i in first.tolist():
+        raw = buf[int(pos[i]) : int(pos[i]) + int(length[i])].tobytes()
+        out.append(raw.decode("utf-8", "replace") if text else raw)
+    return out, inverse
+
+
+def _split(
+    names: list[str], inverse: I64, idx: I64, steps: I64, values: F64, walls: F64
+) -> dict[str, tuple[I64, I64, F64, F64]]:
+    """Points per tag name, each in file order."""
+    key_type = np.int16 if len(names) < 2**15 else np.int64
+    order = np.argsort(inverse.astype(key_type), kind="stable")  # radix sort
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse, minlength=len(names)))])
     groups: dict[str, tuple[I64, I64, F64, F64]] = {}
-    # One stable sort splits all groups (radix sort on small integer keys).
-    key_type = np.int16 if keys.shape[0] < 2**15 else np.int64
-    order = np.argsort(inverse.astype(key_type), kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse, minlength=keys.shape[0]))])
-    for g in range(keys.shape[0]):
-        rep = int(first[g])
-        start = int(tag_pos[rep])
-        name = raw[start : start + int(tag_len[rep])].tobytes().decode("utf-8", "replace")
+    for g, name in enumerate(names):
         sel = order[bounds[g] : bounds[g + 1]]
+        part = (idx[sel], steps[sel], values[sel], walls[sel])
         if name in groups:  # two byte strings that decode alike (invalid UTF-8)
             old = groups[name]
-            merged = np.sort(np.concatenate([old[0], idx[sel]]))
-            order = np.argsort(np.concatenate([old[0], idx[sel]]), kind="stable")
-            groups[name] = (
-                merged,
-                np.concatenate([old[1], steps[sel]])[order],
-                np.concatenate([old[2], values[sel]])[order],
-                np.concatenate([old[3], walls[sel]])[order],
-            )
-            continue
-        groups[name] = (idx[sel], steps[sel], values[sel], walls[sel])
+            merged = [np.concatenate([o, p]) for o, p in zip(old, part, strict=True)]
+            order2 = np.argsort(merged[0], kind="stable")
+            part = (merged[0][order2], merged[1][order2], merged[2][order2], merged[3][order2])
+        groups[name] = part
     return groups

@@ -67,7 +67,11 @@ def frame(data: bytes, final: bool = False) -> Framing:
     fast = _frame_fast(buf)
     result = fast if fast is not None else _walk(data, buf)
     if final and result.pending:
-        result.damage.append((result.consumed, "truncated", result.pending))
+        last = result.damage[-1] if result.damage else None
+        if last is not None and last[0] + last[2] == result.consumed:
+            result.damage[-1] = (last[0], last[1], last[2] + result.pending)
+        else:
+            result.damage.append((result.consumed, "truncated", result.pending))
         result.consumed += result.pending
         result.pending = 0
     return result
@@ -85,6 +89,8 @@ def _frame_fast(buf: npt.NDArray[np.uint8]) -> Framing | None:
     cand = cand[cand + HEADER <= size]
     hi = buf[cand + 4] | buf[cand + 5] | buf[cand + 6] | buf[cand + 7]
     cand = cand[hi == 0]
+    if cand.shape[0] == 0 or cand[0] != 0:
+        return None
     lengths = (
         buf[cand].astype(np.int64)
         | (buf[cand + 1].astype(np.int64) << 8)
@@ -102,9 +108,10 @@ def _frame_fast(buf: npt.NDArray[np.uint8]) -> Framing | None:
     pending = 0
     if nxt[-1] > size:
         # The last record is still being written (or the file was cut there).
-        if lengths[-1] > MAX_RECORD:
+        tail = int(cand[-1])
+        if lengths[-1] > MAX_RECORD or not _headers_ok(buf, cand[-1:], lengths[-1:]):
             return None
-        pending = size - int(cand[-1])
+        pending = size - tail
         cand, lengths, nxt = cand[:-1], lengths[:-1], nxt[:-1]
         if cand.shape[0] == 0:
             return None
@@ -135,6 +142,8 @@ def _chain(cand: I64, nxt: I64) -> npt.NDArray[np.intp] | None:
         i = index.get(target)
         if i is None and target <= last:
             return None  # successor is not a candidate: damage or an unusual event
+    if keep[-1] != len(nxt_list) - 1 and nxt_list[keep[-1]] > last:
+        return None  # the chain ends early (a corrupt length?): let the walk decide
     return np.asarray(keep, dtype=np.intp)
 
 
@@ -210,7 +219,7 @@ def _walk(data: bytes, buf: npt.NDArray[np.uint8]) -> Framing:
             # Nothing valid yet; keep the last bytes, a header may begin there.
             keep_from = max(pos + 1, size - (HEADER - 1))
             damage.append((pos, kind, keep_from - pos))
-            return _framing(starts, lengths, keep_from, damage, 0)
+            return _framing(starts, lengths, keep_from, damage, size - keep_from)
         damage.append((pos, kind, nxt - pos))
         pos = nxt
     return _framing(starts, lengths, pos, damage, 0)

@@ -12,6 +12,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
@@ -31,11 +33,12 @@ class RootStatus:
 
     label: str
     root: str
-    state: str = "pending"  # pending / ok / failing
+    state: str = "pending"  # pending / ok / slow / failing
     last_error: str = ""
     last_ok: float = 0.0
     polls: int = 0
     poll_seconds: float = 0.0
+    requests: int = 0  # listings + reads sent to a remote root (what a cloud bill counts)
 
 
 @dataclass
@@ -91,16 +94,12 @@ class Tailer:
         result = PollResult()
         work: list[tuple[_Root, Run, EventFileState, int]] = []
         failed: set[str] = set()
-        for root in self._roots:
-            started = self._clock()
-            try:
-                listed = root.source.list_event_files()
-            except (SourceError, OSError) as e:
-                message = str(e) if isinstance(e, SourceError) else f"{root.source.root}: {e}"
+        for root, (listed, message, seconds) in zip(self._roots, self._list_roots(), strict=True):
+            if listed is None:
                 self._fail(root, message, result, failed)
                 continue
             root.status.polls += 1
-            root.status.poll_seconds = self._clock() - started
+            root.status.poll_seconds = seconds
             work.extend(self._reconcile(root, listed, result))
         total = sum(size - f.offset for _, _, f, size in work)
         self.progress = (0, total)
@@ -110,16 +109,16 @@ class Tailer:
             done = 0
             for root, run, state, size in work:
                 try:
-                    with self.lock:
-                        done += read_file(
-                            root.source,
-                            run,
-                            state,
-                            size,
-                            final,
-                            self._plugins[run.name],
-                            self._clock(),
-                        )
+                    done += read_file(
+                        root.source,
+                        run,
+                        state,
+                        size,
+                        final,
+                        self._plugins[run.name],
+                        self._clock(),
+                        self.lock,
+                    )
                 except SourceError as e:
                     self._fail(root, str(e), result, failed)
                     continue
@@ -129,10 +128,30 @@ class Tailer:
             if root.label not in failed:
                 root.status.state, root.status.last_error = "ok", ""
                 root.status.last_ok = self._clock()
+            report = getattr(root.source, "report_status", None)
+            if report is not None:
+                report(root.status)  # remote roots: "slow" and request counts
         result.bytes_read = done
         self.progress = (done, total)
         self.polls += 1
         return result
+
+    def _list_roots(self) -> list[tuple[list[FileInfo] | None, str, float]]:
+        """List every root; several roots are listed at once so a slow or failing one
+        (remote roots bound each call with a deadline) does not hold up the others."""
+
+        def list_one(root: _Root) -> tuple[list[FileInfo] | None, str, float]:
+            started = self._clock()
+            try:
+                return root.source.list_event_files(), "", self._clock() - started
+            except (SourceError, OSError) as e:
+                message = str(e) if isinstance(e, SourceError) else f"{root.source.root}: {e}"
+                return None, message, self._clock() - started
+
+        if len(self._roots) < 2:
+            return [list_one(root) for root in self._roots]
+        with ThreadPoolExecutor(len(self._roots), thread_name_prefix="tfwatch-list") as pool:
+            return list(pool.map(list_one, self._roots))
 
     def _fail(self, root: _Root, message: str, result: PollResult, failed: set[str]) -> None:
         root.status.state, root.status.last_error = "failing", message
@@ -276,8 +295,12 @@ def read_file(
     final: bool,
     plugins: TagPlugins,
     now: float,
+    lock: AbstractContextManager[object] | None = None,
 ) -> int:
-    """Read ``state.path`` from its offset up to ``size`` into ``run``; return bytes handled."""
+    """Read ``state.path`` from its offset up to ``size`` into ``run``; return bytes handled.
+
+    ``lock`` is held while the run changes but not while bytes are fetched, so a slow
+    remote read never keeps readers of the store waiting."""
     handled = 0
     chunk = CHUNK
     while state.offset < size:
@@ -288,16 +311,17 @@ def read_file(
         framing = frame(data, final=final and last)
         batch = DecodedBatch()
         decode_records(data, framing.starts, framing.lengths, plugins, batch)
-        run.apply(batch)
-        for off, kind, skipped in framing.damage:
-            run.damage.append(Damage(state.path, state.offset + off, kind, skipped))
-        for off in batch.bad_events:
-            run.damage.append(Damage(state.path, state.offset + off - 12, "bad_event", 0))
-        state.records += int(framing.starts.shape[0])
-        state.offset += framing.consumed
-        state.pending = framing.pending
-        if framing.consumed:
-            state.last_growth = run.last_growth = now
+        with lock or nullcontext():
+            run.apply(batch)
+            for off, kind, skipped in framing.damage:
+                run.damage.append(Damage(state.path, state.offset + off, kind, skipped))
+            for off in batch.bad_events:
+                run.damage.append(Damage(state.path, state.offset + off - 12, "bad_event", 0))
+            state.records += int(framing.starts.shape[0])
+            state.offset += framing.consumed
+            state.pending = framing.pending
+            if framing.consumed:
+                state.last_growth = run.last_growth = now
         handled += framing.consumed
         if framing.consumed == 0:
             if last:

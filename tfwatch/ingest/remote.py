@@ -16,6 +16,7 @@ What makes tailing remote files cheap and safe (each point was a real failure):
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import re
@@ -118,7 +119,7 @@ class RemoteSource:
         def op() -> Any:
             fs = self._filesystem()
             fs.invalidate_cache()  # never trust a cached size: objects are replaced
-            return fs.find(self._path, detail=True)
+            return fs.find(self._path, detail=True, **_walk_errors_raise(fs))
 
         found = self._call(op, "lists")
         listing = [
@@ -276,6 +277,21 @@ def _mtime(info: Mapping[str, Any]) -> float:
     return 0.0
 
 
+def _walk_errors_raise(fs: Any) -> dict[str, str]:
+    """``on_error="raise"`` where ``find`` walks the tree with fsspec's generic ``walk``,
+    which otherwise turns a dead server into an empty tree (all runs "gone"). Backends
+    with their own ``find`` (s3fs, gcsfs) raise anyway and reject the argument."""
+    from fsspec import AbstractFileSystem
+    from fsspec.asyn import AsyncFileSystem
+
+    cls = type(fs)
+    if isinstance(fs, AsyncFileSystem):
+        generic = cls._find is AsyncFileSystem._find
+    else:
+        generic = cls.find is AbstractFileSystem.find
+    return {"on_error": "raise"} if generic else {}
+
+
 def _range_not_satisfiable(error: BaseException) -> bool:
     text = f"{type(error).__name__} {error}".lower()
     return re.search(r"\b416\b|invalidrange|range[\w ]* not satisfiable", text) is not None
@@ -322,6 +338,8 @@ def open_remote(
         hint = f" (pip install 'tfwatch[{extra}]')" if extra else ""
         raise SourceError(f"{_display(url)}: cannot read {protocol}:// roots{hint}: {e}") from None
     kwargs = {**cls._get_kwargs_from_urls(url), **options}
+    if protocol in ("gs", "gcs"):
+        _check_google_credentials(_display(url), kwargs.get("token"))
     path = cls._strip_protocol(url)
     secrets = _secrets_of(kwargs)
 
@@ -329,6 +347,32 @@ def open_remote(
         return cls(skip_instance_cache=True, **kwargs)
 
     return RemoteSource(_display(url), path, connect, protocol, secrets=secrets, tuning=tuning)
+
+
+def _check_google_credentials(root: str, token: Any) -> None:
+    """A credentials file that is missing or not JSON fails here, with its name: gcsfs
+    would take a missing path for an access token, and a broken file for a KeyError."""
+    source = "token"
+    if token is None and os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
+        token, source = (
+            os.environ["GOOGLE_APPLICATION_CREDENTIALS"],
+            "GOOGLE_APPLICATION_CREDENTIALS",
+        )
+    if not isinstance(token, str) or token in ("anon", "google_default", "cache", "cloud"):
+        return
+    if not (token.endswith(".json") or os.sep in token):
+        return  # an access token itself: never echo it
+    try:
+        with open(os.path.expanduser(token), encoding="utf-8") as f:
+            info = json.load(f)
+    except OSError as e:
+        raise SourceError(f"{root}: credentials file {token} ({source}): {e.strerror}") from None
+    except ValueError:
+        raise SourceError(f"{root}: credentials file {token} ({source}) is not JSON") from None
+    if not isinstance(info, dict) or "type" not in info:
+        raise SourceError(
+            f"{root}: credentials file {token} ({source}) is not a Google credentials file"
+        )
 
 
 def _open_ssh(

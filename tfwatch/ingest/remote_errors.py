@@ -38,6 +38,8 @@ _CONNECTION_CLASSES = (
     "ConnectionLost",  # asyncssh
     "DisconnectError",
     "ChannelOpenError",
+    "SFTPNoConnection",  # asyncssh: the session died with the server
+    "SFTPConnectionLost",
     "ClientConnectorError",  # aiohttp
     "ServerDisconnectedError",
     "ClientOSError",

@@ -7,6 +7,7 @@ fsspec; the rest of the pipeline never knows the difference.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,6 +26,13 @@ class FileInfo:
     size: int
     mtime: float
     identity: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class _Listing:
+    mtime: float
+    dirs: list[tuple[str, bool]]  # (path, is a symlink)
+    event_files: list[str]
 
 
 class Source(Protocol):
@@ -54,6 +62,7 @@ class LocalSource:
 
     def __init__(self, root: str) -> None:
         self.root = os.path.abspath(os.path.expanduser(root))
+        self._listings: dict[str, _Listing] = {}
 
     def check(self) -> None:
         """Raise :class:`SourceError` with a clear message if the root cannot be used."""
@@ -69,30 +78,62 @@ class LocalSource:
         found: list[FileInfo] = []
         stack = [self.root]
         seen_links: set[str] = set()
+        listings: dict[str, _Listing] = {}
+        now = time.time()
         while stack:
             top = stack.pop()
-            try:
-                entries = list(os.scandir(top))
-            except OSError:
+            listing = self._listing(top, now)
+            if listing is None:
                 continue  # unreadable or vanished directory: its runs show as gone
-            for entry in entries:
+            listings[top] = listing
+            for sub, is_link in listing.dirs:
+                if is_link:
+                    # Follow linked directories once each: links may form cycles.
+                    real = os.path.realpath(sub)
+                    if real in seen_links or self.root.startswith(real + os.sep):
+                        continue
+                    seen_links.add(real)
+                stack.append(sub)
+            for path in listing.event_files:
                 try:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                    elif entry.is_symlink() and entry.is_dir():
-                        # Follow linked directories once each: links may form cycles.
-                        real = os.path.realpath(entry.path)
-                        if real not in seen_links and not self.root.startswith(real + os.sep):
-                            seen_links.add(real)
-                            stack.append(entry.path)
-                    elif EVENT_MARKER in entry.name and entry.is_file():
-                        st = entry.stat()
-                        found.append(
-                            FileInfo(entry.path, st.st_size, st.st_mtime, (st.st_dev, st.st_ino))
-                        )
+                    st = os.stat(path)
                 except OSError:
                     continue
+                found.append(FileInfo(path, st.st_size, st.st_mtime, (st.st_dev, st.st_ino)))
+        self._listings = listings
         return found
+
+    def _listing(self, directory: str, now: float) -> _Listing | None:
+        """A directory's subdirectories and event files, reused while its mtime holds.
+
+        Appending to a file does not touch its directory's mtime, so an idle poll of a
+        large tree costs one ``stat`` per directory and per event file. A directory
+        changed in the last seconds is listed again (coarse mtime clocks).
+        """
+        try:
+            mtime = os.stat(directory).st_mtime
+        except OSError:
+            return None
+        cached = self._listings.get(directory)
+        if cached is not None and cached.mtime == mtime and now - mtime > 2.0:
+            return cached
+        dirs: list[tuple[str, bool]] = []
+        files: list[str] = []
+        try:
+            with os.scandir(directory) as it:
+                for entry in it:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            dirs.append((entry.path, False))
+                        elif entry.is_symlink() and entry.is_dir():
+                            dirs.append((entry.path, True))
+                        elif EVENT_MARKER in entry.name and entry.is_file():
+                            files.append(entry.path)
+                    except OSError:
+                        continue
+        except OSError:
+            return None
+        return _Listing(mtime, dirs, files)
 
     def read(self, path: str, offset: int, size: int) -> bytes:
         try:

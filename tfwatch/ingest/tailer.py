@@ -78,6 +78,7 @@ class Tailer:
         #: Processes for cold loads (one per core, at most 4).
         self._workers = workers if workers is not None else min(4, os.cpu_count() or 1)
         self._plugins: dict[str, TagPlugins] = {}
+        self._index: dict[str, tuple[Run, EventFileState]] = {}  # file path -> where it goes
         self.runs: dict[str, Run] = {}
         self.lock = threading.RLock()
         #: Bytes read and to read in the current poll (the app's load progress).
@@ -207,26 +208,15 @@ class Tailer:
         now = self._clock()
         seen: set[str] = set()
         work: list[tuple[_Root, Run, EventFileState, int]] = []
-        for info in sorted(listed, key=lambda i: (root.source.parent(i.path), i.path)):
-            directory = root.source.parent(info.path)
-            name = run_name_for(root.label, root.source.relative(directory), self._prefix)
-            if self._run_filter is not None and not self._run_filter(name):
-                continue
-            with self.lock:
-                run = self.runs.get(name)
-                if run is None:
-                    run = self.runs[name] = Run(
-                        name=name, root=root.label, path=directory, retain_all=self._retain_all
-                    )
-                    self._plugins[name] = TagPlugins()
-                    result.new_runs.append(name)
-                elif run.gone:
-                    run.gone = False
-                state = run.files.get(info.path)
-                if state is None:
-                    state = run.files[info.path] = EventFileState(
-                        path=info.path, name=os.path.basename(info.path), first_seen=now
-                    )
+        for info in sorted(listed, key=lambda i: i.path):
+            known = self._index.get(info.path)
+            if known is not None and not known[0].gone:
+                run, state = known
+            else:
+                found = self._locate(root, info, now, result)
+                if found is None:
+                    continue
+                run, state = found
             seen.add(info.path)
             state.gone = False
             if state.identity is not None and info.identity != state.identity:
@@ -241,7 +231,36 @@ class Tailer:
             if info.size > state.offset:
                 work.append((root, run, state, info.size))
         self._mark_gone(root, seen, result)
+        # Files of a run are read in name order (TensorBoard's order).
+        work.sort(key=lambda w: (w[1].name, w[2].name))
         return work
+
+    def _locate(
+        self, root: _Root, info: FileInfo, now: float, result: PollResult
+    ) -> tuple[Run, EventFileState] | None:
+        """The run and file state of a file not seen before (creating them)."""
+        directory = root.source.parent(info.path)
+        name = run_name_for(root.label, root.source.relative(directory), self._prefix)
+        if self._run_filter is not None and not self._run_filter(name):
+            return None
+        with self.lock:
+            run = self.runs.get(name)
+            if run is None:
+                run = self.runs[name] = Run(
+                    name=name, root=root.label, path=directory, retain_all=self._retain_all
+                )
+                self._plugins[name] = TagPlugins()
+                result.new_runs.append(name)
+            elif run.gone:
+                run.gone = False
+            state = run.files.get(info.path)
+            if state is None:
+                state = run.files[info.path] = EventFileState(
+                    path=info.path, name=os.path.basename(info.path), first_seen=now
+                )
+                run.files = dict(sorted(run.files.items()))
+        self._index[info.path] = (run, state)
+        return run, state
 
     def _restart_file(self, run: Run, state: EventFileState, kind: str) -> None:
         """A file got shorter than what was read: note it and read it again from 0."""

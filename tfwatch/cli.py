@@ -14,6 +14,24 @@ COMMANDS = ("ls", "export", "demo", "check", "report")
 
 def _add_roots(p: argparse.ArgumentParser) -> None:
     p.add_argument("roots", nargs="+", metavar="ROOT", help="log root: PATH, URL or NAME=PATH")
+    _add_storage_options(p)
+
+
+def _add_storage_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--storage-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="storage_options",
+        help="fsspec option for remote roots (repeatable; PROTOCOL.KEY=VALUE for one backend)",
+    )
+
+
+def _storage_options(args: argparse.Namespace) -> dict[str, object]:
+    from tfwatch.ingest.storage_options import parse_storage_options
+
+    return parse_storage_options(getattr(args, "storage_options", None))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,12 +55,71 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--tags", action="append", metavar="GLOB", help="only these tags")
     ex.add_argument("--format", choices=("json", "csv"), default="json")
     ex.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+
+    ck = sub.add_parser("check", help="health alerts; exit 1 on the kinds given to --fail-on")
+    _add_roots(ck)
+    ck.add_argument(
+        "--fail-on", default="nan,diverging", metavar="KIND,...",
+        help="alert kinds that fail the check (default nan,diverging; 'all' for every kind)",
+    )  # fmt: skip
+    ck.add_argument("--json", action="store_true", help="alerts as JSON")
+    ck.add_argument("--config", metavar="FILE", help="detector thresholds (TOML)")
+
+    _add_demo_parser(sub)
+
+    rp = sub.add_parser("report", help="compare runs: Markdown for a PR, HTML, JSON or CSV")
+    _add_roots(rp)
+    rp.add_argument("--baseline", metavar="RUN_OR_REGEX", help="the run the others are compared to")
+    rp.add_argument(
+        "--metric", action="append", metavar="TAG", help="metric (tag or glob; repeatable)"
+    )
+    rp.add_argument("--format", choices=("md", "html", "json", "csv"), default="md")
+    rp.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    rp.add_argument("--run", metavar="REGEX", help="only runs whose name matches")
+    rp.add_argument("--target", metavar="TAG=VALUE", help="who reached this value first")
+    rp.add_argument("--config", metavar="FILE", help="health config (TOML)")
     return parser
+
+
+def _add_demo_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from tfwatch.app_options import add_app_options
+
+    demo = sub.add_parser("demo", help="simulated trainers writing real event files, live")
+    demo.add_argument("--write-only", metavar="DIR", help="write the demo runs into DIR and exit")
+    demo.add_argument("--steps", type=int, default=4000, metavar="N", help="steps per run")
+    demo.add_argument("--fast", action="store_true", help="write without pauses")
+    add_app_options(demo)
+
+
+def _is_app_call(args_list: list[str]) -> bool:
+    """``tfwatch /logs …``: the first argument is neither a subcommand nor a global flag."""
+    return bool(args_list) and args_list[0] not in (*COMMANDS, "-h", "--help", "--version")
+
+
+def _app(args_list: list[str]) -> int:
+    from tfwatch.app_options import app_parser
+    from tfwatch.ui.launch import create_app
+
+    args = app_parser().parse_args(args_list)
+    create_app(args.roots, args).run()
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from tfwatch.demo import run_demo
+
+    return run_demo(args.write_only, args.steps, args.fast, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if _is_app_call(args_list):
+        try:
+            return _app(args_list)
+        except SourceError as e:
+            print(f"tfwatch: {e}", file=sys.stderr)
+            return 2
     parser = build_parser()
     args = parser.parse_args(args_list)
     try:
@@ -50,6 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _ls(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "demo":
+            return _demo(args)
     except SourceError as e:
         print(f"tfwatch: {e}", file=sys.stderr)
         return 2
@@ -65,7 +148,7 @@ def _ls(args: argparse.Namespace) -> int:
     from tfwatch.commands.listing import emit, run_row, select_tags
     from tfwatch.loading import load_once
 
-    tailer = load_once(args.roots)
+    tailer = load_once(args.roots, storage_options=_storage_options(args))
     runs = sorted(tailer.runs.values(), key=lambda r: r.name)
     tags = select_tags(runs, args.tags)
     rows = [run_row(r, tags) for r in runs]
@@ -77,7 +160,9 @@ def _export(args: argparse.Namespace) -> int:
     from tfwatch.commands.export import write_export_csv, write_export_json
     from tfwatch.loading import load_once
 
-    tailer = load_once(args.roots, retain_all=True, run_pattern=args.run)
+    tailer = load_once(
+        args.roots, retain_all=True, run_pattern=args.run, storage_options=_storage_options(args)
+    )
     runs = list(tailer.runs.values())
     write = write_export_csv if args.format == "csv" else write_export_json
     if args.output:
@@ -89,3 +174,20 @@ def _export(args: argparse.Namespace) -> int:
     else:
         write(runs, args.tags, sys.stdout)
     return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from tfwatch.commands.report import run_report
+
+    return run_report(
+        args.roots, args.format, args.metric, args.baseline, args.target, args.output,
+        args.config, args.run, _storage_options(args),
+    )  # fmt: skip
+
+
+def _check(args: argparse.Namespace) -> int:
+    from tfwatch.commands.check import parse_kinds, run_check
+
+    return run_check(
+        args.roots, parse_kinds(args.fail_on), args.json, args.config, _storage_options(args)
+    )

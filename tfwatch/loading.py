@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from tfwatch.ingest.discovery import parse_roots
 from tfwatch.ingest.sources import LocalSource, Source, SourceError
 from tfwatch.ingest.tailer import Tailer
 
 
-def open_source(path: str) -> Source:
-    """The source for one root: local paths directly, URLs through fsspec."""
-    if "://" in path and not path.startswith("file://"):
+def open_source(path: str, storage_options: Mapping[str, Any] | None = None) -> Source:
+    """The source for one root: local paths directly; URLs and SSH ``host:path`` through
+    fsspec, with ``storage_options`` (``--storage-option``) passed on."""
+    from tfwatch.ingest.ssh_target import parse_ssh_target
+
+    url = "://" in path and not path.startswith("file://")
+    if url or parse_ssh_target(path) is not None:
         from tfwatch.ingest.remote import open_remote
 
-        remote: Source = open_remote(path)
+        remote: Source = open_remote(path, storage_options)
         return remote
     local = LocalSource(path.removeprefix("file://"))
     local.check()
@@ -26,10 +31,11 @@ def make_tailer(
     roots: Sequence[str],
     retain_all: bool = False,
     run_pattern: str | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> Tailer:
     """A tailer over ``roots``; raises :class:`SourceError` for a root that cannot work."""
     specs = parse_roots(roots)
-    sources = [(spec.label, open_source(spec.path)) for spec in specs]
+    sources = [(spec.label, open_source(spec.path, storage_options)) for spec in specs]
     run_filter: Callable[[str], bool] | None = None
     if run_pattern:
         try:
@@ -41,11 +47,16 @@ def make_tailer(
 
 
 def load_once(
-    roots: Sequence[str], retain_all: bool = False, run_pattern: str | None = None
+    roots: Sequence[str],
+    retain_all: bool = False,
+    run_pattern: str | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> Tailer:
     """Read every root completely, once; raise :class:`SourceError` when a root fails
     or when no run at all was found."""
-    tailer = make_tailer(roots, retain_all=retain_all, run_pattern=run_pattern)
+    tailer = make_tailer(
+        roots, retain_all=retain_all, run_pattern=run_pattern, storage_options=storage_options
+    )
     result = tailer.poll(final=True)
     if result.errors:
         raise SourceError(result.errors[0])

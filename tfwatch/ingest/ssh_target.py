@@ -72,6 +72,7 @@ class SSHConnections:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._open: dict[tuple[object, ...], Any] = {}
+        self._connecting: dict[tuple[object, ...], threading.Lock] = {}
 
     def get(self, target: SSHTarget, options: dict[str, Any]) -> Any:
         """The filesystem for ``target``, connecting on first use."""
@@ -80,6 +81,20 @@ class SSHConnections:
             fs = self._open.get(key)
             if fs is not None:
                 return fs
+            # Roots are listed in parallel: the second root on a host waits for the first
+            # one's connection instead of opening its own; other hosts do not wait.
+            host_lock = self._connecting.setdefault(key, threading.Lock())
+        with host_lock:
+            with self._lock:
+                fs = self._open.get(key)
+            if fs is None:
+                fs = self._open_connection(target, options)
+                with self._lock:
+                    self._open[key] = fs
+        return fs
+
+    @staticmethod
+    def _open_connection(target: SSHTarget, options: dict[str, Any]) -> Any:
         from sshfs import SSHFileSystem
 
         kwargs: dict[str, Any] = dict(options)
@@ -88,10 +103,7 @@ class SSHConnections:
             kwargs.setdefault("username", target.user)
         if target.port:
             kwargs.setdefault("port", target.port)
-        fs = SSHFileSystem(target.host, skip_instance_cache=True, **kwargs)
-        with self._lock:
-            # Another root on the same host may have connected meanwhile: keep one.
-            return self._open.setdefault(key, fs)
+        return SSHFileSystem(target.host, skip_instance_cache=True, **kwargs)
 
     def forget(self, fs: Any) -> None:
         """Drop a connection that failed so the next :meth:`get` opens a new one."""

@@ -1,0 +1,46 @@
+"""Linkage and state inputs taken from runs the real ingest pipeline loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tensorboardX import SummaryWriter
+from tensorboardX.summary import hparams
+
+from tfwatch.ingest.discovery import parse_roots
+from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.tailer import Tailer
+from tfwatch.system.run_inputs import run_inputs, step_stride, write_cadence
+
+T0 = 1_700_000_000.0
+
+
+def test_files_progress_cadence_and_recorded_end(tmp_path: Path) -> None:
+    run_dir = tmp_path / "exp"
+    w = SummaryWriter(str(run_dir))
+    for exp_sum in hparams({"lr": 0.01, "max_steps": 1000}, {"loss": 0.0}):
+        w.file_writer.add_summary(exp_sum)
+    for i in range(10):
+        # Two tags per step, logged together: one write every 2 s.
+        w.add_scalar("loss", 1.0 / (i + 1), 10 * i, walltime=T0 + 2 * i)
+        w.add_scalar("acc", i / 10, 10 * i, walltime=T0 + 2 * i + 0.0001)
+    w.close()
+    (spec,) = parse_roots([str(tmp_path)])
+    tailer = Tailer([(spec.label, LocalSource(spec.path))])
+    tailer.poll()
+    files, progress = run_inputs(tailer.runs["exp"])
+    assert files.name == "exp" and Path(files.path) == run_dir
+    assert [Path(f).parent for f in files.event_files] == [run_dir]
+    assert (progress.last_step, progress.step_stride, progress.end_step) == (90, 10, 1000)
+    assert progress.cadence == 2.0
+    # The newest event is the file header or hparams, written now, after the old scalars.
+    assert progress.last_event_time == tailer.runs["exp"].last_wall_time > T0 + 18
+    assert progress.short_of_end()
+
+
+def test_cadence_and_stride_need_enough_points() -> None:
+    assert write_cadence([T0]) is None
+    assert write_cadence([T0, T0 + 5]) is None
+    assert write_cadence([T0, T0 + 5, T0 + 10, T0 + 100]) == 5.0
+    assert step_stride([7]) == 1
+    assert step_stride([0, 5, 10, 10, 15]) == 5

@@ -1,0 +1,57 @@
+"""The domain packages never import Textual; the CLI opens the app and writes the demo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tfwatch.cli import _is_app_call
+
+DOMAIN = [
+    "tfwatch.ingest.tailer",
+    "tfwatch.store.snapshot",
+    "tfwatch.analysis.convergence",
+    "tfwatch.commands.listing",
+    "tfwatch.filtering",
+    "tfwatch.sparkline",
+    "tfwatch.demo",
+]
+
+
+def test_domain_modules_do_not_import_textual() -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for m in {DOMAIN!r}: importlib.import_module(m)\n"
+        "import tfwatch.ingest, tfwatch.store, tfwatch.analysis, tfwatch.commands\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_plotext'))\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_roots_without_a_subcommand_open_the_app() -> None:
+    assert _is_app_call(["/logs"])
+    assert _is_app_call(["--metric", "loss", "/logs"])
+    assert not _is_app_call(["ls", "/logs"])
+    assert not _is_app_call(["demo"])
+    assert not _is_app_call(["--version"])
+    assert not _is_app_call([])
+
+
+def test_demo_write_only_writes_real_runs(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    done = subprocess.run(
+        [sys.executable, "-m", "tfwatch", "demo", "--write-only", str(out), "--steps", "50",
+         "--fast"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    listing = subprocess.run(
+        [sys.executable, "-m", "tfwatch", "ls", str(out), "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert listing.returncode == 0, listing.stderr
+    assert "sweep/lr=0.1" in listing.stdout and "baseline[bs=64]" in listing.stdout

@@ -1,0 +1,95 @@
+"""Run summaries built from a real store: values, states, caching by version."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from tfwatch.demo import FIXED_START, STEP_SECONDS
+from tfwatch.loading import load_once
+from tfwatch.sparkline import NAN_MARK
+from tfwatch.store.snapshot import (
+    SPARK_WIDTH,
+    SnapshotBuilder,
+    default_metrics,
+    run_detail,
+    run_state,
+    series_of,
+)
+
+from .conftest import DEMO_STEPS, FIXED_NOW
+
+
+def test_summaries_of_the_demo_sweep(demo_root: Path) -> None:
+    tailer = load_once([str(demo_root)])
+    snap = SnapshotBuilder().build(tailer.runs, FIXED_NOW)
+    assert snap.metrics == ("train/loss",)  # the only tag with "loss"
+    assert snap.tag_counts["val/accuracy"] == 6
+    fast = snap.runs["sweep/lr=0.1"]
+    loss = fast.metrics["train/loss"]
+    assert loss.last_step == DEMO_STEPS - 1 and fast.last_step == DEMO_STEPS - 1
+    assert not loss.higher_is_better
+    assert loss.best_value <= loss.last_value < 0.25
+    assert len(loss.spark) == SPARK_WIDTH
+    assert loss.convergence.plateau > 0.0
+    assert math.isclose(fast.steps_per_second, 1 / STEP_SECONDS, rel_tol=1e-6)
+    assert fast.hparams["optimizer"] == "adam"
+    diverged = snap.runs["sweep/lr=0.3"].metrics["train/loss"]
+    assert math.isnan(diverged.last_value) and diverged.nan_count > 0
+    assert NAN_MARK in diverged.spark
+    stalled = snap.runs["sweep/lr=0.003"]
+    assert stalled.state == "idle" and stalled.last_step < DEMO_STEPS // 2
+    assert snap.count_by_state() == {"running": 5, "idle": 1, "finished": 0, "gone": 0}
+
+
+def test_unchanged_runs_reuse_their_summary(demo_root: Path) -> None:
+    tailer = load_once([str(demo_root)])
+    builder = SnapshotBuilder()
+    first = builder.build(tailer.runs, FIXED_NOW)
+    second = builder.build(tailer.runs, FIXED_NOW + 1)
+    assert all(second.runs[n] is first.runs[n] for n in first.runs)
+    tailer.runs["sweep/lr=0.1"].version += 1  # as the store does on new data
+    third = builder.build(tailer.runs, FIXED_NOW + 2)
+    assert third.runs["sweep/lr=0.1"] is not first.runs["sweep/lr=0.1"]
+    assert third.runs["sweep/lr=0.01"] is first.runs["sweep/lr=0.01"]
+    later = builder.build(tailer.runs, FIXED_NOW + 3600)  # an hour on: nobody running
+    assert later.count_by_state()["running"] == 0
+
+
+def test_metric_choice_and_direction(demo_root: Path) -> None:
+    tailer = load_once([str(demo_root)])
+    builder = SnapshotBuilder(metrics=("val/accuracy",))
+    acc = builder.build(tailer.runs, FIXED_NOW).runs["sweep/lr=0.1"].metrics["val/accuracy"]
+    assert acc.higher_is_better and acc.best_value >= acc.last_value - 1e-9
+    builder.set_metrics(["train/lr"])
+    snap = builder.build(tailer.runs, FIXED_NOW)
+    assert list(snap.runs["sweep/lr=0.1"].metrics) == ["train/lr"]
+    max_builder = SnapshotBuilder(metrics=("train/lr",), maximize=("*lr",))
+    assert max_builder.build(tailer.runs).runs["sweep/lr=0.1"].metrics["train/lr"].higher_is_better
+
+
+def test_default_metric_prefers_the_most_common_loss() -> None:
+    assert default_metrics({"a/loss": 2, "b/loss": 5, "acc": 9}) == ("b/loss",)
+    assert default_metrics({"zeta": 1, "acc": 9}) == ("acc",)
+    assert default_metrics({}) == ()
+
+
+def test_states_from_age() -> None:
+    assert run_state(100.0, False, 110.0) == "running"
+    assert run_state(100.0, False, 400.0) == "idle"
+    assert run_state(100.0, False, 100.0 + 3600) == "finished"
+    assert run_state(100.0, True, 110.0) == "gone"
+
+
+def test_detail_and_series_are_copies(demo_root: Path) -> None:
+    tailer = load_once([str(demo_root)])
+    run = tailer.runs["sweep/lr=0.3"]
+    detail = run_detail(run)
+    assert set(detail.scalars) == set(run.scalars)
+    assert detail.histograms == ("weights/layer1",)
+    assert detail.files[0].host == "demo-host"
+    detail.scalars["train/loss"].values[:] = 0.0
+    assert run.scalars["train/loss"].nan_count > 0
+    series = series_of(tailer.runs, ["sweep/lr=0.1", "missing"], "train/loss")
+    assert list(series) == ["sweep/lr=0.1"]
+    assert float(series["sweep/lr=0.1"].wall_times[0]) == FIXED_START

@@ -1,0 +1,52 @@
+"""Sort orders over real summaries of the demo sweep."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tfwatch.loading import load_once
+from tfwatch.store.snapshot import SnapshotBuilder
+from tfwatch.ui.sorting import SORT_MODES, sort_runs
+
+from .conftest import FIXED_NOW
+
+
+def summaries(root: Path):  # type: ignore[no-untyped-def]
+    tailer = load_once([str(root)])
+    return SnapshotBuilder().build(tailer.runs, FIXED_NOW).runs
+
+
+def test_every_mode_orders_every_run(demo_root: Path) -> None:
+    runs = summaries(demo_root)
+    for mode in SORT_MODES:
+        for reverse in (False, True):
+            order = sort_runs(runs.values(), mode.key, "train/loss", reverse)
+            assert sorted(order) == sorted(runs)
+
+
+def test_value_sort_puts_best_first_and_nan_last_both_ways(demo_root: Path) -> None:
+    runs = summaries(demo_root)
+    order = sort_runs(runs.values(), "value", "train/loss")
+    lasts = [runs[n].metrics["train/loss"].last_value for n in order[:-1]]
+    assert lasts == sorted(lasts)
+    assert order[-1] == "sweep/lr=0.3"
+    assert sort_runs(runs.values(), "value", "train/loss", reverse=True)[-1] == "sweep/lr=0.3"
+
+
+def test_convergence_orders(demo_root: Path) -> None:
+    runs = summaries(demo_root)
+    slope = sort_runs(runs.values(), "slope", "train/loss")
+    slopes = [runs[n].metrics["train/loss"].convergence.slope for n in slope[:-1]]
+    assert slopes == sorted(slopes, reverse=True)
+    since = sort_runs(runs.values(), "since_best", "train/loss")
+    gaps = [runs[n].metrics["train/loss"].convergence.steps_since_best for n in since]
+    assert gaps == sorted(gaps, key=lambda g: -(g or 0))
+    plateau = sort_runs(runs.values(), "plateau", "train/loss")
+    assert plateau.index("sweep/lr=0.01") < plateau.index("sweep/lr=0.03")
+
+
+def test_missing_metric_goes_last_and_step_sort(demo_root: Path) -> None:
+    runs = summaries(demo_root)
+    assert sort_runs(runs.values(), "value", "no/such/tag") == sorted(runs)
+    by_step = sort_runs(runs.values(), "step", None)
+    assert by_step[-1] == "sweep/lr=0.003"

@@ -1,0 +1,107 @@
+"""Alerts: what a detector reports, how it prints, and the raise-once tracker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+#: The built-in alert kinds, in the order alerts are listed for one run.
+ALERT_KINDS: tuple[str, ...] = (
+    "nan",
+    "diverging",
+    "exploding_grad",
+    "crashed",
+    "stalled",
+    "plateau",
+    "oscillating",
+    "frozen",
+    "two_writers",
+    "too_frequent",
+)
+#: Kind of the notice a failing detector (built-in or plugin) turns into.
+DETECTOR_ERROR = "detector_error"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One health finding about one run (and usually one tag)."""
+
+    #: Run name as the store names it.
+    run: str
+    #: Tag the finding is about; "" for run-level findings (stalled, two writers…).
+    tag: str
+    #: Step where the condition started (-1 when it has no step).
+    step: int
+    #: Wall time (seconds since the epoch) of that step, or of the observation.
+    wall_time: float
+    #: One of :data:`ALERT_KINDS`, ``detector_error``, or a plugin's own kind.
+    kind: str
+    #: One line for a person: what is wrong, with numbers.
+    message: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(run, kind): an alert is raised once per key until it clears."""
+        return (self.run, self.kind)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        return asdict(self)
+
+
+def kind_order(kind: str) -> int:
+    """Sort position of ``kind`` (unknown kinds after the built-in ones)."""
+    try:
+        return ALERT_KINDS.index(kind)
+    except ValueError:
+        return len(ALERT_KINDS)
+
+
+def format_alert(alert: Alert) -> str:
+    """One line for terminals and logs: ``run  kind  tag@step  message``."""
+    if alert.tag:
+        where = f"{alert.tag}@{alert.step:,}" if alert.step >= 0 else alert.tag
+    else:
+        where = f"step {alert.step:,}" if alert.step >= 0 else "-"
+    return f"{alert.run}  {alert.kind}  {where}  {alert.message}"
+
+
+class AlertTracker:
+    """Raises an alert once per (run, kind) until its condition stops holding.
+
+    Feed :meth:`update` the alerts that hold *now* (the full result of a health pass);
+    it returns those that are new. A key missing from a pass has cleared, and raises
+    again the next time it holds. Passes may cover only some runs: pass ``runs`` so
+    that the other runs' alerts are left alone.
+    """
+
+    def __init__(self) -> None:
+        self._active: dict[tuple[str, str], Alert] = {}
+
+    def update(self, alerts: Iterable[Alert], runs: Iterable[str] | None = None) -> list[Alert]:
+        """Record the current alerts; return the ones raised for the first time."""
+        current: dict[tuple[str, str], Alert] = {}
+        for alert in alerts:
+            current.setdefault(alert.key, alert)  # the first per key is the one reported
+        scope = None if runs is None else set(runs) | {k[0] for k in current}
+        for key in list(self._active):
+            if key not in current and (scope is None or key[0] in scope):
+                del self._active[key]
+        new = [a for k, a in current.items() if k not in self._active]
+        for key, alert in current.items():
+            # Keep the alert as first raised, so its step stays the onset step.
+            self._active.setdefault(key, alert)
+        return new
+
+    def active(self) -> list[Alert]:
+        """Alerts that currently hold, as first raised, the most recently raised first."""
+        return list(reversed(self._active.values()))  # dicts keep insertion order
+
+    def clear(self, run: str | None = None) -> None:
+        """Forget every alert (or one run's), e.g. when a run disappears."""
+        if run is None:
+            self._active.clear()
+        else:
+            for key in [k for k in self._active if k[0] == run]:
+                del self._active[key]

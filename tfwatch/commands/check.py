@@ -1,0 +1,91 @@
+"""``tfwatch check``: read every run once, print health alerts, exit non-zero on the bad ones.
+
+Exit status: 1 when an alert of a ``--fail-on`` kind is present, 0 otherwise, 2 on bad
+input (a root that cannot be read, a bad config). Damaged event files are listed but
+do not fail the check: what could be read was checked.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import IO, Any
+
+from tfwatch.analysis.alerts import ALERT_KINDS, Alert, format_alert
+from tfwatch.analysis.config import load_config
+from tfwatch.analysis.health import run_health
+from tfwatch.ingest.sources import SourceError
+from tfwatch.loading import load_once
+from tfwatch.safe_text import printable
+
+DEFAULT_FAIL_ON = ("nan", "diverging")
+
+
+def parse_kinds(text: str) -> tuple[str, ...]:
+    """``nan,diverging`` → kinds; ``all`` for every kind; unknown names are bad input."""
+    kinds = tuple(k.strip() for k in text.split(",") if k.strip())
+    if kinds == ("all",):
+        return ALERT_KINDS
+    unknown = [k for k in kinds if k not in ALERT_KINDS]
+    if unknown:
+        raise SourceError(
+            f"--fail-on: unknown kind {', '.join(unknown)} (known: {', '.join(ALERT_KINDS)})"
+        )
+    return kinds
+
+
+def run_check(
+    roots: Sequence[str],
+    fail_on: Sequence[str] = DEFAULT_FAIL_ON,
+    as_json: bool = False,
+    config_path: str | None = None,
+    storage_options: dict[str, Any] | None = None,
+    out: IO[str] = sys.stdout,
+) -> int:
+    """Run the check and write its report; return the exit status."""
+    try:
+        config = load_config(config_path)
+    except ValueError as e:  # ConfigError names the file and the key
+        raise SourceError(str(e)) from e
+    tailer = load_once(roots, storage_options=storage_options)
+    now = time.time()
+    alerts: list[Alert] = []
+    damage: list[dict[str, Any]] = []
+    for name in sorted(tailer.runs):
+        run = tailer.runs[name]
+        alerts.extend(run_health(run, config, now))
+        damage.extend(
+            {"run": name, "file": d.file, "offset": d.offset, "kind": d.kind,
+             "skipped_bytes": d.skipped_bytes}
+            for d in run.damage
+        )  # fmt: skip
+    failing = [a for a in alerts if a.kind in fail_on]
+    if as_json:
+        payload = {
+            "alerts": [
+                {"run": a.run, "tag": a.tag, "step": a.step, "kind": a.kind,
+                 "message": a.message, "wall_time": a.wall_time}
+                for a in alerts
+            ],
+            "damage": damage,
+            "runs": len(tailer.runs),
+            "failed": bool(failing),
+        }  # fmt: skip
+        json.dump(payload, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        for a in alerts:
+            mark = "FAIL" if a.kind in fail_on else "warn"
+            out.write(f"{mark}  {printable(format_alert(a))}\n")
+        for d in damage:
+            out.write(
+                f"damage  {printable(d['run'])}  {printable(d['file'])}: {d['kind']} at byte "
+                f"{d['offset']}, {d['skipped_bytes']} bytes skipped\n"
+            )
+        out.write(
+            f"{len(tailer.runs)} runs checked: {len(alerts)} alert(s), "
+            f"{len(failing)} failing ({', '.join(fail_on) or 'none'})\n"
+        )
+    return 1 if failing else 0

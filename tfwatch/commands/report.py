@@ -1,0 +1,122 @@
+"""``tfwatch report``: compare runs against a baseline, for a PR comment or a file."""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tfwatch.analysis import ConfigError, HealthConfig, is_quality_metric, load_config, parse_target
+from tfwatch.ingest.sources import SourceError
+from tfwatch.report.model import build_comparison
+from tfwatch.store.runs import Run
+
+FORMATS = ("md", "html", "json", "csv")
+#: Metrics reported when none are named: the quality metrics, at most this many.
+DEFAULT_METRICS = 6
+
+
+def pick_baseline(runs: Sequence[Run], wanted: str | None) -> str | None:
+    """The run named ``wanted`` exactly, else the single run its regex matches."""
+    if wanted is None:
+        return None
+    names = sorted(r.name for r in runs)
+    if wanted in names:
+        return wanted
+    try:
+        pattern = re.compile(wanted)
+    except re.error as e:
+        raise SourceError(f"--baseline {wanted!r}: {e}") from e
+    hits = [n for n in names if pattern.search(n)]
+    if len(hits) != 1:
+        found = "no run" if not hits else f"{len(hits)} runs ({', '.join(hits[:5])})"
+        raise SourceError(f"--baseline {wanted!r} matches {found}; it must match exactly one")
+    return hits[0]
+
+
+def pick_metrics(runs: Sequence[Run], wanted: Sequence[str] | None, cfg: HealthConfig) -> list[str]:
+    """Tags named (exactly or by glob) in ``wanted``; by default the quality metrics
+    (losses, accuracies…), or the first tags when no name says what it measures."""
+    tags = sorted({t for r in runs for t in r.scalars})
+    if wanted:
+        picked: list[str] = []
+        for w in wanted:
+            hits = [t for t in tags if t == w or fnmatch.fnmatchcase(t, w)]
+            if not hits:
+                raise SourceError(f"--metric {w!r}: no run logs such a scalar tag")
+            picked += [t for t in hits if t not in picked]
+        return picked
+    quality = [t for t in tags if is_quality_metric(t, cfg.maximize, cfg.minimize)]
+    return (quality or tags)[:DEFAULT_METRICS]
+
+
+def render(fmt: str, runs: Sequence[Run], args_metric: Sequence[str] | None, baseline: str | None,
+           target: str | None, config_path: str | None) -> str:  # fmt: skip
+    """The report in ``fmt`` (one of :data:`FORMATS`) as a string."""
+    try:
+        cfg = load_config(config_path)
+    except ConfigError as e:
+        raise SourceError(str(e)) from e
+    tags = pick_metrics(runs, args_metric, cfg)
+    base = pick_baseline(runs, baseline)
+    goal = None
+    if target is not None:
+        try:
+            goal = parse_target(target)
+        except ValueError as e:
+            raise SourceError(str(e)) from e
+    report = build_comparison(runs, tags, base, cfg, goal)
+    if fmt == "html":
+        from tfwatch.report.html import render_html
+
+        return render_html(report)
+    if fmt in ("json", "csv"):
+        from tfwatch.report.tabular import write_csv, write_json
+
+        buf = io.StringIO()
+        (write_json if fmt == "json" else write_csv)(report, buf)
+        return buf.getvalue()
+    from tfwatch.report.markdown import render_markdown
+
+    return render_markdown(report)
+
+
+def write_report(text: str, output: str | None) -> None:
+    """Write to ``output`` (a file) or stdout."""
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+    except OSError as e:
+        raise SourceError(f"{output}: {e.strerror or e}") from e
+
+
+def run_report(
+    roots: Sequence[str],
+    fmt: str = "md",
+    metrics: Sequence[str] | None = None,
+    baseline: str | None = None,
+    target: str | None = None,
+    output: str | None = None,
+    config_path: str | None = None,
+    run_pattern: str | None = None,
+    storage_options: Mapping[str, Any] | None = None,
+) -> int:
+    """The ``report`` subcommand: load ``roots`` once, render, write; returns the status."""
+    from tfwatch.loading import load_once
+
+    # Every point is kept: the report reads whole curves once, and crossing steps
+    # must not depend on how the store thins old points.
+    tailer = load_once(
+        roots, retain_all=True, run_pattern=run_pattern, storage_options=storage_options
+    )
+    runs = list(tailer.runs.values())
+    if not runs:
+        raise SourceError("no run matches --run")
+    write_report(render(fmt, runs, metrics, baseline, target, config_path), output)
+    return 0

@@ -1,0 +1,333 @@
+"""Immutable run summaries for views, built from the store on each refresh tick.
+
+The builder runs in the ingest thread while it holds the tailer's lock and keeps the
+last summary of each run with the run's ``version``: a run that did not change costs a
+dictionary lookup, so a tick over thousands of idle runs stays cheap. Only a run's state
+(running / idle / finished) depends on the clock and is recomputed every time.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from tfwatch.analysis.convergence import Convergence, convergence
+from tfwatch.analysis.direction import higher_is_better
+from tfwatch.ingest.records import Damage
+from tfwatch.sparkline import sparkline
+from tfwatch.store.runs import Run
+from tfwatch.store.series import ScalarSeries, SeriesArrays
+
+#: A run that wrote within this many seconds is "running"; within IDLE_SECONDS "idle".
+RUNNING_SECONDS = 30.0
+IDLE_SECONDS = 15 * 60.0
+#: Characters in a sparkline cell and points it summarises.
+SPARK_WIDTH = 12
+SPARK_POINTS = 240
+STATES = ("running", "idle", "finished", "gone")
+
+AlertSource = Callable[[Run, float], Sequence[str]]
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """One metric of one run, as the runs table shows it."""
+
+    tag: str
+    higher_is_better: bool
+    count: int
+    last_value: float
+    last_step: int
+    best_value: float
+    best_step: int
+    nan_count: int
+    inf_count: int
+    #: Recent history drawn in :data:`SPARK_WIDTH` characters.
+    spark: str
+    #: Slope, plateau score, trend… of the smoothed metric.
+    convergence: Convergence
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """Everything the runs table, the header and the filter need about one run."""
+
+    name: str
+    root: str
+    path: str
+    #: running / idle / finished / gone (see :data:`STATES`).
+    state: str
+    last_step: int
+    #: Training speed over the recent points of the busiest tag (NaN when unknown).
+    steps_per_second: float
+    #: Local time of the last sign of life (event wall time or file growth).
+    activity: float
+    hparams: Mapping[str, str | float | bool]
+    tags: tuple[str, ...]
+    metrics: Mapping[str, MetricSummary]
+    alerts: tuple[str, ...]
+    damage: int
+    files: int
+    events: int
+    version: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """All runs at one moment, by name."""
+
+    taken_at: float
+    runs: Mapping[str, RunSummary]
+    #: How many runs have each scalar tag.
+    tag_counts: Mapping[str, int]
+    metrics: tuple[str, ...]
+
+    def count_by_state(self) -> dict[str, int]:
+        """Runs per state, every state present (0 when none)."""
+        counts = dict.fromkeys(STATES, 0)
+        for run in self.runs.values():
+            counts[run.state] = counts.get(run.state, 0) + 1
+        return counts
+
+    @property
+    def with_alerts(self) -> int:
+        """Runs with at least one alert."""
+        return sum(1 for r in self.runs.values() if r.alerts)
+
+
+def health_alert_kinds(run: Run, now: float) -> list[str]:
+    """Kinds of the health alerts that hold for ``run`` now (each kind once)."""
+    from tfwatch.analysis.health import run_health
+
+    return list(dict.fromkeys(a.kind for a in run_health(run, None, now)))
+
+
+def default_metrics(tag_counts: Mapping[str, int]) -> tuple[str, ...]:
+    """The most common tag whose name contains ``loss``, else the first tag by name."""
+    if not tag_counts:
+        return ()
+    losses = [t for t in tag_counts if "loss" in t.lower()]
+    if losses:
+        return (min(losses, key=lambda t: (-tag_counts[t], t)),)
+    return (min(tag_counts),)
+
+
+def run_state(activity: float, gone: bool, now: float) -> str:
+    """running / idle / finished / gone from the time of the last sign of life."""
+    if gone:
+        return "gone"
+    age = now - activity
+    if age <= RUNNING_SECONDS:
+        return "running"
+    if age <= IDLE_SECONDS:
+        return "idle"
+    return "finished"
+
+
+def steps_per_second(points: SeriesArrays, last: int = 64) -> float:
+    """Steps per second over the last ``last`` points (NaN without two distinct times)."""
+    n = len(points)
+    if n < 2:
+        return math.nan
+    a = max(0, n - last)
+    dt = float(points.wall_times[-1] - points.wall_times[a])
+    ds = float(points.steps[-1] - points.steps[a])
+    return ds / dt if dt > 0 else math.nan
+
+
+def summarize_metric(series: ScalarSeries, higher: bool) -> MetricSummary:
+    """A :class:`MetricSummary` of one series."""
+    recent = series.recent()
+    best_value, best_step = series.best(higher)
+    return MetricSummary(
+        tag=series.tag,
+        higher_is_better=higher,
+        count=series.count,
+        last_value=series.last_value,
+        last_step=series.last_step,
+        best_value=best_value,
+        best_step=best_step,
+        nan_count=series.nan_count,
+        inf_count=series.inf_count,
+        spark=sparkline(recent.values[-SPARK_POINTS:], SPARK_WIDTH),
+        convergence=convergence(recent, higher),
+    )
+
+
+@dataclass
+class SnapshotBuilder:
+    """Builds :class:`Snapshot` objects, reusing the summaries of unchanged runs."""
+
+    metrics: tuple[str, ...] = ()
+    maximize: tuple[str, ...] = ()
+    #: Alert kinds per run (the health checks), when available.
+    alert_source: AlertSource | None = None
+    #: Local time of the first complete read: file growth before it is the cold load,
+    #: not a sign that the run is live.
+    loaded_at: float = 0.0
+    _cache: dict[str, tuple[int, RunSummary]] = field(default_factory=dict)
+    _tag_counts: Counter[str] = field(default_factory=Counter)
+    _tags_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def set_metrics(self, metrics: Iterable[str]) -> None:
+        """Change the metric columns; every run is summarised again on the next build."""
+        new = tuple(metrics)
+        if new != self.metrics:
+            self.metrics = new
+            self._cache.clear()
+
+    def build(self, runs: Mapping[str, Run], now: float | None = None) -> Snapshot:
+        """Summaries of ``runs`` (the caller holds the store's lock)."""
+        now = time.time() if now is None else now
+        if not self.metrics:
+            self._count_tags(runs)
+            self.metrics = default_metrics(self._tag_counts)
+        out: dict[str, RunSummary] = {}
+        for name, run in runs.items():
+            cached = self._cache.get(name)
+            if cached is None or cached[0] != run.version:
+                summary = self._summarize(run, now)
+                self._cache[name] = (run.version, summary)
+            else:
+                summary = cached[1]
+            state = run_state(summary.activity, run.gone, now)
+            if state != summary.state:
+                # Liveness alerts (stalled…) change with time, not with the data.
+                alerts = self._alerts(run, now)
+                summary = replace(summary, state=state, alerts=alerts)
+                self._cache[name] = (run.version, summary)
+            out[name] = summary
+        for name in [n for n in self._cache if n not in runs]:
+            del self._cache[name]
+        self._count_tags(runs)
+        return Snapshot(now, out, dict(self._tag_counts), self.metrics)
+
+    def _count_tags(self, runs: Mapping[str, Run]) -> None:
+        """Keep per-tag run counts up to date, touching only runs whose tags changed."""
+        for name, run in runs.items():
+            known = self._tags_of.get(name)
+            if known is not None and len(known) == len(run.scalars):
+                continue
+            tags = tuple(sorted(run.scalars))
+            if known:
+                self._tag_counts.subtract(known)
+            self._tag_counts.update(tags)
+            self._tags_of[name] = tags
+        for name in [n for n in self._tags_of if n not in runs]:
+            self._tag_counts.subtract(self._tags_of.pop(name))
+        self._tag_counts += Counter()  # drop zero counts
+
+    def _alerts(self, run: Run, now: float) -> tuple[str, ...]:
+        """Alert kinds from :attr:`alert_source`; a failing check shows as its own kind
+        rather than stopping the refresh of every run."""
+        if self.alert_source is None:
+            return ()
+        try:
+            return tuple(self.alert_source(run, now))
+        except Exception:
+            return ("health_check_failed",)
+
+    def _summarize(self, run: Run, now: float) -> RunSummary:
+        metrics: dict[str, MetricSummary] = {}
+        for tag in self.metrics:
+            series = run.scalars.get(tag)
+            if series is not None and series.count:
+                metrics[tag] = summarize_metric(series, higher_is_better(tag, self.maximize))
+        busiest = max(run.scalars.values(), key=lambda s: s.count, default=None)
+        sps = steps_per_second(busiest.recent()) if busiest is not None else math.nan
+        # Scalars' wall times, not the run's: a writer stamps its file-version event
+        # with the time it opened the file, even when the data carry other times.
+        activity = max((s.last_wall_time for s in run.scalars.values()), default=0.0)
+        activity = activity or run.last_wall_time
+        if run.last_growth > self.loaded_at > 0:
+            activity = max(activity, run.last_growth)
+        alerts = self._alerts(run, now)
+        return RunSummary(
+            name=run.name,
+            root=run.root,
+            path=run.path,
+            state=run_state(activity, run.gone, now),
+            last_step=run.last_step,
+            steps_per_second=sps,
+            activity=activity,
+            hparams=dict(run.hparams),
+            tags=tuple(sorted(run.scalars)),
+            metrics=metrics,
+            alerts=alerts,
+            damage=len(run.damage),
+            files=len(run.files),
+            events=run.events,
+            version=run.version,
+        )
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    """One event file as the detail screen lists it."""
+
+    name: str
+    size: int
+    offset: int
+    records: int
+    gone: bool
+    host: str | None
+    pid: int | None
+
+
+@dataclass(frozen=True)
+class RunDetail:
+    """A copy of one run's data for the detail screen: every scalar tag's history."""
+
+    name: str
+    path: str
+    hparams: Mapping[str, str | float | bool]
+    scalars: Mapping[str, SeriesArrays]
+    histograms: tuple[str, ...]
+    text_tags: tuple[str, ...]
+    image_tags: tuple[str, ...]
+    files: tuple[FileSummary, ...]
+    damage: tuple[Damage, ...]
+    events: int
+
+
+def _copy(arrays: SeriesArrays) -> SeriesArrays:
+    return SeriesArrays(
+        np.array(arrays.steps, copy=True),
+        np.array(arrays.values, copy=True),
+        np.array(arrays.wall_times, copy=True),
+    )
+
+
+def run_detail(run: Run) -> RunDetail:
+    """Copy what the detail screen shows (the caller holds the store's lock)."""
+    return RunDetail(
+        name=run.name,
+        path=run.path,
+        hparams=dict(run.hparams),
+        scalars={tag: _copy(s.overview()) for tag, s in sorted(run.scalars.items())},
+        histograms=tuple(sorted(run.histograms)),
+        text_tags=tuple(sorted(run.text_tags)),
+        image_tags=tuple(sorted(run.image_tags)),
+        files=tuple(
+            FileSummary(f.name, f.size, f.offset, f.records, f.gone, f.host, f.pid)
+            for f in run.files.values()
+        ),
+        damage=tuple(run.damage),
+        events=run.events,
+    )
+
+
+def series_of(runs: Mapping[str, Run], names: Iterable[str], tag: str) -> dict[str, SeriesArrays]:
+    """Copies of one tag's whole history (overview) for each named run that has it."""
+    out: dict[str, SeriesArrays] = {}
+    for name in names:
+        run = runs.get(name)
+        series = run.scalars.get(tag) if run is not None else None
+        if series is not None and series.count:
+            out[name] = _copy(series.overview())
+    return out

@@ -1,0 +1,206 @@
+"""A snapshot of this host's processes: who they are and which event files they hold open.
+
+Scanning every process's open files is the costly part, so it runs on the sampler thread
+every few seconds, never on the UI thread; ``bench/process_scan.py`` measures it. On
+Linux the scan reads ``/proc`` directly — ``stat``, ``cmdline``, the ``cwd`` link and the
+``fd`` links, keeping only descriptors that name a ``tfevents`` file — which is several
+times cheaper than going through psutil (whose ``open_files()`` also opens each
+descriptor's ``fdinfo``). Elsewhere psutil does the work. Processes we may not look into
+(other users', without privileges) are counted in ``denied``, never fatal.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import psutil
+
+#: Part of every event file name, whichever writer made it.
+EVENT_FILE_MARK = "tfevents"
+_PROC = "/proc"
+_LINUX_PROC = sys.platform.startswith("linux") and os.path.isdir(f"{_PROC}/self/fd")
+_ATTRS = ["pid", "ppid", "create_time", "username", "name", "cmdline", "cwd", "status"]
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    """One live process, as far as we were allowed to see it."""
+
+    pid: int
+    ppid: int
+    #: Seconds since the epoch (as psutil computes it); with ``pid`` it names the process
+    #: even after its PID is reused.
+    create_time: float
+    user: str | None
+    name: str
+    cmdline: tuple[str, ...]
+    cwd: str | None
+    #: Real paths of the event files it holds open.
+    open_event_files: frozenset[str] = frozenset()
+
+    @property
+    def command(self) -> str:
+        """The command line as one string (the process name when it is hidden)."""
+        return " ".join(self.cmdline) if self.cmdline else self.name
+
+
+@dataclass(frozen=True)
+class ProcessTable:
+    """Every process seen in one scan, by PID."""
+
+    time: float
+    processes: Mapping[int, ProcessInfo] = field(default_factory=dict)
+    #: Processes whose open files we could not read.
+    denied: int = 0
+    #: Wall-clock cost of the scan, in milliseconds.
+    scan_ms: float = 0.0
+
+    def get(self, pid: int) -> ProcessInfo | None:
+        """The process with this PID, when it was alive at scan time."""
+        return self.processes.get(pid)
+
+
+# -- Linux: /proc directly -------------------------------------------------------------
+
+_users: dict[int, str] = {}
+
+
+def _user_name(uid: int) -> str:
+    name = _users.get(uid)
+    if name is None:
+        try:
+            name = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            name = str(uid)
+        _users[uid] = name
+    return name
+
+
+def _fd_targets(pid: int) -> Iterator[str]:
+    """Targets of a process's descriptors that name event files."""
+    fd_dir = f"{_PROC}/{pid}/fd"
+    for fd in os.listdir(fd_dir):
+        try:
+            target = os.readlink(f"{fd_dir}/{fd}")
+        except OSError:
+            continue  # closed between listdir and readlink
+        if EVENT_FILE_MARK in target:
+            yield target.removesuffix(" (deleted)")
+
+
+def _read_proc(pid: int, boot: float, ticks: int) -> tuple[ProcessInfo | None, bool]:
+    """One process from ``/proc`` (None when gone or a zombie) and whether its descriptors
+    were hidden from us."""
+    base = f"{_PROC}/{pid}"
+    try:
+        with open(f"{base}/stat", "rb") as f:
+            stat = f.read()
+        with open(f"{base}/cmdline", "rb") as f:
+            raw_cmd = f.read()
+        uid = os.stat(base).st_uid
+    except OSError:
+        return None, False
+    # ``comm`` sits in parentheses and may itself hold spaces or ')'.
+    close = stat.rfind(b")")
+    name = stat[stat.find(b"(") + 1 : close].decode(errors="replace")
+    rest = stat[close + 2 :].split()
+    if rest[0] == b"Z":
+        return None, False
+    try:
+        cwd: str | None = os.readlink(f"{base}/cwd")
+    except OSError:
+        cwd = None
+    denied = False
+    try:
+        held = frozenset(os.path.realpath(t) for t in _fd_targets(pid))
+    except PermissionError:
+        held, denied = frozenset(), True
+    except OSError:
+        held = frozenset()
+    args = raw_cmd.rstrip(b"\0").split(b"\0") if raw_cmd else []
+    info = ProcessInfo(
+        pid=pid,
+        ppid=int(rest[1]),
+        create_time=boot + int(rest[19]) / ticks,
+        user=_user_name(uid),
+        name=name,
+        cmdline=tuple(a.decode(errors="replace") for a in args),
+        cwd=cwd,
+        open_event_files=held,
+    )
+    return info, denied
+
+
+def _scan_proc() -> tuple[dict[int, ProcessInfo], int]:
+    boot, ticks = psutil.boot_time(), os.sysconf("SC_CLK_TCK")
+    found: dict[int, ProcessInfo] = {}
+    denied = 0
+    for entry in os.listdir(_PROC):
+        if entry.isdigit():
+            info, hidden = _read_proc(int(entry), boot, ticks)
+            if info is not None:
+                found[info.pid] = info
+                denied += hidden
+    return found, denied
+
+
+# -- elsewhere: psutil -----------------------------------------------------------------
+
+
+def _from_psutil(proc: psutil.Process, info: dict[str, Any]) -> ProcessInfo:
+    return ProcessInfo(
+        pid=proc.pid,
+        ppid=int(info.get("ppid") or 0),
+        create_time=float(info.get("create_time") or 0.0),
+        user=info.get("username"),
+        name=str(info.get("name") or ""),
+        cmdline=tuple(info.get("cmdline") or ()),
+        cwd=info.get("cwd"),
+    )
+
+
+def _scan_psutil() -> tuple[dict[int, ProcessInfo], int]:
+    found: dict[int, ProcessInfo] = {}
+    denied = 0
+    for proc in psutil.process_iter(_ATTRS, ad_value=None):
+        info = proc.info
+        if info.get("create_time") is None or info.get("status") == psutil.STATUS_ZOMBIE:
+            continue  # vanished mid-scan, or dead and waiting for its parent to reap it
+        base = _from_psutil(proc, info)
+        try:
+            paths = [f.path for f in proc.open_files() if EVENT_FILE_MARK in f.path]
+        except psutil.AccessDenied:
+            denied += 1
+            paths = []
+        except psutil.NoSuchProcess:
+            continue
+        held = frozenset(os.path.realpath(p) for p in paths)
+        found[proc.pid] = replace(base, open_event_files=held)
+    return found, denied
+
+
+def scan_processes(use_proc: bool = _LINUX_PROC) -> ProcessTable:
+    """Every live process on this host, with the event files each holds open."""
+    start = time.perf_counter()
+    found, denied = _scan_proc() if use_proc else _scan_psutil()
+    elapsed = (time.perf_counter() - start) * 1000.0
+    return ProcessTable(time=time.time(), processes=found, denied=denied, scan_ms=elapsed)
+
+
+def describe_process(pid: int) -> ProcessInfo | None:
+    """One process looked up on its own (e.g. a GPU process between scans)."""
+    try:
+        proc = psutil.Process(pid)
+        with proc.oneshot():
+            info = proc.as_dict(_ATTRS, ad_value=None)
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return None
+    if info.get("status") == psutil.STATUS_ZOMBIE:
+        return None
+    return _from_psutil(proc, info)

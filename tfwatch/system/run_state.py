@@ -1,0 +1,203 @@
+"""A run's state from its linkage, its progress and (in the live app) what we saw before.
+
+Pure functions of plain data: ``tfwatch ls --json`` calls :func:`classify_run` once with
+no history; the live app calls it through :class:`~tfwatch.system.state_tracker.RunStateTracker`,
+which adds the last sighting of a writer that has since vanished.
+
+Definitions (``W`` = the run's last write: the newest of its files' modification time
+and its last event's wall time; ``T`` = the stall threshold, ``max(stall_floor_s,
+stall_factor × cadence)``, where the cadence is the run's usual interval between writes
+and the floor covers writers that flush only every 120 s by default):
+
+``running``
+    A live process on this host is linked to the run and ``now − W ≤ T``.
+``stalled``
+    A live linked process, but nothing written for longer than ``T``.
+``crashed``
+    The writer is known to be gone — we saw it linked and it vanished, or the newest event
+    file names a PID on this host that has ended — and the run was mid-way, meaning either
+
+    1. it has a recorded end (an hparam such as ``max_steps``) and its last step falls
+       short of it by more than one logging stride; or
+    2. (live history only) the writer died without a final write: nothing was written
+       after ``A − exit_grace_s``, where ``A`` is the last scan that saw it alive, while
+       the run was still ``running`` at ``A`` (``A − W ≤ T``). Writers flush what they hold
+       when they are closed (tensorboardX even at interpreter exit), so a clean end shows
+       as a write right before the process goes; a SIGKILL, the OOM killer or a segfault
+       leave the file as of the previous flush.
+
+    Limits, stated plainly: a process that ran silently for more than ``exit_grace_s``
+    after its last write and then exited cleanly reads as crashed; a writer flushing
+    every step that is killed reads as finished unless it has a recorded end; and with no
+    history (``ls``) only rule 1 applies.
+``finished``
+    No live process and the writer is known to be gone without crashing, or no process is
+    visible and the run has been quiet for longer than ``T``.
+``unknown``
+    The run is remote (written on another host), or no process is visible on this host
+    although the run wrote recently (another user's or another container's process). The
+    state then rests on write recency alone, exposed as ``recent`` and ``idle_s``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from tfwatch.system.linkage import LinkMethod, RunLink
+
+RunStateName = Literal["running", "stalled", "finished", "crashed", "unknown"]
+RUN_STATES: tuple[RunStateName, ...] = ("running", "stalled", "finished", "crashed", "unknown")
+
+#: hparams that, by common convention, record how many steps a run is meant to take.
+END_STEP_HPARAMS = (
+    "max_steps",
+    "total_steps",
+    "num_steps",
+    "train_steps",
+    "num_train_steps",
+    "training_steps",
+    "max_iters",
+    "max_iterations",
+    "num_iterations",
+    "total_iters",
+)
+
+
+@dataclass(frozen=True)
+class StateThresholds:
+    """The knobs of the classification (defaults suit real training runs)."""
+
+    #: Never call a run stalled before this many seconds of silence.
+    stall_floor_s: float = 180.0
+    #: Silence longer than this many usual intervals is a stall.
+    stall_factor: float = 5.0
+    #: How long before its last sighting a dying writer must have been silent to be
+    #: taken as killed rather than closed (see rule 2 above).
+    exit_grace_s: float = 15.0
+
+    def stall_threshold(self, cadence: float | None) -> float:
+        """Seconds of silence after which a live writer is stalled."""
+        return max(self.stall_floor_s, self.stall_factor * (cadence or 0.0))
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """What the store knows of a run's progress, as plain data."""
+
+    #: Highest step logged (-1 when none).
+    last_step: int = -1
+    #: Usual step increment between logged points (1 when unknown).
+    step_stride: int = 1
+    #: Step the run is meant to reach, when recorded (see :func:`recorded_end_step`).
+    end_step: int | None = None
+    #: Newest event wall time (0.0 when none).
+    last_event_time: float = 0.0
+    #: Usual seconds between writes (None when unknown).
+    cadence: float | None = None
+
+    def short_of_end(self) -> bool:
+        """Whether a recorded end exists and the last step falls short of it."""
+        if self.end_step is None:
+            return False
+        return self.last_step + max(1, self.step_stride) < self.end_step
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """The live app's memory of a run's writer, from the last scan that saw it alive."""
+
+    pid: int
+    create_time: float
+    #: When that scan ran.
+    seen_at: float
+
+
+@dataclass(frozen=True)
+class RunState:
+    """A run's state and the evidence behind it."""
+
+    state: RunStateName
+    #: The live writer, or for ``crashed``/``finished`` the writer that ended, if known.
+    pid: int | None
+    create_time: float | None
+    method: LinkMethod | None
+    remote: bool
+    #: Seconds since the last write (None when the run never wrote).
+    idle_s: float | None
+    #: Wrote within the stall threshold: the recency hint for ``unknown`` runs.
+    recent: bool
+    #: One line saying why, for the UI.
+    reason: str
+
+    @property
+    def alive(self) -> bool:
+        """Whether a live process is linked to the run."""
+        return self.state in ("running", "stalled")
+
+
+def recorded_end_step(hparams: Mapping[str, object]) -> int | None:
+    """The step count a run's hparams say it will reach (first conventional key found)."""
+    for key in END_STEP_HPARAMS:
+        value = hparams.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            return int(value)
+    return None
+
+
+def _age(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
+def classify_run(
+    link: RunLink,
+    progress: RunProgress,
+    now: float,
+    vanished: Sighting | None = None,
+    thresholds: StateThresholds = StateThresholds(),
+) -> RunState:
+    """The state of one run (see the module docstring for the exact rules)."""
+    last_write = max(link.last_write, progress.last_event_time)
+    idle = now - last_write if last_write > 0 else None
+    limit = thresholds.stall_threshold(progress.cadence)
+    recent = idle is not None and idle <= limit
+
+    def state(
+        s: RunStateName, pid: int | None, reason: str, ctime: float | None = None
+    ) -> RunState:
+        return RunState(s, pid, ctime, link.method, link.remote, idle, recent, reason)
+
+    quiet = f"last write {_age(idle)} ago" if idle is not None else "nothing written yet"
+    if link.remote:
+        where = ", ".join(link.hosts)
+        return state("unknown", None, f"written on {where} (another host); {quiet}")
+    if link.pid is not None:
+        if idle is None or recent:
+            return state(
+                "running", link.pid, f"process {link.pid} writing ({link.method})", link.create_time
+            )
+        usual = f", usually every {_age(progress.cadence)}" if progress.cadence else ""
+        return state(
+            "stalled", link.pid, f"process {link.pid} alive; {quiet}{usual}", link.create_time
+        )
+
+    gone_pid = vanished.pid if vanished is not None else link.ended_pid
+    if gone_pid is not None:
+        ctime = vanished.create_time if vanished is not None else None
+        if progress.short_of_end():
+            at = f"step {progress.last_step:,} of {progress.end_step:,}"
+            return state("crashed", gone_pid, f"process {gone_pid} ended at {at}", ctime)
+        if vanished is not None and last_write > 0:
+            silent_at_sighting = vanished.seen_at - last_write
+            if thresholds.exit_grace_s < silent_at_sighting <= limit:
+                why = f"process {gone_pid} vanished without a final write ({quiet})"
+                return state("crashed", gone_pid, why, ctime)
+        return state("finished", gone_pid, f"process {gone_pid} ended; {quiet}", ctime)
+    if recent:
+        return state("unknown", None, f"no writer process visible on this host; {quiet}")
+    return state("finished", None, f"no process; {quiet}")

@@ -1,0 +1,1 @@
+"""The terminal app (Textual). Everything Textual lives in this package."""

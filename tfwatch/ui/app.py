@@ -1,0 +1,391 @@
+"""The Textual app: layout, bindings, and the refresh tick fed by the ingest thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Label
+from textual.worker import get_current_worker
+
+from tfwatch.analysis.health import run_health
+from tfwatch.filtering import RunFilter, parse_filter
+from tfwatch.ingest.tailer import Tailer
+from tfwatch.store.series import SeriesArrays
+from tfwatch.store.snapshot import (
+    RunSummary,
+    Snapshot,
+    SnapshotBuilder,
+    health_alert_kinds,
+    run_detail,
+    series_of,
+)
+from tfwatch.ui.columns import fit_columns
+from tfwatch.ui.commands import RunCommands
+from tfwatch.ui.compare_screen import CompareScreen
+from tfwatch.ui.detail_screen import DetailScreen
+from tfwatch.ui.header import StatusHeader, header_text
+from tfwatch.ui.help_screen import HelpScreen
+from tfwatch.ui.metric_picker import MetricPicker
+from tfwatch.ui.runs_table import RunsTable
+from tfwatch.ui.sorting import SORT_MODES, sort_runs
+from tfwatch.ui.system_slot import SystemSlot
+
+#: Metric columns shown at most (the picker adds in front and drops the last).
+MAX_METRICS = 3
+#: Runs compared when none is marked: the top of the current order.
+COMPARE_TOP = 5
+FILTER_DEBOUNCE = 0.15
+
+
+class TfwatchApp(App[None]):
+    """Watch the runs a :class:`Tailer` reads: a live table, filter, compare and detail."""
+
+    CSS_PATH = Path(__file__).with_name("tfwatch.tcss")
+    TITLE = "tfwatch"
+    AUTO_FOCUS = "#runs"
+    COMMANDS = App.COMMANDS | {RunCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("/", "filter", "Filter", id="filter"),
+        Binding("s", "sort_next", "Sort", id="sort"),
+        Binding("S", "sort_reverse", "Reverse", id="reverse", show=False),
+        Binding("m", "pick_metric", "Metric", id="metric"),
+        Binding("space", "mark", "Mark", id="mark"),
+        Binding("c", "compare", "Compare", id="compare"),
+        Binding("enter", "detail", "Detail", id="detail", show=False),
+        Binding("p", "system_panel", "System", id="system"),
+        Binding("?", "help", "Help", id="help"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(
+        self,
+        tailer: Tailer,
+        *,
+        metrics: Sequence[str] = (),
+        maximize: Sequence[str] = (),
+        interval: float = 1.0,
+        readonly: bool = False,
+        clock: Callable[[], float] = time.time,
+        live: bool = True,
+        system: bool = True,
+    ) -> None:
+        super().__init__()
+        self.tailer = tailer
+        self.interval = interval
+        #: Never act on runs or processes (for shared machines); the app only reads.
+        self.readonly = readonly
+        self.clock = clock
+        self.live = live
+        self._system = system
+        self._builder = SnapshotBuilder(
+            metrics=tuple(metrics), maximize=tuple(maximize), alert_source=health_alert_kinds
+        )
+        self._wanted_metrics: tuple[str, ...] | None = None
+        self.snapshot: Snapshot | None = None
+        self.marked: set[str] = set()
+        self.filter: RunFilter = parse_filter("")
+        self.sort_index = 0
+        self.sort_reverse = False
+        self._longest_name = 0
+        self._wake = threading.Event()
+        self._stopping = False
+        self._filter_timer: Timer | None = None
+        self._progress_timer: Timer | None = None
+        #: The main screen's widgets, kept so ticks reach them under other screens.
+        self.runs_table: RunsTable
+        self._status: StatusHeader
+        self._filter_box: Input | None = None
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(id="header")
+        yield RunsTable(id="runs")
+        with Horizontal(id="filter-bar"):
+            yield Label("/", id="filter-prompt")
+            yield Input(
+                placeholder="text  re:regex  lr<1e-3  state:running  alert:nan", id="filter"
+            )
+        roots = tuple(status.root for status in self.tailer.statuses)
+        yield SystemSlot(enabled=self._system, log_roots=roots)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.runs_table = self.query_one(RunsTable)
+        self._status = self.query_one(StatusHeader)
+        self._filter_box = self.query_one("#filter", Input)
+        self._update_header()
+        self._progress_timer = self.set_interval(0.25, self._show_progress)
+        self._ingest()
+
+    def on_unmount(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    # -- ingest thread --------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="ingest", exit_on_error=False)
+    def _ingest(self) -> None:
+        """Poll the roots and build snapshots off the UI thread; post one per tick."""
+        worker = get_current_worker()
+        first = True
+        while not (worker.is_cancelled or self._stopping):
+            errors: list[str] = []
+            try:
+                errors = self.tailer.poll().errors
+            except Exception as e:  # a root failing must not stop the others
+                errors = [f"{type(e).__name__}: {e}"]
+            if first:
+                self._builder.loaded_at = time.time()
+                first = False
+            wanted = self._wanted_metrics
+            if wanted is not None:
+                self._builder.set_metrics(wanted)
+            try:
+                with self.tailer.lock:
+                    snap = self._builder.build(self.tailer.runs, self.clock())
+            except Exception as e:  # keep polling; say what broke
+                self.call_from_thread(self.notify, f"refresh failed: {e!r}", severity="error")
+                self._wake.wait(self.interval)
+                continue
+            if self._stopping:
+                return
+            try:
+                self.call_from_thread(self._apply_snapshot, snap, errors)
+            except RuntimeError:
+                return  # the app is closing
+            if not self.live:
+                return
+            self._wake.wait(self.interval)
+            self._wake.clear()
+
+    def _apply_snapshot(self, snap: Snapshot, errors: list[str]) -> None:
+        self.snapshot = snap
+        if self._progress_timer is not None:
+            self._progress_timer.stop()
+            self._progress_timer = None
+        for error in errors[:1]:
+            self.notify(error, title="root failing", severity="error", timeout=4)
+        self.refresh_view()
+        refresh = getattr(self.screen, "refresh_live", None)
+        if callable(refresh):
+            refresh()
+
+    def _show_progress(self) -> None:
+        self._status.show(self._header(), self.tailer.progress)
+
+    def request_poll(self) -> None:
+        """Wake the ingest thread now (after a metric change)."""
+        self._wake.set()
+
+    # -- view -----------------------------------------------------------------------------
+
+    @property
+    def primary_metric(self) -> str | None:
+        """The first metric column (what sorting, trend and compare read)."""
+        metrics = self._wanted_metrics or (self.snapshot.metrics if self.snapshot else ())
+        return metrics[0] if metrics else None
+
+    def visible_runs(self) -> list[RunSummary]:
+        """Runs passing the filter, in display order."""
+        if self.snapshot is None:
+            return []
+        runs = [r for r in self.snapshot.runs.values() if self.filter.matches(r)]
+        mode = SORT_MODES[self.sort_index].key
+        order = sort_runs(runs, mode, self.primary_metric, self.sort_reverse)
+        return [self.snapshot.runs[n] for n in order]
+
+    def refresh_view(self) -> None:
+        """Apply the snapshot, filter, sort and marks to the table and header."""
+        table = self.runs_table
+        if self.snapshot is not None:
+            runs = self.visible_runs()
+            for name in self.snapshot.runs:
+                self._longest_name = max(self._longest_name, len(name))
+            width = table.size.width or self.size.width
+            table.set_columns(fit_columns(self.snapshot.metrics, width, self._longest_name))
+            table.show(runs, self.marked, self.clock())
+        self._update_header()
+
+    def _header(self) -> Text:
+        shown = len(self.runs_table.order)
+        mode = SORT_MODES[self.sort_index]
+        label = mode.label + (" ↓" if self.sort_reverse else " ↑")
+        if mode.uses_metric and self.primary_metric:
+            label += f" of {self.primary_metric}"
+        return header_text(
+            self.snapshot, self.tailer.statuses, shown, label, self.interval, len(self.marked)
+        )
+
+    def _update_header(self) -> None:
+        progress = None if self.snapshot is not None else self.tailer.progress
+        self._status.show(self._header(), progress)
+
+    @on(RunsTable.WidthChanged)
+    def _table_resized(self) -> None:
+        self.refresh_view()
+
+    # -- filter ---------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        """Open the filter line."""
+        self.add_class("filtering")
+        if self._filter_box is not None:
+            self._filter_box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DEBOUNCE, lambda: self.set_filter(event.value))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.set_filter(event.value)
+        if not event.value:
+            self.remove_class("filtering")
+        self.runs_table.focus()
+
+    def set_filter(self, text: str) -> None:
+        """Filter the table with ``text`` (see :mod:`tfwatch.filtering`)."""
+        self.filter = parse_filter(text)
+        box = self._filter_box
+        if box is None or self._stopping:
+            return
+        box.border_subtitle = "; ".join(self.filter.errors)
+        box.set_class(bool(self.filter.errors), "error")
+        self.refresh_view()
+
+    def action_clear_filter(self) -> None:
+        """Clear the filter and close its line."""
+        box = self._filter_box
+        if box is None:
+            return
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        box.value = ""
+        self.set_filter("")
+        self.remove_class("filtering")
+        self.runs_table.focus()
+
+    # -- sorting, marks, metrics ----------------------------------------------------------
+
+    def action_sort_next(self) -> None:
+        """Sort by the next column in the cycle."""
+        self.sort_index = (self.sort_index + 1) % len(SORT_MODES)
+        self.refresh_view()
+
+    def action_sort_reverse(self) -> None:
+        """Reverse the current order."""
+        self.sort_reverse = not self.sort_reverse
+        self.refresh_view()
+
+    def sort_by(self, key: str) -> None:
+        """Sort by the mode named ``key`` (for the command palette)."""
+        self.sort_index = next(i for i, m in enumerate(SORT_MODES) if m.key == key)
+        self.refresh_view()
+
+    def action_mark(self) -> None:
+        """Mark or unmark the run under the cursor and move down."""
+        table = self.runs_table
+        name = table.current_run
+        if name is None:
+            return
+        self.marked.symmetric_difference_update({name})
+        self.refresh_view()
+        table.action_cursor_down()
+
+    def action_pick_metric(self) -> None:
+        """Choose the metric columns from the tags seen."""
+        if self.snapshot is None:
+            return
+        counts = self.snapshot.tag_counts
+        tags = sorted(counts, key=lambda t: (-counts[t], t))
+        self.push_screen(MetricPicker(tags, self.snapshot.metrics), self.set_primary_metric)
+
+    def set_primary_metric(self, tag: str | None) -> None:
+        """Show ``tag`` as the first metric column (keeping up to two others)."""
+        if not tag:
+            return
+        current = self._wanted_metrics or (self.snapshot.metrics if self.snapshot else ())
+        self._wanted_metrics = (tag, *[t for t in current if t != tag])[:MAX_METRICS]
+        self.request_poll()
+
+    # -- other views ----------------------------------------------------------------------
+
+    def goto_run(self, name: str) -> None:
+        """Put the cursor on ``name``, clearing the filter if it hides that run."""
+        table = self.runs_table
+        if name not in table.order:
+            self.action_clear_filter()
+        if name in table.order:
+            table.move_cursor(row=table.get_row_index(name))
+        table.focus()
+
+    def fetch_series(self, names: Sequence[str], tag: str) -> dict[str, SeriesArrays]:
+        """Copies of ``tag``'s history for the named runs."""
+        with self.tailer.lock:
+            return series_of(self.tailer.runs, names, tag)
+
+    def compare_names(self) -> list[str]:
+        """Marked runs in display order, else the top of the current order."""
+        order = self.runs_table.order
+        marked = [n for n in order if n in self.marked]
+        marked += sorted(n for n in self.marked if n not in order)
+        return marked or order[:COMPARE_TOP]
+
+    def action_compare(self) -> None:
+        """Compare one tag across the marked runs."""
+        names = self.compare_names()
+        tag = self.primary_metric
+        if not names or tag is None or self.snapshot is None:
+            self.notify("nothing to compare yet", severity="warning")
+            return
+        tags = sorted(self.snapshot.tag_counts)
+        self.push_screen(CompareScreen(names, tag, tags))
+
+    def action_detail(self) -> None:
+        """Open the run under the cursor."""
+        name = self.runs_table.current_run
+        if name is None:
+            return
+        with self.tailer.lock:
+            run = self.tailer.runs.get(name)
+            if run is None:
+                return
+            detail = run_detail(run)
+            try:
+                found = run_health(run, None, self.clock())
+            except Exception as e:  # the detail must open even if a check fails
+                found = []
+                self.notify(f"health check failed: {e}", severity="warning")
+            alerts = [f"{a.kind} {a.tag}: {a.message}" if a.tag else a.message for a in found]
+        self.push_screen(DetailScreen(detail, alerts))
+
+    @on(DataTable.RowSelected, "#runs")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_detail()
+
+    def action_system_panel(self) -> None:
+        """Show the full system panel (GPU processes, per-core CPU) or the strip."""
+        slot = self.query_one(SystemSlot)
+        if not slot.has_class("filled"):
+            self.notify("no system information here", severity="warning")
+            return
+        slot.toggle_full()
+        slot.select_run(self.runs_table.current_run)
+
+    def action_help(self) -> None:
+        """Show every binding."""
+        self.push_screen(HelpScreen())

@@ -1,0 +1,159 @@
+"""Line charts of scalar series on a plotext canvas (through textual-plotext).
+
+Colours come from the Okabe-Ito palette, which stays distinguishable for the common
+kinds of colour blindness; each series also gets its own marker so charts still read
+under ``NO_COLOR``. Non-finite points are drawn, not dropped: NaN as ``×`` and ±Inf as
+``▲``/``▼`` at the top or bottom edge of the plot, in the series' colour.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from textual_plotext import PlotextPlot
+
+from tfwatch.analysis.smoothing import smooth
+from tfwatch.safe_text import printable
+from tfwatch.store.series import SeriesArrays
+
+#: Okabe & Ito (2008), without black: orange, sky blue, bluish green, yellow, blue,
+#: vermillion, reddish purple, grey.
+PALETTE: tuple[tuple[int, int, int], ...] = (
+    (230, 159, 0),
+    (86, 180, 233),
+    (0, 158, 115),
+    (240, 228, 66),
+    (0, 114, 178),
+    (213, 94, 0),
+    (204, 121, 167),
+    (153, 153, 153),
+)
+MARKERS = ("braille", "dot", "+", "x", "o", "*", "#", "@")
+X_AXES = ("step", "relative", "wall")
+F64 = npt.NDArray[np.float64]
+
+
+def colour(index: int) -> tuple[int, int, int]:
+    """Stable colour of the ``index``-th series."""
+    return PALETTE[index % len(PALETTE)]
+
+
+def rich_colour(index: int) -> str:
+    """The same colour as a rich style string."""
+    r, g, b = colour(index)
+    return f"rgb({r},{g},{b})"
+
+
+@dataclass(frozen=True)
+class ChartOptions:
+    """How to draw: smoothing weight, x axis, log y."""
+
+    smoothing: float = 0.6
+    x_axis: str = "step"
+    log_y: bool = False
+
+
+def x_values(points: SeriesArrays, axis: str) -> F64:
+    """The x coordinate of each point: step, hours since the first point, or wall time."""
+    if axis == "relative":
+        return np.asarray((points.wall_times - points.wall_times[0]) / 3600.0, dtype=np.float64)
+    if axis == "wall":
+        return np.asarray(points.wall_times, dtype=np.float64)
+    return np.asarray(points.steps, dtype=np.float64)
+
+
+def draw(
+    plot: PlotextPlot,
+    series: dict[str, SeriesArrays],
+    options: ChartOptions,
+    title: str = "",
+    legend: bool = True,
+    colour_of: dict[str, int] | None = None,
+) -> None:
+    """Draw ``series`` (label → points) on ``plot`` with ``options``."""
+    plt = plot.plt
+    plt.clear_data()
+    plt.clear_figure()
+    plt.title(printable(title))
+    finite_all: list[F64] = []
+    for i, (name, pts) in enumerate(series.items()):
+        if not len(pts):
+            continue
+        index = colour_of.get(name, i) if colour_of else i
+        x = x_values(pts, options.x_axis)
+        y = smooth(pts.values, options.smoothing) if options.smoothing > 0 else pts.values
+        ok = np.isfinite(y)
+        if options.log_y:
+            ok &= y > 0
+        if ok.any():
+            finite_all.append(y[ok])
+            plt.plot(
+                x[ok].tolist(), y[ok].tolist(),
+                color=colour(index), marker=_marker(plot, index),
+                label=printable(name) if legend else None,
+            )  # fmt: skip
+    lo, hi = _y_range(finite_all)
+    for i, (name, pts) in enumerate(series.items()):
+        index = colour_of.get(name, i) if colour_of else i
+        _mark_nonfinite(plot, pts, options, index, lo, hi)
+    if options.log_y:
+        plt.yscale("log")
+    if options.x_axis == "wall":
+        _wall_ticks(plot, series)
+    plt.xlabel({"step": "step", "relative": "hours", "wall": "time"}[options.x_axis])
+    plot.refresh()
+
+
+def _marker(plot: PlotextPlot, index: int) -> str:
+    """Braille lines; distinct markers when colours are off (NO_COLOR)."""
+    return MARKERS[index % len(MARKERS)] if plot.app.no_color else "braille"
+
+
+def _y_range(parts: list[F64]) -> tuple[float, float]:
+    if not parts:
+        return (0.0, 1.0)
+    values = np.concatenate(parts)
+    return (float(values.min()), float(values.max()))
+
+
+def _mark_nonfinite(
+    plot: PlotextPlot, pts: SeriesArrays, options: ChartOptions, index: int, lo: float, hi: float
+) -> None:
+    """NaN and ±Inf points as markers on the plot's edges (they have no y of their own)."""
+    if not len(pts):
+        return
+    x = x_values(pts, options.x_axis)
+    v = pts.values
+    for mask, y, marker in (
+        (np.isnan(v), hi, "×"),
+        (np.isposinf(v), hi, "▲"),
+        (np.isneginf(v), lo, "▼"),
+    ):
+        if mask.any():
+            xs = x[mask].tolist()
+            plot.plt.scatter(xs, [y] * len(xs), color=colour(index), marker=marker)
+
+
+def _wall_ticks(plot: PlotextPlot, series: dict[str, SeriesArrays]) -> None:
+    walls = [float(p.wall_times[i]) for p in series.values() if len(p) for i in (0, -1)]
+    if not walls:
+        return
+    lo, hi = min(walls), max(walls)
+    ticks = [lo + (hi - lo) * k / 4 for k in range(5)] if hi > lo else [lo]
+    fmt = "%H:%M" if hi - lo > 600 else "%H:%M:%S"
+    plot.plt.xticks(ticks, [time.strftime(fmt, time.localtime(t)) for t in ticks])
+
+
+def nonfinite_note(pts: SeriesArrays) -> str:
+    """``NaN@421`` / ``Inf@12`` for the first non-finite point, or ""."""
+    bad = ~np.isfinite(pts.values)
+    if not bad.any():
+        return ""
+    i = int(np.argmax(bad))
+    value = float(pts.values[i])
+    kind = "NaN" if math.isnan(value) else ("Inf" if value > 0 else "-Inf")
+    return f"{kind}@{int(pts.steps[i])}"

@@ -1,0 +1,198 @@
+"""Columns of the runs table and how a run becomes a row of cells.
+
+Cells are ``rich.text.Text`` built here, never markup strings: run names, tags and
+hparams come from files anyone can write (``sweep[lr=0.1]`` must keep its brackets) and
+go through :func:`printable` so no control character reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from tfwatch.formatting import format_age, format_count, format_value
+from tfwatch.safe_text import printable
+from tfwatch.sparkline import NONFINITE_MARKS
+from tfwatch.store.snapshot import SPARK_WIDTH, MetricSummary, RunSummary
+
+STATE_GLYPHS = {"running": "●", "idle": "◐", "finished": "○", "gone": "✕"}
+STATE_STYLES = {"running": "green", "idle": "yellow", "finished": "dim", "gone": "red"}
+MARK = "▌"
+#: Padding DataTable adds around every cell (cell_padding=1 on each side).
+CELL_PADDING = 2
+NAME_MIN, NAME_MAX = 14, 48
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: key, header, fixed width, and drop priority (higher drops first)."""
+
+    key: str
+    label: str
+    width: int
+    priority: int
+    metric: str | None = None
+    field: str = ""
+
+
+def metric_label(tag: str) -> str:
+    """A short header for a tag: its last path component (``train/loss`` → ``loss``)."""
+    return printable(tag.rsplit("/", 1)[-1])
+
+
+def all_columns(metrics: tuple[str, ...]) -> list[Column]:
+    """Every column the table can show for ``metrics``, in display order."""
+    cols = [
+        Column("flags", "", 3, 0),
+        Column("name", "run", NAME_MIN, 0),
+        Column("step", "step", 7, 1),
+        Column("speed", "steps/s", 7, 6),
+        Column("age", "upd", 4, 3),
+    ]
+    for i, tag in enumerate(metrics):
+        base = 0 if i == 0 else 7 + i
+        label = metric_label(tag)
+        cols += [
+            Column(f"m{i}:last", label[:9], 9, base, tag, "last"),
+            Column(f"m{i}:best", "best", 9, 5 if i == 0 else base + 1, tag, "best"),
+            Column(f"m{i}:spark", "history", SPARK_WIDTH, 2 if i == 0 else base, tag, "spark"),
+            Column(f"m{i}:trend", "trend", 8, 4 if i == 0 else base + 1, tag, "trend"),
+        ]
+    return cols
+
+
+def fit_columns(metrics: tuple[str, ...], width: int, longest_name: int) -> list[Column]:
+    """The columns that fit in ``width`` cells, dropping by priority; the name column
+    takes what is left (between NAME_MIN and NAME_MAX, no wider than the longest name)."""
+    cols = all_columns(metrics)
+    budget = width - 2  # the vertical scrollbar
+    by_priority = sorted(cols, key=lambda c: c.priority)
+    keep: set[str] = set()
+    used = 0
+    for col in by_priority:
+        need = col.width + CELL_PADDING
+        if col.priority == 0 or used + need <= budget:
+            keep.add(col.key)
+            used += need
+    chosen = [c for c in cols if c.key in keep]
+    fixed = sum(c.width + CELL_PADDING for c in chosen if c.key != "name")
+    name_width = max(NAME_MIN, min(NAME_MAX, budget - fixed - CELL_PADDING, max(longest_name, 8)))
+    return [Column(c.key, c.label, name_width, 0) if c.key == "name" else c for c in chosen]
+
+
+def _number(value: float, style: str = "") -> Text:
+    text = format_value(value)
+    if not math.isfinite(value):
+        return Text(text, style="bold red", justify="right")
+    return Text(text, style=style, justify="right")
+
+
+def _spark(m: MetricSummary) -> Text:
+    text = Text(m.spark, style="cyan", no_wrap=True)
+    for i, ch in enumerate(m.spark):
+        if ch in NONFINITE_MARKS:
+            text.stylize("bold red", i, i + 1)
+    return text
+
+
+def _trend(m: MetricSummary) -> Text:
+    c = m.convergence
+    if math.isnan(c.trend):
+        return Text("-", style="dim", justify="right")
+    pct = c.trend * 100
+    body = f"{abs(pct):.1f}%" if abs(pct) < 100 else f"{abs(pct):.0f}%"
+    style = "dim" if c.trend_arrow == "→" else ("green" if c.improving else "red")
+    return Text(f"{c.trend_arrow}{body}", style=style, justify="right")
+
+
+def metric_cell(m: MetricSummary | None, field: str) -> Text:
+    """One metric cell; ``-`` when the run lacks the metric."""
+    if m is None:
+        return Text("-", style="dim", justify="right")
+    if field == "last":
+        return _number(m.last_value)
+    if field == "best":
+        return _number(m.best_value, "dim")
+    if field == "spark":
+        return _spark(m)
+    return _trend(m)
+
+
+def flags_cell(run: RunSummary, marked: bool) -> Text:
+    """Mark, state glyph and alert badge."""
+    text = Text(MARK if marked else " ", style="bold magenta")
+    text.append(STATE_GLYPHS.get(run.state, "?"), style=STATE_STYLES.get(run.state, ""))
+    if run.alerts:
+        text.append("!", style="bold red")
+    elif run.damage:
+        text.append("!", style="yellow")
+    else:
+        text.append(" ")
+    return text
+
+
+def name_cell(run: RunSummary, marked: bool, width: int) -> Text:
+    """The run name, literally, shortened in the middle when wider than ``width``."""
+    name = printable(run.name)
+    if len(name) > width:
+        keep = width - 1
+        name = name[: keep // 2] + "…" + name[len(name) - (keep - keep // 2) :]
+    return Text(name, style="bold magenta" if marked else "", no_wrap=True)
+
+
+def age_cell(run: RunSummary, now: float, width: int = 0) -> Text:
+    """Time since the run last wrote (right-aligned in ``width``)."""
+    if run.activity <= 0:
+        text = Text("-", style="dim")
+    else:
+        text = Text(format_age(max(0.0, now - run.activity)))
+    if width:
+        text.align("right", width)
+    return text
+
+
+#: Columns whose cells are left-aligned (everything else holds numbers: right-aligned).
+LEFT_ALIGNED = ("flags", "name", "spark")
+
+
+def right_aligned(col: Column) -> bool:
+    """Whether ``col`` holds numbers (DataTable ignores ``Text.justify``: we pad)."""
+    return col.key not in LEFT_ALIGNED and col.field != "spark"
+
+
+def header_label(col: Column) -> Text:
+    """The column header, padded to line up with its cells."""
+    return Text(col.label.rjust(col.width) if right_aligned(col) else col.label)
+
+
+def row_cells(run: RunSummary, columns: list[Column], marked: bool, now: float) -> list[Text]:
+    """The cells of ``run`` for ``columns``, in order."""
+    out = _raw_cells(run, columns, marked, now)
+    for col, cell in zip(columns, out, strict=True):
+        if right_aligned(col):
+            cell.align("right", col.width)
+    return out
+
+
+def _raw_cells(run: RunSummary, columns: list[Column], marked: bool, now: float) -> list[Text]:
+    out: list[Text] = []
+    for col in columns:
+        if col.key == "flags":
+            out.append(flags_cell(run, marked))
+        elif col.key == "name":
+            out.append(name_cell(run, marked, col.width))
+        elif col.key == "step":
+            out.append(Text(format_count(run.last_step), justify="right"))
+        elif col.key == "speed":
+            sps = run.steps_per_second
+            out.append(
+                Text("-" if math.isnan(sps) else format_count(round(sps, 1)), justify="right")
+            )
+        elif col.key == "age":
+            out.append(age_cell(run, now))
+        else:
+            m = run.metrics.get(col.metric) if col.metric else None
+            out.append(metric_cell(m, col.field))
+    return out

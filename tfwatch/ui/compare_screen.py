@@ -1,0 +1,126 @@
+"""``c``: one tag across several runs, overlaid, with smoothing, x axis and log-y keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual_plotext import PlotextPlot
+
+from tfwatch.formatting import format_value
+from tfwatch.safe_text import printable
+from tfwatch.store.series import SeriesArrays
+from tfwatch.ui.charts import X_AXES, ChartOptions, draw, nonfinite_note, rich_colour
+
+SMOOTH_STEP = 0.05
+MAX_SMOOTHING = 0.99
+
+
+def adjust_smoothing(weight: float, delta: float) -> float:
+    """``weight`` + ``delta`` kept in [0, 0.99] and rounded to the step."""
+    return round(min(MAX_SMOOTHING, max(0.0, weight + delta)), 2)
+
+
+class CompareScreen(Screen[None]):
+    """The comparison chart with a legend; follows the live data."""
+
+    AUTO_FOCUS = None
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("left_square_bracket", "smooth(-1)", "Smooth -"),
+        Binding("right_square_bracket", "smooth(1)", "Smooth +"),
+        Binding("0", "no_smoothing", "No smoothing", show=False),
+        Binding("x", "x_axis", "X axis"),
+        Binding("l", "log_y", "Log y"),
+        Binding("t", "tag(1)", "Next tag"),
+        Binding("T", "tag(-1)", "Prev tag", show=False),
+    ]
+
+    def __init__(self, names: Sequence[str], tag: str, tags: Sequence[str]) -> None:
+        super().__init__()
+        self.names = list(names)
+        self.tag = tag
+        self.tags = list(tags) or [tag]
+        self.options = ChartOptions()
+        self._series: dict[str, SeriesArrays] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="compare-title")
+        yield PlotextPlot(id="compare-plot")
+        yield Static(id="compare-legend")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_live()
+
+    def refresh_live(self) -> None:
+        """Re-read the series and redraw (called on every tick)."""
+        fetch = getattr(self.app, "fetch_series", None)
+        if callable(fetch):
+            self._series = fetch(self.names, self.tag)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        o = self.options
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append(printable(self.tag), style="bold")
+        title.append(f"   smoothing {o.smoothing:.2f}  x: {o.x_axis}", style="")
+        title.append("  log y" if o.log_y else "", style="")
+        title.append(f"  {len(self._series)}/{len(self.names)} runs", style="dim")
+        self.query_one("#compare-title", Static).update(title)
+        colour_of = {name: i for i, name in enumerate(self.names)}
+        draw(self.query_one(PlotextPlot), self._series, o, legend=False, colour_of=colour_of)
+        self.query_one("#compare-legend", Static).update(self._legend(colour_of))
+
+    def _legend(self, colour_of: dict[str, int]) -> Text:
+        legend = Text()
+        width = max((len(printable(n)) for n in self.names), default=0)
+        for name in self.names:
+            pts = self._series.get(name)
+            if legend:
+                legend.append("\n")
+            legend.append("━━ ", style=rich_colour(colour_of[name]))
+            legend.append(printable(name).ljust(width))
+            if pts is None or not len(pts):
+                legend.append(f"  (no {printable(self.tag)})", style="dim")
+                continue
+            legend.append(f"  {format_value(float(pts.values[-1]))}", style="bold")
+            legend.append(f" @{int(pts.steps[-1])}", style="dim")
+            note = nonfinite_note(pts)
+            if note:
+                legend.append(f"  × {note}", style="bold red")
+        return legend
+
+    def action_smooth(self, direction: int) -> None:
+        """Change the smoothing weight by one step."""
+        weight = adjust_smoothing(self.options.smoothing, direction * SMOOTH_STEP)
+        self.options = replace(self.options, smoothing=weight)
+        self._redraw()
+
+    def action_no_smoothing(self) -> None:
+        """Smoothing off."""
+        self.options = replace(self.options, smoothing=0.0)
+        self._redraw()
+
+    def action_x_axis(self) -> None:
+        """Step → relative time → wall time."""
+        i = X_AXES.index(self.options.x_axis)
+        self.options = replace(self.options, x_axis=X_AXES[(i + 1) % len(X_AXES)])
+        self._redraw()
+
+    def action_log_y(self) -> None:
+        """Toggle a log scale on y."""
+        self.options = replace(self.options, log_y=not self.options.log_y)
+        self._redraw()
+
+    def action_tag(self, direction: int) -> None:
+        """Compare another tag."""
+        i = self.tags.index(self.tag) if self.tag in self.tags else 0
+        self.tag = self.tags[(i + direction) % len(self.tags)]
+        self.refresh_live()

@@ -1,0 +1,137 @@
+"""``enter``: one run in full: a small chart per scalar tag, hparams, files, damage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual_plotext import PlotextPlot
+
+from tfwatch.formatting import format_count, format_value
+from tfwatch.safe_text import printable
+from tfwatch.store.snapshot import RunDetail
+from tfwatch.ui.charts import X_AXES, ChartOptions, draw, nonfinite_note
+from tfwatch.ui.compare_screen import SMOOTH_STEP, adjust_smoothing
+
+
+def info_table(detail: RunDetail) -> Table:
+    """Path, counts and hparams."""
+    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column()
+    table.add_row("path", Text(printable(detail.path)))
+    table.add_row("events", format_count(detail.events))
+    for key, value in sorted(detail.hparams.items()):
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        table.add_row(Text(f"hparam {printable(key)}"), Text(printable(shown)))
+    if detail.histograms:
+        table.add_row("histograms", Text(printable(", ".join(detail.histograms))))
+    if detail.text_tags:
+        table.add_row("text", Text(printable(", ".join(detail.text_tags))))
+    if detail.image_tags:
+        table.add_row("images", Text(printable(", ".join(detail.image_tags))))
+    return table
+
+
+def files_table(detail: RunDetail) -> Table:
+    """Event files with read position and writer, then damage reports."""
+    table = Table(title="files", title_justify="left", box=None, padding=(0, 2, 0, 0))
+    for col in ("file", "size", "read", "records", "host", "pid"):
+        table.add_column(col, justify="left" if col in ("file", "host") else "right")
+    for f in detail.files:
+        name = Text(printable(f.name), style="dim strike" if f.gone else "")
+        table.add_row(
+            name, format_count(f.size), format_count(f.offset), format_count(f.records),
+            Text(printable(f.host or "-")), str(f.pid) if f.pid is not None else "-",
+        )  # fmt: skip
+    return table
+
+
+def damage_text(detail: RunDetail) -> Text:
+    """One line per damage report, or a note that the files read cleanly."""
+    if not detail.damage:
+        return Text("no damage found in the event files", style="green")
+    text = Text(f"{len(detail.damage)} damage report(s)\n", style="bold yellow")
+    for d in detail.damage[:50]:
+        text.append(
+            f"  {printable(d.file)}  offset {d.offset:,}  {printable(d.kind)}"
+            f"  skipped {d.skipped_bytes:,} bytes\n"
+        )
+    return text
+
+
+class DetailScreen(Screen[None]):
+    """Everything about one run."""
+
+    AUTO_FOCUS = "#detail-body"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("left_square_bracket", "smooth(-1)", "Smooth -"),
+        Binding("right_square_bracket", "smooth(1)", "Smooth +"),
+        Binding("x", "x_axis", "X axis"),
+        Binding("l", "log_y", "Log y"),
+    ]
+
+    def __init__(self, detail: RunDetail, alerts: Sequence[str] = ()) -> None:
+        super().__init__()
+        self.detail = detail
+        self.alerts = list(alerts)
+        self.options = ChartOptions()
+
+    def compose(self) -> ComposeResult:
+        d = self.detail
+        with VerticalScroll(id="detail-body"):
+            yield Static(Text(printable(d.name), style="bold"), id="detail-title")
+            yield Static(info_table(d), id="detail-info")
+            if self.alerts:
+                text = Text()
+                for line in self.alerts:
+                    text.append(f"! {printable(line)}\n", style="bold red")
+                yield Static(text, id="detail-alerts")
+            with Grid(id="detail-charts"):
+                for i, _tag in enumerate(d.scalars):
+                    yield PlotextPlot(id=f"chart-{i}", classes="small-chart")
+            yield Static(files_table(d), id="detail-files")
+            yield Static(damage_text(d), id="detail-damage")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._redraw()
+
+    def _redraw(self) -> None:
+        for i, (tag, pts) in enumerate(self.detail.scalars.items()):
+            note = nonfinite_note(pts)
+            last = format_value(float(pts.values[-1])) if len(pts) else "-"
+            title = f"{tag}  last {last}" + (f"  {note}" if note else "")
+            draw(
+                self.query_one(f"#chart-{i}", PlotextPlot),
+                {tag: pts},
+                self.options,
+                title=title,
+                legend=False,
+            )
+
+    def action_smooth(self, direction: int) -> None:
+        """Change the smoothing weight by one step."""
+        weight = adjust_smoothing(self.options.smoothing, direction * SMOOTH_STEP)
+        self.options = replace(self.options, smoothing=weight)
+        self._redraw()
+
+    def action_x_axis(self) -> None:
+        """Step → relative time → wall time."""
+        i = X_AXES.index(self.options.x_axis)
+        self.options = replace(self.options, x_axis=X_AXES[(i + 1) % len(X_AXES)])
+        self._redraw()
+
+    def action_log_y(self) -> None:
+        """Toggle a log scale on y."""
+        self.options = replace(self.options, log_y=not self.options.log_y)
+        self._redraw()

@@ -1,0 +1,80 @@
+"""The status header: roots, runs by state, filter count, sort, refresh, load progress."""
+
+from __future__ import annotations
+
+import os
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import ProgressBar, Static
+
+from tfwatch.ingest.tailer import RootStatus
+from tfwatch.safe_text import printable
+from tfwatch.store.snapshot import Snapshot
+from tfwatch.ui.columns import STATE_GLYPHS, STATE_STYLES
+
+
+def short_root(root: str, limit: int = 40) -> str:
+    """A root for the header: the home directory as ``~``, long paths cut from the left."""
+    home = os.path.expanduser("~")
+    if home not in ("", "/", "~") and (root == home or root.startswith(home + os.sep)):
+        root = "~" + root[len(home) :]
+    if len(root) > limit:
+        root = "…" + root[len(root) - limit + 1 :]
+    return printable(root)
+
+
+def header_text(
+    snapshot: Snapshot | None,
+    roots: list[RootStatus],
+    shown: int,
+    sort_label: str,
+    interval: float,
+    marked: int,
+) -> Text:
+    """The header line as styled text (plain text where NO_COLOR is set)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("tfwatch ", style="bold")
+    for i, root in enumerate(roots):
+        style = "red" if root.state == "failing" else "cyan"
+        text.append(("" if i == 0 else ", ") + short_root(root.root), style=style)
+        if root.state == "failing":
+            text.append(" (failing)", style="bold red")
+    text.append("  ")
+    total = len(snapshot.runs) if snapshot else 0
+    if snapshot is not None:
+        for state, count in snapshot.count_by_state().items():
+            if count:
+                text.append(f"{STATE_GLYPHS[state]}{count} {state} ", style=STATE_STYLES[state])
+        if snapshot.with_alerts:
+            text.append(f"!{snapshot.with_alerts} alerts ", style="bold red")
+    text.append(f" {shown}/{total} runs", style="bold")
+    if marked:
+        text.append(f"  {marked} marked", style="magenta")
+    text.append(f"  sort: {sort_label}", style="dim")
+    text.append(f"  every {interval:g}s", style="dim")
+    return text
+
+
+class StatusHeader(Horizontal):
+    """One line of status, with a progress bar while the first scan reads files."""
+
+    DEFAULT_CSS = """
+    StatusHeader { height: 1; dock: top; background: $panel; }
+    StatusHeader #status-line { width: 1fr; height: 1; }
+    StatusHeader ProgressBar { width: 32; height: 1; display: none; }
+    StatusHeader.loading ProgressBar { display: block; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-line")
+        yield ProgressBar(id="load-progress", show_eta=False)
+
+    def show(self, text: Text, progress: tuple[int, int] | None) -> None:
+        """Show ``text``; a progress bar while ``progress`` (done, total) is not complete."""
+        self.query_one("#status-line", Static).update(text)
+        loading = progress is not None and progress[1] > 0 and progress[0] < progress[1]
+        self.set_class(loading, "loading")
+        if loading and progress is not None:
+            self.query_one(ProgressBar).update(total=progress[1], progress=progress[0])

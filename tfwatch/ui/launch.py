@@ -1,0 +1,28 @@
+"""Build and run the app for the command line, the demo, tests and screenshots."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+from tfwatch.loading import make_tailer
+from tfwatch.ui.app import TfwatchApp
+
+
+def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) -> TfwatchApp:
+    """The app over ``roots`` with the parsed options (raises ``SourceError``)."""
+    options: dict[str, object] | None = None
+    if getattr(args, "storage_options", None):
+        from tfwatch.ingest.storage_options import parse_storage_options
+
+        options = parse_storage_options(args.storage_options)
+    tailer = make_tailer(roots, storage_options=options)
+    return TfwatchApp(
+        tailer,
+        metrics=args.metric,
+        maximize=args.maximize,
+        interval=max(0.1, args.interval),
+        readonly=args.readonly,
+        **kwargs,
+    )

@@ -1,0 +1,97 @@
+"""Sort orders of the runs table: by column value or by how a metric is converging.
+
+Every order puts its "most interesting" run first (best value, fastest improving, most
+steps since the best…); missing values (NaN, a run without the metric) always go last,
+whatever the direction, and ties keep name order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tfwatch.store.snapshot import MetricSummary, RunSummary
+
+
+@dataclass(frozen=True)
+class SortMode:
+    """One entry of the ``s`` cycle."""
+
+    key: str
+    label: str
+    #: Whether the order reads the primary metric.
+    uses_metric: bool
+
+
+SORT_MODES: tuple[SortMode, ...] = (
+    SortMode("name", "name", False),
+    SortMode("value", "value", True),
+    SortMode("best", "best", True),
+    SortMode("trend", "trend", True),
+    SortMode("slope", "convergence speed", True),
+    SortMode("since_best", "steps since best", True),
+    SortMode("plateau", "plateau", True),
+    SortMode("step", "step", False),
+    SortMode("age", "last update", False),
+    SortMode("speed", "steps/s", False),
+)
+MODES_BY_KEY = {m.key: m for m in SORT_MODES}
+
+
+def _signed(m: MetricSummary, value: float) -> float:
+    """``value`` turned so that smaller is better (negated for higher-is-better)."""
+    return -value if m.higher_is_better else value
+
+
+def _metric_key(mode: str, m: MetricSummary) -> float:
+    c = m.convergence
+    if mode == "value":
+        return _signed(m, m.last_value)
+    if mode == "best":
+        return _signed(m, m.best_value)
+    if mode == "trend":
+        sign = 1.0 if m.higher_is_better else -1.0
+        return -sign * c.trend  # improving most first
+    if mode == "slope":
+        return -c.slope  # slope is already positive when improving
+    if mode == "since_best":
+        return -float(c.steps_since_best) if c.steps_since_best is not None else math.nan
+    if mode == "plateau":
+        return -c.plateau  # flattest first
+    raise ValueError(mode)
+
+
+def numeric_key(run: RunSummary, mode: str, metric: str | None) -> float:
+    """The number ``run`` sorts by in ``mode`` (ascending = first); NaN when missing."""
+    if mode == "step":
+        return -float(run.last_step)
+    if mode == "age":
+        return -run.activity
+    if mode == "speed":
+        return -run.steps_per_second
+    m = run.metrics.get(metric) if metric else None
+    if m is None:
+        return math.nan
+    return _metric_key(mode, m)
+
+
+def sort_runs(
+    runs: Iterable[RunSummary], mode: str, metric: str | None, reverse: bool = False
+) -> list[str]:
+    """Run names in display order for ``mode`` (``reverse`` flips all but missing values)."""
+    items = list(runs)
+    if mode == "name":
+        return sorted((r.name for r in items), reverse=reverse)
+    present: list[tuple[float, str]] = []
+    missing: list[str] = []
+    for run in items:
+        k = numeric_key(run, mode, metric)
+        if math.isnan(k):
+            missing.append(run.name)
+        else:
+            present.append((k, run.name))
+    present.sort()
+    if reverse:
+        present.sort(key=lambda p: -p[0])  # stable: ties keep name order
+    return [n for _, n in present] + sorted(missing)

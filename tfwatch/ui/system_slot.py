@@ -1,0 +1,64 @@
+"""The slot for the system strip (CPU, memory, GPU) and its full panel.
+
+The widgets live in :mod:`tfwatch.ui.system_panel`; the slot owns the one sampler both
+read, starts it when mounted and stops it when the app closes. Where the panel module
+cannot be imported the slot stays empty and takes no room, rather than showing made-up
+numbers.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Container
+
+
+class SystemSlot(Container):
+    """The one-line strip, or the full panel when the ``full`` class is set."""
+
+    DEFAULT_CSS = """
+    SystemSlot { height: auto; max-height: 50%; display: none; }
+    SystemSlot.filled { display: block; }
+    SystemSlot #system-panel { display: none; }
+    SystemSlot.full #system-panel { display: block; }
+    SystemSlot.full #system-strip { display: none; }
+    """
+
+    def __init__(self, enabled: bool = True, log_roots: tuple[str, ...] = ()) -> None:
+        super().__init__(id="system-slot")
+        self._enabled = enabled
+        self._log_roots = log_roots
+        self._sampler: Any = None
+
+    def compose(self) -> ComposeResult:
+        if not self._enabled:
+            return
+        try:
+            panel = importlib.import_module("tfwatch.ui.system_panel")
+            sampler_module = importlib.import_module("tfwatch.system.sampler")
+            self._sampler = sampler_module.SystemSampler(log_roots=self._log_roots)
+        except Exception:  # no system support here: leave the slot empty
+            return
+        self.add_class("filled")
+        yield panel.SystemStrip(self._sampler, id="system-strip")
+        yield panel.SystemPanel(self._sampler, id="system-panel")
+
+    def on_mount(self) -> None:
+        if self._sampler is not None:
+            self._sampler.start()
+
+    def on_unmount(self) -> None:
+        if self._sampler is not None:
+            self._sampler.stop(timeout=0.5)
+
+    def toggle_full(self) -> bool:
+        """Switch between strip and panel; returns True when the panel is shown."""
+        self.toggle_class("full")
+        return self.has_class("full")
+
+    def select_run(self, name: str | None) -> None:
+        """Tell the panel which run is selected (its processes are highlighted)."""
+        if self.has_class("filled"):
+            self.query_one("#system-panel").selected_run = name  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import IO, Any
 
-from tfwatch.analysis.alerts import ALERT_KINDS, Alert, format_alert
+from tfwatch.analysis.alerts import ALERT_KINDS, DETECTOR_ERROR, Alert, format_alert
 from tfwatch.analysis.config import load_config
 from tfwatch.analysis.health import run_health
 from tfwatch.ingest.sources import SourceError
@@ -24,14 +24,21 @@ DEFAULT_FAIL_ON = ("nan", "diverging")
 
 
 def parse_kinds(text: str) -> tuple[str, ...]:
-    """``nan,diverging`` → kinds; ``all`` for every kind; unknown names are bad input."""
+    """``nan,diverging`` → kinds; ``all`` for every kind; unknown names are bad input.
+
+    Known kinds are the built-in ones, ``detector_error`` and the names of installed
+    ``tfwatch.detectors`` plugins (a plugin's alerts use its name as their kind).
+    """
+    from tfwatch.analysis.health import default_plugins
+
+    known = (*ALERT_KINDS, DETECTOR_ERROR, *(p.name for p in default_plugins()))
     kinds = tuple(k.strip() for k in text.split(",") if k.strip())
     if kinds == ("all",):
-        return ALERT_KINDS
-    unknown = [k for k in kinds if k not in ALERT_KINDS]
+        return known
+    unknown = [k for k in kinds if k not in known]
     if unknown:
         raise SourceError(
-            f"--fail-on: unknown kind {', '.join(unknown)} (known: {', '.join(ALERT_KINDS)})"
+            f"--fail-on: unknown kind {', '.join(unknown)} (known: {', '.join(known)})"
         )
     return kinds
 
@@ -55,7 +62,8 @@ def run_check(
     damage: list[dict[str, Any]] = []
     for name in sorted(tailer.runs):
         run = tailer.runs[name]
-        alerts.extend(run_health(run, config, now))
+        with tailer.lock:
+            alerts.extend(run_health(run, config, now))
         damage.extend(
             {"run": name, "file": d.file, "offset": d.offset, "kind": d.kind,
              "skipped_bytes": d.skipped_bytes}

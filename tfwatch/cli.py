@@ -148,10 +148,15 @@ def _ls(args: argparse.Namespace) -> int:
     from tfwatch.commands.listing import emit, run_row, select_tags
     from tfwatch.loading import load_once
 
+    from tfwatch.system.run_inputs import run_inputs
+    from tfwatch.system.state_tracker import assess_runs
+
     tailer = load_once(args.roots, storage_options=_storage_options(args))
     runs = sorted(tailer.runs.values(), key=lambda r: r.name)
     tags = select_tags(runs, args.tags)
-    rows = [run_row(r, tags) for r in runs]
+    # State and writer PID from this host's processes (one scan), as the table shows them.
+    states = assess_runs([run_inputs(r) for r in runs])
+    rows = [run_row(r, tags, states[r.name][1].as_json()) for r in runs]
     emit(rows, tags, args.format or "table")
     return 0
 

@@ -10,7 +10,7 @@ from tensorboardX.summary import hparams
 from tfwatch.ingest.discovery import parse_roots
 from tfwatch.ingest.sources import LocalSource
 from tfwatch.ingest.tailer import Tailer
-from tfwatch.system.run_inputs import run_inputs, step_stride, write_cadence
+from tfwatch.system.run_inputs import RunInputsCache, run_inputs, step_stride, write_cadence
 
 T0 = 1_700_000_000.0
 
@@ -36,6 +36,28 @@ def test_files_progress_cadence_and_recorded_end(tmp_path: Path) -> None:
     # The newest event is the file header or hparams, written now, after the old scalars.
     assert progress.last_event_time == tailer.runs["exp"].last_wall_time > T0 + 18
     assert progress.short_of_end()
+
+
+def test_the_cache_recomputes_only_runs_that_changed(tmp_path: Path) -> None:
+    def write(name: str, step: int) -> None:
+        # tensorboardX names files by the second: a suffix keeps a quick restart apart.
+        w = SummaryWriter(str(tmp_path / name), filename_suffix=f".restart{step}")
+        w.add_scalar("loss", 1.0 / (step + 1), step)
+        w.close()
+
+    write("a", 0)
+    write("b", 0)
+    (spec,) = parse_roots([str(tmp_path)])
+    tailer = Tailer([(spec.label, LocalSource(spec.path))])
+    tailer.poll()
+    cache = RunInputsCache()
+    first = cache.inputs([tailer.runs["a"], tailer.runs["b"]])
+    write("b", 7)  # a restart: a second event file in run b
+    tailer.poll()
+    second = cache.inputs([tailer.runs["a"], tailer.runs["b"]])
+    assert second[0] is first[0]
+    assert second[1] is not first[1]
+    assert (second[1][1].last_step, len(second[1][0].event_files)) == (7, 2)
 
 
 def test_cadence_and_stride_need_enough_points() -> None:

@@ -234,7 +234,7 @@ def _fit_family(model: str, x: F64, ys: F64, origin: float, span: float) -> tupl
     y_c = ys - ys.mean(axis=1, keepdims=True)
     s_yy = np.sum(y_c * y_c, axis=1)  # (R,)
     with np.errstate(invalid="ignore", over="ignore"):
-        s_py = y_c @ np.where(usable[:, None], phi_c, 0.0).T  # (R, G)
+        s_py = _products(y_c, np.where(usable[:, None], phi_c, 0.0).T)  # (R, G)
         sse = s_yy[:, None] - np.where(usable, s_py**2 / np.where(usable, s_pp, 1.0), -np.inf)
     sse = np.where(usable[None, :], sse, np.inf)
     pick = np.argmin(sse, axis=1)
@@ -251,6 +251,22 @@ def _fit_family(model: str, x: F64, ys: F64, origin: float, span: float) -> tupl
     a = ys.mean(axis=1) - b * g.mean(axis=1)
     row_sse = np.where(safe, s_yy - b * s_gy, sse[rows, pick])
     return _Curves(model, a, b, c, origin, span), np.maximum(row_sse, 0.0)
+
+
+# Below this many multiply-adds OpenBLAS runs a product on the calling thread; above it,
+# it wakes its thread pool, which on a busy machine made one bootstrap 20x slower.
+_SINGLE_THREAD_GEMM = 200_000
+
+
+def _products(a: F64, b: F64) -> F64:
+    """``a @ b``, computed in row blocks small enough to stay single-threaded."""
+    rows = max(1, _SINGLE_THREAD_GEMM // max(1, a.shape[1] * b.shape[1]))
+    if a.shape[0] <= rows:
+        return np.asarray(a @ b, dtype=np.float64)
+    out = np.empty((a.shape[0], b.shape[1]), dtype=np.float64)
+    for start in range(0, a.shape[0], rows):
+        out[start : start + rows] = a[start : start + rows] @ b
+    return out
 
 
 def _refine(log_rates: F64, sse: F64, pick: npt.NDArray[np.intp]) -> F64:

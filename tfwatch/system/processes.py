@@ -40,6 +40,7 @@ class ProcessInfo:
     user: str | None
     name: str
     cmdline: tuple[str, ...]
+    #: Working directory (on Linux read only when the command line may name a log dir).
     cwd: str | None
     #: Real paths of the event files it holds open.
     open_event_files: frozenset[str] = frozenset()
@@ -112,17 +113,24 @@ def _read_proc(pid: int, boot: float, ticks: int) -> tuple[ProcessInfo | None, b
     rest = stat[close + 2 :].split()
     if rest[0] == b"Z":
         return None, False
-    try:
-        cwd: str | None = os.readlink(f"{base}/cwd")
-    except OSError:
-        cwd = None
+    cwd: str | None = None
+    # The working directory only matters to resolve a relative log-dir option, and every
+    # such option's name holds "dir": skip the syscall for the other processes.
+    if b"dir" in raw_cmd.lower():
+        try:
+            cwd = os.readlink(f"{base}/cwd")
+        except OSError:
+            cwd = None
+    held: frozenset[str] = frozenset()
     denied = False
-    try:
-        held = frozenset(os.path.realpath(t) for t in _fd_targets(pid))
-    except PermissionError:
-        held, denied = frozenset(), True
-    except OSError:
-        held = frozenset()
+    if raw_cmd:  # kernel threads have no command line and no files
+        try:
+            # The kernel already resolves descriptor links to canonical paths: no realpath.
+            held = frozenset(_fd_targets(pid))
+        except PermissionError:
+            denied = True
+        except OSError:
+            pass  # ended while we looked
     args = raw_cmd.rstrip(b"\0").split(b"\0") if raw_cmd else []
     info = ProcessInfo(
         pid=pid,

@@ -136,6 +136,22 @@ class RunState:
         """Whether a live process is linked to the run."""
         return self.state in ("running", "stalled")
 
+    def as_json(self) -> dict[str, object]:
+        """The fields ``tfwatch ls --json`` adds to a run: ``state`` always; ``pid`` (and
+        ``link``) only while a live process is linked, ``ended_pid`` for a writer known
+        to have ended; the recency hint; and the reason in words."""
+        out: dict[str, object] = {"state": self.state}
+        if self.alive:
+            out["pid"] = self.pid
+            out["link"] = self.method
+        elif self.pid is not None:
+            out["ended_pid"] = self.pid
+        out["remote"] = self.remote
+        out["recent"] = self.recent
+        out["idle_s"] = None if self.idle_s is None else round(self.idle_s, 1)
+        out["state_reason"] = self.reason
+        return out
+
 
 def recorded_end_step(hparams: Mapping[str, object]) -> int | None:
     """The step count a run's hparams say it will reach (first conventional key found)."""

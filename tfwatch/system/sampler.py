@@ -119,7 +119,9 @@ class SystemSampler:
         """Take one sample (and a process scan if asked); publish and return it."""
         host = self._host.sample()
         gpu = self._gpu.sample()
-        if scan_processes_now:
+        # The scan serves the linkage and the GPU process rows: without either (no runs
+        # to link, nothing on a GPU — a laptop) it would only burn CPU.
+        if scan_processes_now and (self._runs is not None or gpu.processes):
             self._scan()
         snap = self._build(host, gpu)
         self.snapshot = snap

@@ -3,7 +3,8 @@
 
 Prints the process count and the median / worst time of tfwatch's scan (``/proc`` read
 directly on Linux) next to the same scan through ``psutil.Process.open_files()``.
-Optionally starts idle processes holding open files, to see how the cost grows.
+Optionally starts idle processes (bash, then sleep) each holding event-like files open,
+to see how the cost grows with the process count.
 
     python bench/process_scan.py [--repeat 10] [--extra 0] [--fds-per-process 20]
 """
@@ -20,14 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tfwatch.system.processes import scan_processes  # noqa: E402
+from tfwatch.system.processes import scan_processes
 
-HOLDER = """
-import sys, time
-files = [open(sys.argv[1] + f"/f{i}", "w") for i in range(int(sys.argv[2]))]
-print("ready", flush=True)
-time.sleep(3600)
-"""
+# A light idle process holding N event-like files open: bash allocates the descriptors,
+# then execs sleep, which inherits them.
+HOLDER = (
+    'for i in $(seq "$2"); do exec {fd}>"$1/events.out.tfevents.$i.bench"; done; '
+    "echo ready; exec sleep 3600"
+)
 
 
 def timed(repeat: int, use_proc: bool) -> tuple[list[float], int, int]:
@@ -61,7 +62,7 @@ def main() -> int:
             for i in range(args.extra):
                 d = Path(tmp) / f"p{i}"
                 d.mkdir()
-                cmd = [sys.executable, "-c", HOLDER, str(d), str(args.fds_per_process)]
+                cmd = ["bash", "-c", HOLDER, "holder", str(d), str(args.fds_per_process)]
                 holders.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True))
             for h in holders:
                 assert h.stdout is not None and h.stdout.readline().strip() == "ready"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tfwatch.system.gpu_readings import GpuSample  # noqa: E402
-from tfwatch.system.nvml_adapter import NvmlAdapter  # noqa: E402
-from tfwatch.system.processes import describe_process  # noqa: E402
+from tfwatch.system.gpu_readings import GpuSample
+from tfwatch.system.nvml_adapter import NvmlAdapter
+from tfwatch.system.processes import describe_process
 
 NA = "N/A"
 GIB = float(1 << 30)

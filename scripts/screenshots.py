@@ -19,9 +19,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tfwatch.demo import fixed_end_time, write_fixed  # noqa: E402
-from tfwatch.loading import make_tailer  # noqa: E402
-from tfwatch.ui.app import TfwatchApp  # noqa: E402
+from tfwatch.demo import fixed_end_time, write_fixed
+from tfwatch.loading import make_tailer
+from tfwatch.ui.app import TfwatchApp
 
 STEPS = 600
 SIZE = (120, 32)

@@ -147,7 +147,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _ls(args: argparse.Namespace) -> int:
     from tfwatch.commands.listing import emit, run_row, select_tags
     from tfwatch.loading import load_once
-
     from tfwatch.system.run_inputs import run_inputs
     from tfwatch.system.state_tracker import assess_runs
 

@@ -31,32 +31,27 @@ def sparkline(values: npt.ArrayLike, width: int) -> str:
     if n == 0:
         return " " * width
     cells = min(n, width)
-    edges = np.linspace(0, n, cells + 1).astype(np.int64)
-    means = np.empty(cells, dtype=np.float64)
-    marks: list[str | None] = [None] * cells
+    starts = np.linspace(0, n, cells + 1).astype(np.int64)[:-1]
     finite = np.isfinite(x)
-    for i in range(cells):
-        a, b = int(edges[i]), int(edges[i + 1])
-        chunk, ok = x[a:b], finite[a:b]
-        if not ok.all():
-            bad = chunk[~ok]
-            if np.isnan(bad).any():
-                marks[i] = NAN_MARK
-            else:
-                marks[i] = POS_INF_MARK if bool((bad > 0).any()) else NEG_INF_MARK
-        means[i] = float(chunk[ok].mean()) if ok.any() else math.nan
-    good = np.isfinite(means)
+    counts = np.add.reduceat(finite.astype(np.int64), starts)
+    sums = np.add.reduceat(np.where(finite, x, 0.0), starts)
+    nans = np.add.reduceat(np.isnan(x).astype(np.int64), starts)
+    pos_inf = np.add.reduceat(np.isposinf(x).astype(np.int64), starts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), math.nan)
+    good = counts > 0
     lo = float(means[good].min()) if good.any() else 0.0
     hi = float(means[good].max()) if good.any() else 0.0
     span = hi - lo
+    if span > 0 and math.isfinite(span):
+        levels = np.rint((np.where(good, means, lo) - lo) / span * (len(BLOCKS) - 1))
+    else:
+        levels = np.full(cells, len(BLOCKS) // 2 - 1)  # a flat line sits mid-height
+    bad = counts < (np.diff(np.append(starts, n)))
     out: list[str] = []
     for i in range(cells):
-        mark = marks[i]
-        if mark is not None:
-            out.append(mark)
-        elif span <= 0 or not math.isfinite(span):
-            out.append(BLOCKS[len(BLOCKS) // 2 - 1])  # a flat line sits mid-height
+        if bad[i]:
+            out.append(NAN_MARK if nans[i] else (POS_INF_MARK if pos_inf[i] else NEG_INF_MARK))
         else:
-            level = int((means[i] - lo) / span * (len(BLOCKS) - 1) + 0.5)
-            out.append(BLOCKS[level])
+            out.append(BLOCKS[int(levels[i])])
     return " " * (width - cells) + "".join(out)

@@ -90,9 +90,13 @@ def test_new_runs_appear_while_tailing(backend: Backend, tmp_path: Path) -> None
     local, prefix = tmp_path / "logs", _prefix()
     _write_runs(local)
     backend.publish(local, prefix)
-    tailer = Tailer([("r", _source(backend, prefix))])
+    source = _source(backend, prefix)
+    tailer = Tailer([("r", source)])
     tailer.poll()
     assert sorted(tailer.runs) == ["a", "b", "sweep/lr=0.1"]
+    assert source.counters.reads == 3  # one request per file …
+    # … sent in one concurrent batch, except over SSH where reads must seek one by one.
+    assert source.counters.batched_reads == (0 if backend.name == "ssh" else 3)
     w = SummaryWriter(str(local / "c"))
     w.add_scalar("loss", 0.5, 0)
     w.close()
@@ -143,3 +147,14 @@ def test_server_down_then_back(backend: Backend, tmp_path: Path) -> None:
     assert tailer.statuses[0].state == "ok", tailer.statuses[0].last_error
     assert tailer.runs["remote/run"].scalars["loss"].count == 2
     writer.close()
+
+
+def test_only_the_runs_asked_for_are_fetched(backend: Backend, tmp_path: Path) -> None:
+    local, prefix = tmp_path / "logs", _prefix()
+    _write_runs(local)
+    backend.publish(local, prefix)
+    source = _source(backend, prefix)
+    tailer = Tailer([("r", source)], run_filter=lambda name: name.startswith("sweep/"))
+    tailer.poll()
+    assert list(tailer.runs) == ["sweep/lr=0.1"]
+    assert source.counters.reads == 1 and source.counters.lists == 1

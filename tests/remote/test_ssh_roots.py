@@ -44,3 +44,16 @@ def test_config_alias_in_both_spellings_shares_one_connection(
     assert sorted(tailer.runs) == ["a/run", "second/run"]
     assert ssh_server.connections_made - before == 1  # one connection per host, reused
     assert CONNECTIONS.count() >= 1
+
+
+def test_scp_style_relative_path(
+    ssh_home: Path, ssh_server: SSHServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The in-process server resolves relative paths against its working directory, as
+    # sshd does against the login directory.
+    monkeypatch.chdir(tmp_path)
+    w = SummaryWriter(str(tmp_path / "exp" / "run1"))
+    w.add_scalar("loss", 1.0, 0)
+    w.close()
+    tailer = load_once(["trainbox:exp"])
+    assert list(tailer.runs) == ["run1"]

@@ -16,7 +16,6 @@ What makes tailing remote files cheap and safe (each point was a real failure):
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import re
@@ -24,9 +23,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
+from tfwatch.ingest.fsspec_quirks import (
+    check_google_credentials,
+    modified_time,
+    range_not_satisfiable,
+    walk_errors_raise,
+)
 from tfwatch.ingest.remote_errors import describe_error, is_connection_error, redact
 from tfwatch.ingest.sources import EVENT_MARKER, FileInfo, SourceError
 from tfwatch.ingest.ssh_target import CONNECTIONS, SSHTarget, parse_ssh_target
@@ -46,6 +50,8 @@ class RemoteTuning:
     idle_polls: int = 3  # unchanged listings before the root is listed less often
     idle_backoff_max: float = 30.0  # longest wait between listings of an unchanged root
     retry_max: float = 60.0  # longest wait before retrying a failing root
+    prefetch_files: int = 64  # planned reads sent concurrently per batch
+    prefetch_bytes: int = 32 << 20  # and at most this many bytes per batch
 
 
 @dataclass
@@ -56,6 +62,7 @@ class RemoteCounters:
     reads: int = 0
     bytes_read: int = 0
     errors: int = 0
+    batched_reads: int = 0  # reads sent together with others (cold loads, many growths)
     skipped_listings: int = 0  # listings saved by the idle backoff
 
     @property
@@ -106,6 +113,10 @@ class RemoteSource:
         self._fs: Any = None
         self._inflight: threading.Thread | None = None
         self._health = _Health()
+        # Reads the tailer announced for this poll, fetched many at a time (see
+        # _prefetch); dropped at the next listing, so nothing older than it is served.
+        self._planned: dict[str, tuple[int, int]] = {}
+        self._prefetched: dict[str, tuple[int, bytes]] = {}
 
     # -- Source interface -------------------------------------------------------------
 
@@ -119,21 +130,33 @@ class RemoteSource:
         def op() -> Any:
             fs = self._filesystem()
             fs.invalidate_cache()  # never trust a cached size: objects are replaced
-            return fs.find(self._path, detail=True, **_walk_errors_raise(fs))
+            return fs.find(self._path, detail=True, **walk_errors_raise(fs))
 
         found = self._call(op, "lists")
         listing = [
-            FileInfo(str(name), int(info.get("size") or 0), _mtime(info))
+            FileInfo(str(name), int(info.get("size") or 0), modified_time(info))
             for name, info in found.items()
             if info.get("type", "file") == "file" and EVENT_MARKER in posixpath.basename(name)
         ]
         self._note_listing(listing)
+        self._planned.clear()
+        self._prefetched.clear()
         return listing
+
+    def will_read(self, ranges: list[tuple[str, int, int]]) -> None:
+        """The reads the tailer is about to make this poll: ``(path, offset, end)``."""
+        self._planned = {path: (start, end) for path, start, end in ranges if end > start}
+        self._prefetched.clear()
 
     def read(self, path: str, offset: int, size: int) -> bytes:
         """Up to ``size`` bytes from ``offset``: one ranged request, no handle kept."""
         if size <= 0:
             return b""
+        if self._planned.get(path, (-1, 0))[0] == offset and not self._seek_reads:
+            self._prefetch(path)
+        cached = self._prefetched.pop(path, None)
+        if cached is not None and cached[0] == offset:
+            return cached[1][:size]
 
         def op() -> bytes:
             fs = self._filesystem()
@@ -146,7 +169,7 @@ class RemoteSource:
             except FileNotFoundError:
                 return b""  # removed since the listing: the next one marks it gone
             except Exception as e:
-                if _range_not_satisfiable(e):
+                if range_not_satisfiable(e):
                     return b""  # replaced by a shorter object since the listing
                 raise
 
@@ -162,6 +185,40 @@ class RemoteSource:
     def parent(self, path: str) -> str:
         """The directory holding ``path``."""
         return posixpath.dirname(path)
+
+    def _prefetch(self, first: str) -> None:
+        """Fetch ``first`` and the next planned reads in one concurrent batch.
+
+        A cold load of 1,000 runs is 1,000 small GETs; fsspec's async backends send a
+        batch at once, so the first full table waits for a few round trips, not 1,000.
+        """
+        batch: list[tuple[str, int, int]] = []
+        total = 0
+        for path in [first, *(p for p in self._planned if p != first)]:
+            start, end = self._planned[path]
+            full = len(batch) >= self.tuning.prefetch_files
+            if batch and (full or total + end - start > self.tuning.prefetch_bytes):
+                break
+            batch.append((path, start, end))
+            total += end - start
+        for path, _, _ in batch:
+            del self._planned[path]
+        if len(batch) < 2:
+            return  # one read: the plain request below is the same
+
+        def op() -> list[Any]:
+            fs = self._filesystem()
+            paths, starts, ends = (list(column) for column in zip(*batch, strict=True))
+            return list(fs.cat_ranges(paths, starts, ends, on_error="return"))
+
+        results = self._call(op, "reads")
+        self.counters.reads += len(batch) - 1  # one request per range, sent together
+        self.counters.batched_reads += len(batch)
+        for (path, start, _), data in zip(batch, results, strict=True):
+            if isinstance(data, (bytes, bytearray)):
+                self._prefetched[path] = (start, bytes(data))
+                self.counters.bytes_read += len(data)
+            # A failed one is read again on its own, which reports the error properly.
 
     # -- health -----------------------------------------------------------------------
 
@@ -259,44 +316,6 @@ class RemoteSource:
         health.next_list_at = self._clock() + wait
 
 
-def _mtime(info: Mapping[str, Any]) -> float:
-    """Modification time from whichever field the backend fills in."""
-    for key in ("mtime", "LastModified", "updated", "modificationTime", "last_modified"):
-        value = info.get(key)
-        if value is None:
-            continue
-        if isinstance(value, datetime):
-            return value.timestamp()
-        if isinstance(value, (int, float)):
-            return float(value) / (1000.0 if key == "modificationTime" else 1.0)
-        if isinstance(value, str):
-            try:
-                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-            except ValueError:
-                continue
-    return 0.0
-
-
-def _walk_errors_raise(fs: Any) -> dict[str, str]:
-    """``on_error="raise"`` where ``find`` walks the tree with fsspec's generic ``walk``,
-    which otherwise turns a dead server into an empty tree (all runs "gone"). Backends
-    with their own ``find`` (s3fs, gcsfs) raise anyway and reject the argument."""
-    from fsspec import AbstractFileSystem
-    from fsspec.asyn import AsyncFileSystem
-
-    cls = type(fs)
-    if isinstance(fs, AsyncFileSystem):
-        generic = cls._find is AsyncFileSystem._find
-    else:
-        generic = cls.find is AbstractFileSystem.find
-    return {"on_error": "raise"} if generic else {}
-
-
-def _range_not_satisfiable(error: BaseException) -> bool:
-    text = f"{type(error).__name__} {error}".lower()
-    return re.search(r"\b416\b|invalidrange|range[\w ]* not satisfiable", text) is not None
-
-
 def _secrets_of(options: Mapping[str, Any]) -> tuple[str, ...]:
     values = [str(v) for k, v in options.items() if _SECRET_KEY.search(k) and v]
     values += [os.environ[name] for name in _SECRET_ENV if os.environ.get(name)]
@@ -339,7 +358,7 @@ def open_remote(
         raise SourceError(f"{_display(url)}: cannot read {protocol}:// roots{hint}: {e}") from None
     kwargs = {**cls._get_kwargs_from_urls(url), **options}
     if protocol in ("gs", "gcs"):
-        _check_google_credentials(_display(url), kwargs.get("token"))
+        check_google_credentials(_display(url), kwargs.get("token"))
     path = cls._strip_protocol(url)
     secrets = _secrets_of(kwargs)
 
@@ -347,32 +366,6 @@ def open_remote(
         return cls(skip_instance_cache=True, **kwargs)
 
     return RemoteSource(_display(url), path, connect, protocol, secrets=secrets, tuning=tuning)
-
-
-def _check_google_credentials(root: str, token: Any) -> None:
-    """A credentials file that is missing or not JSON fails here, with its name: gcsfs
-    would take a missing path for an access token, and a broken file for a KeyError."""
-    source = "token"
-    if token is None and os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
-        token, source = (
-            os.environ["GOOGLE_APPLICATION_CREDENTIALS"],
-            "GOOGLE_APPLICATION_CREDENTIALS",
-        )
-    if not isinstance(token, str) or token in ("anon", "google_default", "cache", "cloud"):
-        return
-    if not (token.endswith(".json") or os.sep in token):
-        return  # an access token itself: never echo it
-    try:
-        with open(os.path.expanduser(token), encoding="utf-8") as f:
-            info = json.load(f)
-    except OSError as e:
-        raise SourceError(f"{root}: credentials file {token} ({source}): {e.strerror}") from None
-    except ValueError:
-        raise SourceError(f"{root}: credentials file {token} ({source}) is not JSON") from None
-    if not isinstance(info, dict) or "type" not in info:
-        raise SourceError(
-            f"{root}: credentials file {token} ({source}) is not a Google credentials file"
-        )
 
 
 def _open_ssh(

@@ -103,6 +103,10 @@ class Tailer:
             root.status.poll_seconds = seconds
             work.extend(self._reconcile(root, listed, result))
         total = sum(size - f.offset for _, _, f, size in work)
+        for root in self._roots:
+            plan = getattr(root.source, "will_read", None)
+            if plan is not None:  # remote roots fetch the announced reads in batches
+                plan([(f.path, f.offset, size) for r, _, f, size in work if r is root])
         self.progress = (0, total)
         if self._parallel_worth_it(work, total):
             done = self._read_parallel(work, final, result, failed)

@@ -170,6 +170,12 @@ class SnapshotBuilder:
     #: Local time of the first complete read: file growth before it is the cold load,
     #: not a sign that the run is live.
     loaded_at: float = 0.0
+    #: Seconds of re-summarising changed runs per build. Runs that changed beyond it keep
+    #: their previous summary until a later build (least recently summarised first), so
+    #: hundreds of live runs cost a bounded share of a core. New runs are always
+    #: summarised; None: no limit.
+    budget: float | None = 0.05
+    _summarised_at: dict[str, float] = field(default_factory=dict)
     _cache: dict[str, tuple[int, RunSummary]] = field(default_factory=dict)
     _tag_counts: Counter[str] = field(default_factory=Counter)
     _tags_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -180,6 +186,7 @@ class SnapshotBuilder:
         if new != self.metrics:
             self.metrics = new
             self._cache.clear()
+            self._summarised_at.clear()
 
     def build(self, runs: Mapping[str, Run], now: float | None = None) -> Snapshot:
         """Summaries of ``runs`` (the caller holds the store's lock)."""
@@ -188,24 +195,37 @@ class SnapshotBuilder:
             self._count_tags(runs)
             self.metrics = default_metrics(self._tag_counts)
         out: dict[str, RunSummary] = {}
+        stale: list[str] = []
         for name, run in runs.items():
             cached = self._cache.get(name)
-            if cached is None or cached[0] != run.version:
-                summary = self._summarize(run, now)
-                self._cache[name] = (run.version, summary)
-            else:
-                summary = cached[1]
+            if cached is None:
+                self._store(name, run, self._summarize(run, now))
+            elif cached[0] != run.version:
+                stale.append(name)
+        stale.sort(key=lambda n: self._summarised_at.get(n, 0.0))
+        started = time.perf_counter()
+        for name in stale:
+            if self.budget is not None and time.perf_counter() - started > self.budget:
+                break
+            self._store(name, runs[name], self._summarize(runs[name], now))
+        for name, run in runs.items():
+            version, summary = self._cache[name]
             state = run_state(summary.activity, run.gone, now)
             if state != summary.state:
                 # Liveness alerts (stalled…) change with time, not with the data.
                 alerts = self._alerts(run, now)
                 summary = replace(summary, state=state, alerts=alerts)
-                self._cache[name] = (run.version, summary)
+                self._cache[name] = (version, summary)
             out[name] = summary
         for name in [n for n in self._cache if n not in runs]:
             del self._cache[name]
+            self._summarised_at.pop(name, None)
         self._count_tags(runs)
         return Snapshot(now, out, dict(self._tag_counts), self.metrics)
+
+    def _store(self, name: str, run: Run, summary: RunSummary) -> None:
+        self._cache[name] = (run.version, summary)
+        self._summarised_at[name] = time.perf_counter()
 
     def _count_tags(self, runs: Mapping[str, Run]) -> None:
         """Keep per-tag run counts up to date, touching only runs whose tags changed."""

@@ -142,15 +142,16 @@ def name_cell(run: RunSummary, marked: bool, width: int) -> Text:
     return Text(name, style="bold magenta" if marked else "", no_wrap=True)
 
 
+def age_text(run: RunSummary, now: float) -> str:
+    """``5s``, ``3m``… since the run last wrote; ``-`` when unknown."""
+    return "-" if run.activity <= 0 else format_age(max(0.0, now - run.activity))
+
+
 def age_cell(run: RunSummary, now: float, width: int = 0) -> Text:
     """Time since the run last wrote (right-aligned in ``width``)."""
-    if run.activity <= 0:
-        text = Text("-", style="dim")
-    else:
-        text = Text(format_age(max(0.0, now - run.activity)))
-    if width:
-        text.align("right", width)
-    return text
+    plain = age_text(run, now)
+    text = Text(plain, style="dim") if plain == "-" else Text(plain)
+    return _pad_left(text, width) if width else text
 
 
 #: Columns whose cells are left-aligned (everything else holds numbers: right-aligned).
@@ -170,10 +171,22 @@ def header_label(col: Column) -> Text:
 def row_cells(run: RunSummary, columns: list[Column], marked: bool, now: float) -> list[Text]:
     """The cells of ``run`` for ``columns``, in order."""
     out = _raw_cells(run, columns, marked, now)
-    for col, cell in zip(columns, out, strict=True):
+    for i, col in enumerate(columns):
         if right_aligned(col):
-            cell.align("right", col.width)
+            out[i] = _pad_left(out[i], col.width)
     return out
+
+
+def _pad_left(cell: Text, width: int) -> Text:
+    """``cell`` right-aligned in ``width``; rebuilt rather than ``Text.align``, which
+    shifts spans and costs ~20x more (it dominated a 1,000-row tick)."""
+    pad = width - cell.cell_len
+    if pad <= 0:
+        return cell
+    if cell.spans:
+        cell.pad_left(pad)
+        return cell
+    return Text(" " * pad + cell.plain, style=cell.style, no_wrap=True)
 
 
 def _raw_cells(run: RunSummary, columns: list[Column], marked: bool, now: float) -> list[Text]:

@@ -20,7 +20,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist, RowKey
 
 from tfwatch.store.snapshot import RunSummary
-from tfwatch.ui.columns import Column, age_cell, header_label, row_cells
+from tfwatch.ui.columns import Column, age_cell, age_text, header_label, row_cells
 
 
 class RunsTable(DataTable[Text]):
@@ -107,8 +107,10 @@ class RunsTable(DataTable[Text]):
             old_run, old_marked, old_cells = built
             if old_run is run and old_marked == is_marked:
                 if age_index is not None:
-                    age = age_cell(run, now, cols[age_index].width)
-                    if age != old_cells[age_index]:
+                    # Compare the text before building a cell: most ages do not change.
+                    plain = age_text(run, now).rjust(cols[age_index].width)
+                    if plain != old_cells[age_index].plain:
+                        age = age_cell(run, now, cols[age_index].width)
                         old_cells[age_index] = age
                         self.update_cell(run.name, cols[age_index].key, age)
                 continue
@@ -118,7 +120,7 @@ class RunsTable(DataTable[Text]):
                     self.update_cell(run.name, cols[i].key, new)
             self._built[run.name] = (run, is_marked, cells)
         order = [r.name for r in runs]
-        if [row.key.value for row in self.ordered_rows] != order:
+        if order != self._order or len(order) != self.row_count:
             self._reorder(order)
         self._order = order
         self._restore_cursor(keep)

@@ -23,7 +23,8 @@ from tfwatch.system.sampler import SystemSampler
 from tfwatch.system.snapshot import GpuRow, SystemSnapshot
 
 NA = "N/A"
-SPARK = 16
+#: Sparkline width by panel width: history is the first thing to give way.
+SPARK_WIDE, SPARK_NARROW = 16, 8
 _GIB = float(1 << 30)
 
 
@@ -50,9 +51,11 @@ def _level_style(value: float | None, warn: float = 70.0, high: float = 90.0) ->
     return "bold red" if value >= high else "yellow" if value >= warn else "green"
 
 
-def _spark(history: Sequence[float], width: int = SPARK) -> str:
+def _spark(history: Sequence[float], width: int) -> str:
     """Recent history on a fixed 0–100 % scale (a sparkline of its own range would make
-    1 % of noise look like a full swing)."""
+    1 % of noise look like a full swing); nothing when ``width`` is 0."""
+    if width <= 0:
+        return ""
     points = [*list(history)[-width:], 0.0, 100.0]  # pin the scale, then drop the pins
     return sparkline(points, width + 2)[:-2] if history else " " * width
 
@@ -63,8 +66,19 @@ def _cores(per_core: Sequence[float]) -> str:
     return "".join(BLOCKS[min(top, int(c / 100.0 * top + 0.5))] for c in per_core)
 
 
-def gpu_lines(row: GpuRow) -> Text:
+def spark_width(panel_width: int) -> int:
+    """How wide the history sparklines are at this panel width (0: none)."""
+    return SPARK_WIDE if panel_width >= 140 else SPARK_NARROW if panel_width >= 110 else 0
+
+
+def _with_spark(text: Text, history: Sequence[float], width: int, style: str) -> None:
+    text.append(f" {_spark(history, width)}  " if width else "  ", style=style)
+
+
+def gpu_lines(row: GpuRow, width: int = 160) -> Text:
     """The line of one GPU: name, utilisation, memory, temperature, power."""
+    spark = spark_width(width)
+    name_width = 28 if width >= 120 else 16
     d = row.device
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"GPU{d.index} ", style="bold")
@@ -72,13 +86,15 @@ def gpu_lines(row: GpuRow) -> Text:
         name = f"{printable(d.name)} " if d.name else ""
         text.append(f"{name}{d.error}", style="bold red")
         return text
-    text.append(f"{printable(d.name or NA)[:28]:<28} ", style="cyan")
+    name = printable(d.name or NA)
+    name = name if len(name) <= name_width else name[: name_width - 1] + "…"
+    text.append(f"{name:<{name_width}} ", style="cyan")
     text.append("util ")
     text.append(_pct(d.util_percent), style=_level_style(d.util_percent, 101, 101))
-    text.append(f" {_spark(row.util_history)}  ", style="green")
+    _with_spark(text, row.util_history, spark, "green")
     text.append(f"mem {_gib(d.memory_used)}/{_gib(d.memory_total)} GiB ")
     text.append(_pct(d.memory_percent), style=_level_style(d.memory_percent))
-    text.append(f" {_spark(row.memory_history)}  ", style="magenta")
+    _with_spark(text, row.memory_history, spark, "magenta")
     temp = NA if d.temperature_c is None else f"{d.temperature_c:.0f}°C"
     text.append(temp, style=_level_style(d.temperature_c, 80, 88))
     power = NA if d.power_w is None else f"{d.power_w:.0f}"
@@ -115,15 +131,16 @@ def process_table(snapshot: SystemSnapshot, selected_run: str | None) -> Table |
     return table
 
 
-def host_lines(snapshot: SystemSnapshot) -> list[Text]:
+def host_lines(snapshot: SystemSnapshot, width: int = 160) -> list[Text]:
     """CPU (total, per core, load), memory and swap, and each log volume's I/O."""
+    spark = spark_width(width)
     host = snapshot.host
     if host is None:
         return [Text("host: sampling…", style="dim")]
     cpu = Text(no_wrap=True, overflow="ellipsis")
     cpu.append("CPU  ", style="bold")
     cpu.append(_pct(host.cpu_percent), style=_level_style(host.cpu_percent))
-    cpu.append(f" {_spark(snapshot.cpu_history)}  ", style="green")
+    _with_spark(cpu, snapshot.cpu_history, spark, "green")
     if host.load_avg is not None:
         cpu.append("load {:.2f} {:.2f} {:.2f}  ".format(*host.load_avg))
     cpu.append(f"{len(host.per_core)} cores ", style="dim")
@@ -132,7 +149,7 @@ def host_lines(snapshot: SystemSnapshot) -> list[Text]:
     mem.append("MEM  ", style="bold")
     mem.append(f"{_gib(host.memory_used)}/{_gib(host.memory_total)} GiB ")
     mem.append(_pct(host.memory_percent), style=_level_style(host.memory_percent))
-    mem.append(f" {_spark(snapshot.memory_history)}  ", style="magenta")
+    _with_spark(mem, snapshot.memory_history, spark, "magenta")
     mem.append("swap ")
     if host.swap_total:
         mem.append(f"{_gib(host.swap_used)}/{_gib(host.swap_total)} GiB ")
@@ -166,19 +183,21 @@ def remote_line(snapshot: SystemSnapshot) -> Text | None:
     )
 
 
-def panel_renderable(snapshot: SystemSnapshot, selected_run: str | None = None) -> RenderableType:
-    """Everything the full panel shows."""
+def panel_renderable(
+    snapshot: SystemSnapshot, selected_run: str | None = None, width: int = 160
+) -> RenderableType:
+    """Everything the full panel shows, laid out for ``width`` columns."""
     parts: list[RenderableType] = []
     message = snapshot.gpu_message
     if message:
         parts.append(Text(message, style="dim"))
-    parts.extend(gpu_lines(row) for row in snapshot.gpus)
+    parts.extend(gpu_lines(row, width) for row in snapshot.gpus)
     table = process_table(snapshot, selected_run)
     if table is not None:
         parts.append(table)
     elif snapshot.gpus:
         parts.append(Text("no processes on the GPUs", style="dim"))
-    parts.extend(host_lines(snapshot))
+    parts.extend(host_lines(snapshot, width))
     remote = remote_line(snapshot)
     if remote is not None:
         parts.append(remote)
@@ -211,7 +230,7 @@ def strip_text(snapshot: SystemSnapshot) -> Text:
         return text
     text.append("CPU ", style="bold")
     text.append(_pct(host.cpu_percent).strip(), style=_level_style(host.cpu_percent))
-    text.append(f" {_spark(snapshot.cpu_history, 8)}", style="green")
+    text.append(f" {_spark(snapshot.cpu_history, SPARK_NARROW)}", style="green")
     text.append(" │ ", style="dim")
     text.append("MEM ", style="bold")
     text.append(_pct(host.memory_percent).strip(), style=_level_style(host.memory_percent))
@@ -279,7 +298,7 @@ class SystemPanel(SystemView):
     selected_run: reactive[str | None] = reactive(None)
 
     def render(self) -> RenderableType:
-        return panel_renderable(self.snapshot, self.selected_run)
+        return panel_renderable(self.snapshot, self.selected_run, self.content_size.width)
 
 
 class SystemStrip(SystemView):

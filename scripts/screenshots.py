@@ -44,8 +44,10 @@ async def _filter(pilot: Any) -> None:
 
 
 async def _compare(pilot: Any) -> None:
-    await pilot.press("space", "down", "down", "space", "down", "space", "down", "space")
-    await pilot.press("c")
+    # Rows by name: baseline, lr=0.003 (stalls), lr=0.01 (plateau), lr=0.03, lr=0.1
+    # (fast), lr=0.3 (NaN). Mark the four that behave differently.
+    await pilot.press("down", "space", "space", "down", "space", "space")
+    await pilot.press("c", "l")  # log y: the diverged run would flatten the others
 
 
 async def _detail(pilot: Any) -> None:

@@ -21,7 +21,7 @@ def test_ls_table_json_csv(tbx_run, tmp_path: Path) -> None:
     assert table.returncode == 0, table.stderr
     assert "\x1b" not in table.stdout and "b\\x1b[31m" in table.stdout
     lines = table.stdout.splitlines()
-    assert lines[0].split()[:5] == ["RUN", "STEP", "UPDATED", "TAGS", "POINTS"]
+    assert lines[0].split()[:6] == ["RUN", "STATE", "STEP", "UPDATED", "TAGS", "POINTS"]
     assert lines[1].split()[0] == "a" and "0.5000" in lines[1]
     data = json.loads(_tfwatch("ls", str(tmp_path), "--json", "--tags", "l*").stdout)
     row = {r["name"]: r for r in data["runs"]}["a"]

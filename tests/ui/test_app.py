@@ -264,3 +264,20 @@ async def test_damaged_file_is_shown_without_crashing(
         await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
         damage = str(app.screen.query_one("#detail-damage", Static).content)
         assert "damage report" in damage
+
+
+@sync
+async def test_command_palette_finds_a_run_by_name(
+    demo_root: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    app = make_app(demo_root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: len(table(app).order) == 6)
+        await pilot.press("slash", *"sweep", "enter")  # hides the baseline run
+        await wait_for(pilot, lambda: len(table(app).order) == 5)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"bs=64")
+        await wait_for(pilot, lambda: "baseline[bs=64]" in screen_text(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: table(app).current_run == "baseline[bs=64]")
+        assert len(table(app).order) == 6  # the filter hiding it was cleared

@@ -125,8 +125,9 @@ def _num(v: float | str) -> float:
     return float(v) if not isinstance(v, str) else float(v.replace("Infinity", "inf"))
 
 
-def emit(rows: list[dict[str, Any]], tags: list[str], fmt: str, out: IO[str] = sys.stdout) -> None:
-    """Write ``rows`` in ``fmt`` (table, json, csv)."""
+def emit(rows: list[dict[str, Any]], tags: list[str], fmt: str, out: IO[str] | None = None) -> None:
+    """Write ``rows`` in ``fmt`` (table, json, csv) to ``out`` (standard output)."""
+    out = sys.stdout if out is None else out
     if fmt == "json":
         write_json(rows, out)
     elif fmt == "csv":

@@ -7,12 +7,24 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
 from tfwatch.safe_text import printable
 from tfwatch.ui.sorting import SORT_MODES
 
 if TYPE_CHECKING:
     from tfwatch.ui.app import TfwatchApp
+
+
+def _highlight(matcher: Matcher, query: str, text: str) -> Content:
+    """``text`` taken literally (``Matcher.highlight`` parses markup, which would eat
+    ``[lr=0.1]`` in a run name), with the matched letters underlined."""
+    content = Content(text)
+    _, offsets = matcher.fuzzy_search.match(query, text)
+    for offset in offsets:
+        content = content.stylize("bold underline", offset, offset + 1)
+    return content
 
 
 class RunCommands(Provider):
@@ -52,8 +64,9 @@ class RunCommands(Provider):
             score = matcher.match(shown)
             if score > 0:
                 yield Hit(
-                    score, matcher.highlight(shown), partial(app.goto_run, name), help="go to run"
-                )
+                    score, _highlight(matcher, query, shown), partial(app.goto_run, name),
+                    help="go to run",
+                )  # fmt: skip
         for label, callback, help_text in self._actions():
             score = matcher.match(label)
             if score > 0:

@@ -1,0 +1,117 @@
+"""The app's refresh cost: one tick over 1,000 runs × 3 metrics, and idle CPU with 200 runs.
+
+Usage: ``python bench/ui_tick.py [--runs 1000] [--idle-runs 200] [--idle-seconds 20]``.
+Targets (issue 3): a tick ≤ 50 ms with 1,000 rows × 3 metrics; idle CPU ≤ 5 % of one
+core with 200 runs. A tick is two halves: the snapshot built in the ingest thread, and
+the table update plus repaint on the UI thread; both are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.gen_logdir import generate
+from tfwatch.loading import make_tailer
+from tfwatch.store.snapshot import SnapshotBuilder, health_alert_kinds
+from tfwatch.ui.app import TfwatchApp
+
+SIZE = (160, 50)
+
+
+def _ms(samples: list[float]) -> str:
+    return f"median {statistics.median(samples) * 1e3:.1f} ms, max {max(samples) * 1e3:.1f} ms"
+
+
+async def _ui_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[str, list[float]]:
+    tailer = make_tailer([root])
+    app = TfwatchApp(tailer, metrics=tags, live=False, system=False)
+    times: dict[str, list[float]] = {"idle tick": [], "10% changed": [], "all changed": []}
+    async with app.run_test(size=SIZE) as pilot:
+        while app.snapshot is None:
+            await pilot.pause(0.1)
+        await pilot.pause(0.5)
+        builder = SnapshotBuilder(metrics=tags, alert_source=health_alert_kinds)
+        with tailer.lock:
+            builder.build(tailer.runs)
+        names = sorted(tailer.runs)
+        for label, share in (("idle tick", 0), ("10% changed", 10), ("all changed", 1)):
+            for i in range(ticks):
+                if share:
+                    for name in names[i % share :: share]:
+                        tailer.runs[name].version += 1  # what new data does to a run
+                with tailer.lock:
+                    snap = builder.build(tailer.runs, time.time() + i)
+                start = time.perf_counter()
+                app._apply_snapshot(snap, [])
+                await pilot.pause()  # the repaint
+                times[label].append(time.perf_counter() - start)
+    return times
+
+
+def bench_tick(root: str, ticks: int) -> None:
+    tailer = make_tailer([root])
+    tailer.poll()
+    tags = tuple(sorted({t for r in tailer.runs.values() for t in r.scalars})[:3])
+    print(f"{len(tailer.runs)} runs, metrics {', '.join(tags)}")
+    builder = SnapshotBuilder(metrics=tags, alert_source=health_alert_kinds)
+    start = time.perf_counter()
+    builder.build(tailer.runs)
+    print(
+        f"snapshot, every run summarised (first tick): {(time.perf_counter() - start) * 1e3:.0f} ms"
+    )
+    builds: dict[str, list[float]] = {"unchanged": [], "10% changed": []}
+    names = sorted(tailer.runs)
+    for i in range(ticks):
+        start = time.perf_counter()
+        builder.build(tailer.runs, time.time() + i)
+        builds["unchanged"].append(time.perf_counter() - start)
+        for name in names[i % 10 :: 10]:
+            tailer.runs[name].version += 1
+        start = time.perf_counter()
+        builder.build(tailer.runs, time.time() + i)
+        builds["10% changed"].append(time.perf_counter() - start)
+    for label, samples in builds.items():
+        print(f"snapshot (ingest thread), {label}: {_ms(samples)}")
+    for label, samples in asyncio.run(_ui_ticks(root, tags, ticks)).items():
+        print(f"table update + repaint (UI thread) at {SIZE[0]}x{SIZE[1]}, {label}: {_ms(samples)}")
+
+
+async def _idle(root: str, seconds: float) -> float:
+    app = TfwatchApp(make_tailer([root]), interval=1.0, system=False)
+    async with app.run_test(size=SIZE) as pilot:
+        while app.snapshot is None:
+            await pilot.pause(0.1)
+        await pilot.pause(3.0)  # past the cold load
+        cpu, wall = time.process_time(), time.perf_counter()
+        await pilot.pause(seconds)
+        return (time.process_time() - cpu) / (time.perf_counter() - wall)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--idle-runs", type=int, default=200)
+    parser.add_argument("--idle-seconds", type=float, default=20.0)
+    parser.add_argument("--ticks", type=int, default=10)
+    parser.add_argument("--dir", help="where to generate logdirs (default: a temp dir)")
+    args = parser.parse_args()
+    base = args.dir or tempfile.mkdtemp(prefix="tfwatch-bench-ui-")
+    big = generate(os.path.join(base, f"ui-{args.runs}"), args.runs, 3, 300)
+    bench_tick(big, args.ticks)
+    small = generate(os.path.join(base, f"ui-{args.idle_runs}"), args.idle_runs, 3, 300)
+    share = asyncio.run(_idle(small, args.idle_seconds))
+    print(f"idle CPU with {args.idle_runs} runs, 1 s refresh: {share * 100:.1f} % of one core")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

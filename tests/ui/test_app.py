@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import html
-import re
 import functools
+import html
 import os
+import re
 from collections.abc import Callable, Coroutine
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import Static
 

@@ -24,7 +24,8 @@ def test_domain_modules_do_not_import_textual() -> None:
         "import importlib, sys\n"
         f"for m in {DOMAIN!r}: importlib.import_module(m)\n"
         "import tfwatch.ingest, tfwatch.store, tfwatch.analysis, tfwatch.commands\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_plotext'))\n"
+        "ui = ('textual', 'textual_plotext')\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ui)\n"
         "print(bad)\n"
         "sys.exit(1 if bad else 0)\n"
     )

@@ -18,7 +18,7 @@ from tfwatch.analysis.config import load_config
 from tfwatch.analysis.health import run_health
 from tfwatch.ingest.sources import SourceError
 from tfwatch.loading import load_once
-from tfwatch.safe_text import printable
+from tfwatch.safe_text import printable, unicode_text
 
 DEFAULT_FAIL_ON = ("nan", "diverging")
 
@@ -49,9 +49,11 @@ def run_check(
     as_json: bool = False,
     config_path: str | None = None,
     storage_options: dict[str, Any] | None = None,
-    out: IO[str] = sys.stdout,
+    out: IO[str] | None = None,
 ) -> int:
-    """Run the check and write its report; return the exit status."""
+    """Run the check and write its report (to stdout by default); return the exit status."""
+    # Looked up at call time, not bound at import: stdout may be replaced (tests, pipes).
+    out = sys.stdout if out is None else out
     try:
         config = load_config(config_path)
     except ValueError as e:  # ConfigError names the file and the key
@@ -65,7 +67,7 @@ def run_check(
         with tailer.lock:
             alerts.extend(run_health(run, config, now))
         damage.extend(
-            {"run": name, "file": d.file, "offset": d.offset, "kind": d.kind,
+            {"run": name, "file": unicode_text(d.file), "offset": d.offset, "kind": d.kind,
              "skipped_bytes": d.skipped_bytes}
             for d in run.damage
         )  # fmt: skip

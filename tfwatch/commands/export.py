@@ -20,6 +20,7 @@ from typing import IO
 
 import numpy as np
 
+from tfwatch.safe_text import unicode_text
 from tfwatch.store.runs import Run
 
 
@@ -55,7 +56,12 @@ def write_export_json(runs: list[Run], patterns: list[str] | None, out: IO[str])
         out.write(json.dumps(_hparams_json(run), ensure_ascii=False, allow_nan=False))
         out.write(',\n    "damage": ')
         damage = [
-            {"file": d.file, "offset": d.offset, "kind": d.kind, "skipped_bytes": d.skipped_bytes}
+            {
+                "file": unicode_text(d.file),
+                "offset": d.offset,
+                "kind": d.kind,
+                "skipped_bytes": d.skipped_bytes,
+            }
             for d in run.damage
         ]
         out.write(json.dumps(damage, ensure_ascii=False))

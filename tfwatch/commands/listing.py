@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from tfwatch.formatting import format_age, format_count, format_value
-from tfwatch.safe_text import printable
+from tfwatch.safe_text import printable, unicode_text
 from tfwatch.store.runs import Run
 
 
@@ -38,7 +38,7 @@ def run_row(run: Run, tags: list[str], extra: dict[str, Any] | None = None) -> d
     row: dict[str, Any] = {
         "name": run.name,
         "root": run.root,
-        "path": run.path,
+        "path": unicode_text(run.path),
         "last_step": run.last_step,
         "last_write": run.last_wall_time or None,
         "scalar_tags": len(run.scalars),

@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tfwatch.safe_text import unicode_text
+
 _LABEL = re.compile(r"^([A-Za-z0-9_.\-]+)=(.+)$")
 
 
@@ -50,7 +52,9 @@ def _default_label(path: str) -> str:
 
 
 def run_name_for(label: str, relative: str, prefixed: bool) -> str:
-    """The name a run directory is shown under."""
+    """The name a run directory is shown under (undecodable bytes of the directory's
+    name escaped, so the name can be written anywhere)."""
+    relative = unicode_text(relative)
     if not prefixed:
         return relative
     return label if relative == "." else f"{label}/{relative}"

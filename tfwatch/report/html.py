@@ -7,6 +7,7 @@ fits a phone; wide tables scroll sideways inside their own box.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 
@@ -27,6 +28,7 @@ from tfwatch.report.wording import (
     steps_text,
     summary_line,
 )
+from tfwatch.safe_text import unicode_text
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _STYLE = """
@@ -75,7 +77,7 @@ def render_html(report: Comparison) -> str:
     if report.metrics:
         parts.append("<h2>Overview</h2>" + _overview(report))
     parts += [_metric(report, m) for m in report.metrics]
-    parts += [_race(report), _hparams(report), _alerts(report.alerts)]
+    parts += [_race(report), _hparams(report), _alerts(report.alerts), _damage(report)]
     parts.append(
         f"<footer>tfwatch {h(__version__)} · {stamp} · curves smoothed as in TensorBoard "
         f"(weight {report.smoothing:g}); final and best are raw points.</footer>"
@@ -204,3 +206,17 @@ def _alerts(alerts: Sequence[Alert]) -> str:
         for a in alerts
     ]  # fmt: skip
     return "<h2>Health alerts</h2>" + _table(["Run", "Alert", "Tag", "Step", "Details"], rows)
+
+
+def _damage(report: Comparison) -> str:
+    """Unreadable regions of the event files: the numbers above come from the rest."""
+    rows = [
+        [("name", h(r.name)), ("", h(unicode_text(os.path.basename(d.file)))), ("", h(d.kind)),
+         ("n", format_count(d.offset)), ("n", format_count(d.skipped_bytes))]
+        for r in report.runs
+        for d in r.damage
+    ]  # fmt: skip
+    if not rows:
+        return ""
+    header = ["Run", "File", "Damage", "At byte", "Bytes skipped"]
+    return "<h2>Damaged event files</h2>" + _table(header, rows)

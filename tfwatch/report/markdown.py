@@ -6,6 +6,7 @@ Every string from an event file goes through :func:`markdown_text` (or
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 
@@ -26,6 +27,7 @@ from tfwatch.report.wording import (
     steps_text,
     summary_line,
 )
+from tfwatch.safe_text import unicode_text
 
 #: Points per Mermaid line: enough for the shape, few enough to keep the comment short.
 GRID_POINTS = 40
@@ -49,6 +51,7 @@ def render_markdown(report: Comparison) -> str:
     out += _race(report)
     out += _hparams(report)
     out += _alerts(report.alerts)
+    out += _damage(report)
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(report.generated_at))
     out += [
         f"<sub>tfwatch {__version__} · {stamp} · curves smoothed as in TensorBoard "
@@ -210,3 +213,17 @@ def _alerts(alerts: Sequence[Alert]) -> list[str]:
         for a in alerts
     ]  # fmt: skip
     return ["### Health alerts", "", table(["Run", "Alert", "Tag", "Step", "Details"], rows), ""]
+
+
+def _damage(report: Comparison) -> list[str]:
+    """Unreadable regions of the event files: the numbers above come from the rest."""
+    rows = [
+        [md(r.name), md(unicode_text(os.path.basename(d.file))), md(d.kind),
+         format_count(d.offset), format_count(d.skipped_bytes)]
+        for r in report.runs
+        for d in r.damage
+    ]  # fmt: skip
+    if not rows:
+        return []
+    header = ["Run", "File", "Damage", "At byte", "Bytes skipped"]
+    return ["### Damaged event files", "", table(header, rows, right=(3, 4)), ""]

@@ -17,6 +17,7 @@ import numpy as np
 
 from tfwatch.analysis import Alert, HealthConfig, higher_is_better, run_health, smooth
 from tfwatch.analysis.protocols import PointArrays
+from tfwatch.ingest.records import Damage
 from tfwatch.report.hparam_importance import HparamValue, Importance, hparam_importance
 from tfwatch.report.milestones import Race, first_reach, race
 from tfwatch.sparkline import sparkline
@@ -79,6 +80,8 @@ class RunInfo:
     path: str
     last_step: int
     hparams: dict[str, HparamValue]
+    #: Regions of its event files that could not be read (listed, never hidden).
+    damage: tuple[Damage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,9 @@ def build_comparison(
     if baseline is not None and baseline not in by_name:
         raise ValueError(f"baseline {baseline!r} is not among the runs")
     metrics = tuple(_metric(tag, ordered, by_name.get(baseline or ""), cfg) for tag in tags)
-    infos = tuple(RunInfo(r.name, r.path, r.last_step, dict(r.hparams)) for r in ordered)
+    infos = tuple(
+        RunInfo(r.name, r.path, r.last_step, dict(r.hparams), tuple(r.damage)) for r in ordered
+    )
     alerts = tuple(a for r in ordered for a in run_health(r, cfg, now))
     importance = None
     if metrics:

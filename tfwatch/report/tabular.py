@@ -10,6 +10,7 @@ from typing import IO, Any
 from tfwatch.commands.listing import json_number
 from tfwatch.report.escaping import csv_cell
 from tfwatch.report.model import Comparison, MetricCell
+from tfwatch.safe_text import unicode_text
 
 #: Per-metric CSV columns, in order.
 CELL_FIELDS = ("final", "best", "best_step", "delta", "delta_ratio", "better", "steps_to_baseline")
@@ -44,7 +45,21 @@ def comparison_dict(report: Comparison) -> dict[str, Any]:
         "smoothing": report.smoothing,
         "baseline": report.baseline,
         "runs": [
-            {"name": r.name, "path": r.path, "last_step": r.last_step, "hparams": r.hparams}
+            {
+                "name": r.name,
+                "path": unicode_text(r.path),
+                "last_step": r.last_step,
+                "hparams": r.hparams,
+                "damage": [
+                    {
+                        "file": unicode_text(d.file),
+                        "offset": d.offset,
+                        "kind": d.kind,
+                        "skipped_bytes": d.skipped_bytes,
+                    }
+                    for d in r.damage
+                ],
+            }
             for r in report.runs
         ],
         "differing_hparams": list(report.differing_hparams),

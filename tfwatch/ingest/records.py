@@ -202,14 +202,26 @@ def _walk(data: bytes, buf: npt.NDArray[np.uint8]) -> Framing:
             kind = "bad_length"
         else:
             end = pos + HEADER + length + FOOTER
-            if end > size:
-                return _framing(starts, lengths, pos, damage, size - pos)
-            payload = data[pos + HEADER : pos + HEADER + length]
-            if mask(crc32c(payload)) == unpack_crc(data, end - FOOTER)[0]:
+            payload_ok = (
+                end <= size
+                and mask(crc32c(data[pos + HEADER : pos + HEADER + length]))
+                == unpack_crc(data, end - FOOTER)[0]
+            )
+            if payload_ok:
                 starts.append(pos + HEADER)
                 lengths.append(length)
                 pos = end
                 continue
+            # A writer cut short (disk full, killed mid-write) and then appended to leaves
+            # a torn record whose length spans the next records: resume at the first
+            # whole record inside that span rather than skipping (or awaiting) all of it.
+            inner = _resync(buf, pos + 1, min(end, size), whole_only=True)
+            if inner is not None:
+                damage.append((pos, "truncated", inner - pos))
+                pos = inner
+                continue
+            if end > size:
+                return _framing(starts, lengths, pos, damage, size - pos)
             # The header vouches for the length, so the payload alone is lost.
             damage.append((pos, "payload_crc", end - pos))
             pos = end
@@ -241,24 +253,30 @@ def _framing(
     )
 
 
-def _resync(buf: npt.NDArray[np.uint8], start: int) -> int | None:
-    """First offset at or after ``start`` where a header's length CRC verifies.
+def _resync(
+    buf: npt.NDArray[np.uint8], start: int, stop: int | None = None, whole_only: bool = False
+) -> int | None:
+    """First offset in ``[start, stop)`` where a header's length CRC verifies.
 
     Only positions whose length CRC matches are candidates (a 1-in-2^32 accident), and
-    the one chosen must also carry a verified payload unless it runs past the end. The
-    search goes window by window so a large damaged region never needs a large index.
+    the one chosen must also carry a verified payload unless it runs past the end (and
+    ``whole_only`` is false). The search goes window by window so a large damaged region
+    never needs a large index.
     """
     size = buf.shape[0]
+    limit = size - HEADER + 1 if stop is None else min(stop, size - HEADER + 1)
     window = 1 << 20
-    for lo in range(start, size - HEADER + 1, window):
-        hi = min(lo + window, size - HEADER + 1)
-        found = _resync_window(buf, lo, hi)
+    for lo in range(start, limit, window):
+        hi = min(lo + window, limit)
+        found = _resync_window(buf, lo, hi, whole_only)
         if found is not None:
             return found
     return None
 
 
-def _resync_window(buf: npt.NDArray[np.uint8], lo: int, hi: int) -> int | None:
+def _resync_window(
+    buf: npt.NDArray[np.uint8], lo: int, hi: int, whole_only: bool = False
+) -> int | None:
     size = buf.shape[0]
     pos = np.arange(lo, hi, dtype=np.int64)
     upper = buf[pos + 4] | buf[pos + 5] | buf[pos + 6] | buf[pos + 7]
@@ -272,6 +290,8 @@ def _resync_window(buf: npt.NDArray[np.uint8], lo: int, hi: int) -> int | None:
             continue
         end = p + HEADER + length + FOOTER
         if end > size:
+            if whole_only:
+                continue
             return int(p)  # plausibly a record still being written
         payload = buf[p + HEADER : p + HEADER + length].tobytes()
         if mask(crc32c(payload)) == int(_u32_at(buf, np.asarray([end - FOOTER]))[0]):

@@ -22,6 +22,7 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 U8 = npt.NDArray[np.uint8]
 _MAX_TAG = 120  # one-byte lengths keep the layout fixed; longer tags use the parser
+_PAD = 512  # zero bytes appended to a buffer so probes never index past its end
 _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -71,30 +72,31 @@ def match_simple_scalars(
     whether a serialised ``SummaryMetadata`` declares it; without it, tensor scalars
     are left to the parser.
     """
-    buf = np.frombuffer(data, dtype=np.uint8)
-    last = buf.shape[0] - 1
-    ends = starts + lengths
     ok = (lengths >= 18) & (lengths < 256)
     if not ok.any():
         return None
-
-    def at(pos: I64) -> I64:
-        return buf[np.clip(pos, 0, last)].astype(np.int64)
-
-    ok &= at(starts) == 0x09
-    has_step = at(starts + 9) == 0x10
+    # Zero padding past the end lets every layout probe index without bounds checks:
+    # probes reach at most ~300 bytes past a record's start.
+    buf = np.concatenate([np.frombuffer(data, dtype=np.uint8), np.zeros(_PAD, dtype=np.uint8)])
+    ends = starts + lengths
+    ok &= buf[starts] == 0x09
+    has_step = buf[starts + 9] == 0x10
     step_raw, step_len = _varints(buf, starts + 10)
     ok &= ~has_step | (step_len > 0)
     off = np.where(has_step, starts + 10 + step_len, starts + 9)
-    tag_len = at(off + 5)
-    value_len = at(off + 3)
-    ok &= (at(off) == 0x2A) & (at(off + 2) == 0x0A) & (at(off + 4) == 0x0A)
-    ok &= (tag_len < _MAX_TAG) & (value_len < 128) & (at(off + 1) == value_len + 2)
+    tag_len = buf[off + 5].astype(np.int64)
+    value_len = buf[off + 3].astype(np.int64)
+    ok &= (buf[off] == 0x2A) & (buf[off + 2] == 0x0A) & (buf[off + 4] == 0x0A)
+    ok &= (tag_len < _MAX_TAG) & (value_len < 128) & (buf[off + 1] == value_len + 2)
     after = off + 6 + tag_len
-    kind = at(after)
-    simple = (kind == 0x15) & (value_len == tag_len + 7) & (after + 5 == ends)
-    tensor = _tensor_layout(at, after, ends, tag_len, value_len) if scalar_plugin else None
-    ok &= simple if tensor is None else simple | tensor[0]
+    kind = buf[after]
+    simple = ok & (kind == 0x15) & (value_len == tag_len + 7) & (after + 5 == ends)
+    tensor = None
+    if scalar_plugin is not None:
+        maybe = np.flatnonzero(ok & (kind == 0x42))
+        if maybe.shape[0]:
+            tensor = _tensor_layout(buf, maybe, after, ends, tag_len, value_len)
+    ok = simple if tensor is None else simple | tensor[0]
     idx = np.flatnonzero(ok).astype(np.int64)
     if idx.shape[0] == 0:
         return None
@@ -133,25 +135,34 @@ class ScalarPluginCheck:
 
 
 def _tensor_layout(
-    at: Callable[[I64], I64], after: I64, ends: I64, tag_len: I64, value_len: I64
+    buf: U8, maybe: I64, after: I64, ends: I64, tag_len: I64, value_len: I64
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_], I64]:
     """Rank-0 float/double tensors (TF2, Keras, PyTorch new_style, TensorBoard's writer)::
 
-    42 <n> 08 <dtype> 12 00 <22|2a|32> <4|8> <value> [4a <m> <SummaryMetadata>]
+        42 <n> 08 <dtype> 12 00 <22|2a|32> <4|8> <value> [4a <m> <SummaryMetadata>]
+
+    Checked for the records in ``maybe`` only; returns full-length arrays.
     """
-    tlen = at(after + 1)
-    dtype, key, width = at(after + 3), at(after + 6), at(after + 7)
+    a, e = after[maybe], ends[maybe]
+    tlen = buf[a + 1].astype(np.int64)
+    dtype, key, width = buf[a + 3], buf[a + 6], buf[a + 7]
     f32 = (tlen == 10) & (dtype == 1) & ((key == 0x2A) | (key == 0x22)) & (width == 4)
     f64 = (tlen == 14) & (dtype == 2) & ((key == 0x32) | (key == 0x22)) & (width == 8)
-    ok = (at(after) == 0x42) & (at(after + 2) == 0x08) & (at(after + 4) == 0x12)
-    ok &= (at(after + 5) == 0) & (f32 | f64)
-    tend = after + 2 + tlen
-    meta_len = at(tend + 1)
-    has_meta = tend < ends
-    with_meta = (at(tend) == 0x4A) & (meta_len < 128) & (tend + 2 + meta_len == ends)
-    ok &= np.where(has_meta, with_meta, tend == ends)
-    ok &= value_len == tag_len + 4 + tlen + np.where(has_meta, 2 + meta_len, 0)
-    return ok, f64, has_meta & ok, meta_len
+    ok = (buf[a + 2] == 0x08) & (buf[a + 4] == 0x12) & (buf[a + 5] == 0) & (f32 | f64)
+    tend = a + 2 + tlen
+    meta_len = buf[tend + 1].astype(np.int64)
+    has_meta = tend < e
+    with_meta = (buf[tend] == 0x4A) & (meta_len < 128) & (tend + 2 + meta_len == e)
+    ok &= np.where(has_meta, with_meta, tend == e)
+    ok &= value_len[maybe] == tag_len[maybe] + 4 + tlen + np.where(has_meta, 2 + meta_len, 0)
+    n = after.shape[0]
+    full_ok = np.zeros(n, dtype=bool)
+    full_f64 = np.zeros(n, dtype=bool)
+    full_meta = np.zeros(n, dtype=bool)
+    full_len = np.zeros(n, dtype=np.int64)
+    full_ok[maybe], full_f64[maybe] = ok, f64
+    full_meta[maybe], full_len[maybe] = has_meta & ok, meta_len
+    return full_ok, full_f64, full_meta, full_len
 
 
 def _tensor_values(
@@ -204,8 +215,8 @@ def _spans(buf: U8, pos: I64, length: I64, text: bool = True) -> tuple[list[Any]
     """
     width = int(length.max()) if length.shape[0] else 0
     nwords = max(1, (width + 7) // 8)
-    # Words may run past a span's end (masked off below); pad so they never leave buf.
-    words = _words(np.concatenate([buf, np.zeros(8 * nwords, dtype=np.uint8)]), "<u8")
+    # Words may run past a span's end (masked off below); the caller padded ``buf``.
+    words = _words(buf, "<u8")
     rows = np.empty((pos.shape[0], nwords), dtype=np.uint64)
     h = length.astype(np.uint64)
     for k in range(nwords):

@@ -63,6 +63,9 @@ class LocalSource:
     def __init__(self, root: str) -> None:
         self.root = os.path.abspath(os.path.expanduser(root))
         self._listings: dict[str, _Listing] = {}
+        #: Directories the last listing could not read (no permission): their runs are
+        #: not seen, and the tailer says why instead of letting them vanish silently.
+        self.denied: list[str] = []
 
     def check(self) -> None:
         """Raise :class:`SourceError` with a clear message if the root cannot be used."""
@@ -79,6 +82,7 @@ class LocalSource:
         stack = [self.root]
         seen_links: set[str] = set()
         listings: dict[str, _Listing] = {}
+        self.denied = []
         now = time.time()
         while stack:
             top = stack.pop()
@@ -131,6 +135,9 @@ class LocalSource:
                             files.append(entry.path)
                     except OSError:
                         continue
+        except PermissionError:
+            self.denied.append(directory)
+            return None
         except OSError:
             return None
         return _Listing(mtime, dirs, files)

@@ -102,6 +102,8 @@ class Tailer:
             root.status.polls += 1
             root.status.poll_seconds = seconds
             work.extend(self._reconcile(root, listed, result))
+            for directory in getattr(root.source, "denied", ()):
+                self._fail(root, f"{directory}: permission denied", result, failed)
         total = sum(size - f.offset for _, _, f, size in work)
         for root in self._roots:
             plan = getattr(root.source, "will_read", None)

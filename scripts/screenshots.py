@@ -54,6 +54,10 @@ async def _detail(pilot: Any) -> None:
     await pilot.press("down", "down", "down", "down", "enter")
 
 
+async def _alerts(pilot: Any) -> None:
+    await pilot.press("a")  # newest first; Enter would jump to the run
+
+
 async def _help(pilot: Any) -> None:
     await pilot.press("question_mark")
 
@@ -63,6 +67,7 @@ VIEWS: dict[str, Callable[[Any], Awaitable[None]]] = {
     "filter": _filter,
     "compare": _compare,
     "detail": _detail,
+    "alerts": _alerts,
     "help": _help,
 }
 
@@ -74,7 +79,11 @@ async def shoot(root: Path, name: str, out: Path) -> Path:
         metrics=["train/loss", "val/accuracy"],
         clock=lambda: fixed_end_time(STEPS) + 5,
         live=False,
-        system=False,
+        # The real system strip (this machine's CPU and memory), without process
+        # linkage: the fixed runs' states come from their pinned clock.
+        system=name == "main",
+        link_runs=False,
+        targets=[("val/accuracy", 0.7)],
     )
     async with app.run_test(size=SIZE) as pilot:
         await _settle(pilot)

@@ -9,6 +9,16 @@ from __future__ import annotations
 import argparse
 
 
+def target_option(text: str) -> tuple[str, float]:
+    """``--target val_acc=0.9`` → ``("val_acc", 0.9)`` (argparse reports bad ones)."""
+    from tfwatch.analysis.forecast import parse_target
+
+    try:
+        return parse_target(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def add_app_options(parser: argparse.ArgumentParser) -> None:
     """The options of ``tfwatch [ROOT...]`` (shared with ``tfwatch demo``)."""
     parser.add_argument(
@@ -33,7 +43,31 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
         help="refresh interval (default 1)",
     )
     parser.add_argument(
-        "--readonly", action="store_true", help="only read: never act on runs or processes"
+        "--readonly",
+        action="store_true",
+        help="only read: never act on runs or processes (no SIGTERM/SIGKILL)",
+    )
+    parser.add_argument(
+        "--target",
+        action="append",
+        type=target_option,
+        default=[],
+        metavar="TAG=VALUE",
+        help="show the steps until TAG reaches VALUE, e.g. val_acc=0.9 (repeatable)",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=None,
+        help="health thresholds (TOML; default ~/.config/tfwatch/config.toml if present)",
+    )
+    parser.add_argument(
+        "--bell", action="store_true", help="ring the terminal bell when a new alert fires"
+    )
+    parser.add_argument(
+        "--notify",
+        action="store_true",
+        help="desktop notification (notify-send, when present) when a new alert fires",
     )
 
 

@@ -8,7 +8,9 @@ Terms are separated by spaces and must all hold (AND); ``!`` before a term negat
 ``/lr=0\\.1$/``        the same, between slashes
 ``lr=0.1``             hparam equals (numbers compare as numbers)
 ``lr<1e-3``            hparam compares: ``<``, ``>``, ``<=``, ``>=``, ``!=``
-``state:running``      run state (running, idle, finished, gone); prefixes work
+``state:running``      run state: running, stalled, finished, crashed, unknown
+                       (and idle, gone before the first process scan);
+                       prefixes work; ``state:remote``: written on another host
 ``alert:nan``          has an alert of that kind (``alert:any`` for any alert)
 ``tag:acc``            has a scalar tag containing the text
 =====================  ====================================================
@@ -111,6 +113,8 @@ def _term(term: str) -> Predicate:
         return _regex(term[1:-1])
     if lowered.startswith("state:"):
         want = lowered[6:]
+        if want == "remote":
+            return lambda run: bool(getattr(run, "remote", False))
         return lambda run: run.state.lower().startswith(want)
     if lowered.startswith("alert:"):
         kind = lowered[6:]

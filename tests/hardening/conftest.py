@@ -91,10 +91,11 @@ def damaged_cases(clean: bytes) -> dict[str, tuple[bytes, set[str]]]:
         "length_crc": (bytes(flip_length), {"length_crc"}),
         "cut_mid_record": (clean[: mid[0] + 20], {"truncated"}),
         "absurd_length": (clean[: mid[0]] + absurd + clean[mid[0] :], {"bad_length"}),
-        "junk_inserted": (clean[: mid[0]] + os.urandom(0) + b"\xde\xad" * 37 + clean[mid[0] :],
-                          {"length_crc"}),  # fmt: skip
-        "deep_protobuf": (clean[: mid[0]] + framed(_deep_protobuf(5000)) + clean[mid[0] :],
-                          {"bad_event"}),  # fmt: skip
+        "junk_inserted": (clean[: mid[0]] + b"\xde\xad" * 37 + clean[mid[0] :], {"length_crc"}),
+        "deep_protobuf": (
+            clean[: mid[0]] + framed(_deep_protobuf(5000)) + clean[mid[0] :],
+            {"bad_event"},
+        ),
         "not_an_event": (clean[: mid[0]] + framed(b"\xff" * 40) + clean[mid[0] :], {"bad_event"}),
         "all_garbage": (bytes(range(256)) * 8, {"length_crc"}),
         "empty": (b"", set()),
@@ -174,6 +175,4 @@ def hostile_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def replace_in_payloads(data: bytes, old: bytes, new: bytes) -> bytes:
     """The records of ``data`` with ``old`` replaced in each payload, framed again."""
-    return b"".join(
-        framed(data[a + 12 : b - 4].replace(old, new)) for a, b in record_spans(data)
-    )
+    return b"".join(framed(data[a + 12 : b - 4].replace(old, new)) for a, b in record_spans(data))

@@ -49,14 +49,18 @@ def test_ls_and_check_exit_normally_and_list_the_damage(
     assert table.status == 0 and "damaged region(s) skipped" in table.out
     rows = json.loads(run_cli(monkeypatch, "ls", "--json", str(damaged_root)).out)["runs"]
     assert {r["name"] for r in rows if r["damage"]} == {n for n, k in expected_kinds.items() if k}
-    lines = list(csv.reader(io.StringIO(run_cli(monkeypatch, "ls", "--csv", str(damaged_root)).out)))
+    lines = list(
+        csv.reader(io.StringIO(run_cli(monkeypatch, "ls", "--csv", str(damaged_root)).out))
+    )
     assert len(lines) == len(expected_kinds) + 1
     check = run_cli(monkeypatch, "check", str(damaged_root))
     assert check.status == 0
     listed = [line for line in check.out.splitlines() if line.startswith("damage  ")]
     for name, kinds in expected_kinds.items():
         for kind in kinds:
-            assert any(f"damage  {name}  " in line and f": {kind} at byte" in line for line in listed)
+            assert any(
+                f"damage  {name}  " in line and f": {kind} at byte" in line for line in listed
+            )
     payload = json.loads(run_cli(monkeypatch, "check", "--json", str(damaged_root)).out)
     assert {d["run"] for d in payload["damage"]} == {n for n, k in expected_kinds.items() if k}
 

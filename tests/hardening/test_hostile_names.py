@@ -83,7 +83,9 @@ def test_check_json_is_valid(hostile_root: Path, monkeypatch: pytest.MonkeyPatch
     assert {d["run"] for d in payload["damage"]} == {BAD_UTF8_RUN}
 
 
-def test_markdown_report_injects_nothing(hostile_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_markdown_report_injects_nothing(
+    hostile_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     result = run_cli(monkeypatch, "report", "--metric", "m/*", str(hostile_root))
     assert result.status == 0 and "\x1b" not in result.out and "\x07" not in result.out
     doc = HtmlDoc(MARKDOWN.render(result.out))
@@ -95,7 +97,9 @@ def test_markdown_report_injects_nothing(hostile_root: Path, monkeypatch: pytest
 
 
 def test_html_report_injects_nothing(hostile_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = run_cli(monkeypatch, "report", "--format", "html", "--metric", "m/*", str(hostile_root))
+    result = run_cli(
+        monkeypatch, "report", "--format", "html", "--metric", "m/*", str(hostile_root)
+    )
     doc = HtmlDoc(result.out)
     assert not doc.tag_names & {"script", "img", "a", "iframe", "b"}
     assert not any(k.startswith("on") for _, attrs in doc.tags for k in attrs)
@@ -103,7 +107,9 @@ def test_html_report_injects_nothing(hostile_root: Path, monkeypatch: pytest.Mon
     assert BAD_UTF8_RUN in result.out
 
 
-def test_json_and_csv_reports_are_valid(hostile_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_and_csv_reports_are_valid(
+    hostile_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     report = json.loads(run_cli(monkeypatch, "report", "--format", "json", str(hostile_root)).out)
     assert {r["name"] for r in report["runs"]} == _run_names()
     text = run_cli(monkeypatch, "report", "--format", "csv", str(hostile_root)).out

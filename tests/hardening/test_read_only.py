@@ -35,8 +35,8 @@ def _tree(root: Path) -> Tree:
 def mixed_root(tmp_path: Path, damaged_root: Path, hostile_root: Path) -> Path:
     """Damaged and hostile runs side by side (copied, so the session roots stay put)."""
     root = tmp_path / "logs"
-    shutil.copytree(os.fsencode(damaged_root), os.fsencode(root / "damaged"))
-    shutil.copytree(os.fsencode(hostile_root), os.fsencode(root / "hostile"))
+    shutil.copytree(damaged_root, root / "damaged")
+    shutil.copytree(hostile_root, root / "hostile")
     return root
 
 

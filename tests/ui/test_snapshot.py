@@ -10,6 +10,7 @@ from tfwatch.loading import load_once
 from tfwatch.sparkline import NAN_MARK
 from tfwatch.store.snapshot import (
     SPARK_WIDTH,
+    STATES,
     SnapshotBuilder,
     default_metrics,
     run_detail,
@@ -39,7 +40,11 @@ def test_summaries_of_the_demo_sweep(demo_root: Path) -> None:
     assert NAN_MARK in diverged.spark
     stalled = snap.runs["sweep/lr=0.003"]
     assert stalled.state == "idle" and stalled.last_step < DEMO_STEPS // 2
-    assert snap.count_by_state() == {"running": 5, "idle": 1, "finished": 0, "gone": 0}
+    counts = snap.count_by_state()
+    assert counts == {"running": 5, "idle": 1} | {
+        s: 0 for s in counts if s not in ("running", "idle")
+    }
+    assert set(counts) == set(STATES)
 
 
 def test_unchanged_runs_reuse_their_summary(demo_root: Path) -> None:

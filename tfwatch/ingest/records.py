@@ -65,7 +65,7 @@ def frame(data: bytes, final: bool = False) -> Framing:
     """
     buf = np.frombuffer(data, dtype=np.uint8)
     fast = _frame_fast(buf)
-    result = fast if fast is not None else _walk(data, buf)
+    result = fast if fast is not None else _walk(data, buf, final)
     if final and result.pending:
         last = result.damage[-1] if result.damage else None
         if last is not None and last[0] + last[2] == result.consumed:
@@ -183,8 +183,9 @@ def _u32_at(buf: npt.NDArray[np.uint8], pos: I64) -> npt.NDArray[np.uint32]:
     return out
 
 
-def _walk(data: bytes, buf: npt.NDArray[np.uint8]) -> Framing:
-    """Sequential framing that reports damage and resynchronises after it."""
+def _walk(data: bytes, buf: npt.NDArray[np.uint8], final: bool = False) -> Framing:
+    """Sequential framing that reports damage and resynchronises after it (``final``: no
+    more bytes will come, so nothing is left to decide later)."""
     size = len(data)
     starts: list[int] = []
     lengths: list[int] = []
@@ -220,7 +221,9 @@ def _walk(data: bytes, buf: npt.NDArray[np.uint8]) -> Framing:
                 damage.append((pos, "truncated", inner - pos))
                 pos = inner
                 continue
-            if end > size:
+            if end > size or (not final and _may_hold_a_record(buf, pos, end)):
+                # Not all here yet, or a record inside the span is still being written:
+                # decide when more bytes came (a one-shot read calls it truncated).
                 return _framing(starts, lengths, pos, damage, size - pos)
             # The header vouches for the length, so the payload alone is lost.
             damage.append((pos, "payload_crc", end - pos))
@@ -235,6 +238,12 @@ def _walk(data: bytes, buf: npt.NDArray[np.uint8]) -> Framing:
         damage.append((pos, kind, nxt - pos))
         pos = nxt
     return _framing(starts, lengths, pos, damage, 0)
+
+
+def _may_hold_a_record(buf: npt.NDArray[np.uint8], pos: int, end: int) -> bool:
+    """Whether a record still being written may start inside the damaged record at
+    ``pos``: its header may be cut by the end of the buffer, or verify and run past it."""
+    return end > buf.shape[0] - HEADER or _resync(buf, pos + 1, end) is not None
 
 
 def _framing(

@@ -3,7 +3,9 @@
 The builder runs in the ingest thread while it holds the tailer's lock and keeps the
 last summary of each run with the run's ``version``: a run that did not change costs a
 dictionary lookup, so a tick over thousands of idle runs stays cheap. Only a run's state
-(running / idle / finished) depends on the clock and is recomputed every time.
+depends on the clock and is recomputed every time: the system monitor's state (running /
+stalled / finished / crashed / unknown) when it has one for the run, else the recency
+state (running / idle / finished / gone).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.convergence import Convergence, convergence
 from tfwatch.analysis.direction import higher_is_better
 from tfwatch.ingest.records import Damage
@@ -23,15 +27,48 @@ from tfwatch.sparkline import sparkline
 from tfwatch.store.runs import Run
 from tfwatch.store.series import ScalarSeries, SeriesArrays
 
+if TYPE_CHECKING:
+    from tfwatch.system.run_state import RunState
+
 #: A run that wrote within this many seconds is "running"; within IDLE_SECONDS "idle".
 RUNNING_SECONDS = 30.0
 IDLE_SECONDS = 15 * 60.0
 #: Characters in a sparkline cell and points it summarises.
 SPARK_WIDTH = 12
 SPARK_POINTS = 240
-STATES = ("running", "idle", "finished", "gone")
+#: Every state a run can show: the system monitor's five, then the recency fallbacks.
+STATES = ("running", "stalled", "idle", "finished", "crashed", "unknown", "gone")
 
+#: Alert kinds of a run (the older, kinds-only health hook).
 AlertSource = Callable[[Run, float], Sequence[str]]
+#: Full alerts of a run given the clock and its system state (None when not known).
+HealthSource = Callable[[Run, float, "str | None"], Sequence[Alert]]
+
+
+@dataclass(frozen=True)
+class TargetSteps:
+    """Steps until one ``--target TAG=VALUE`` is reached (None values: unknown/never)."""
+
+    tag: str
+    target: float
+    #: False when the run lacks the tag or its fit is poor ("n/a").
+    known: bool
+    steps: int | None = None
+    low: int | None = None
+    high: int | None = None
+
+
+@dataclass(frozen=True)
+class RunForecast:
+    """Where the first metric is heading, and the steps to each target."""
+
+    tag: str
+    #: False when the fit is poor or the history too short ("n/a").
+    known: bool
+    value: float = math.nan
+    low: float = math.nan
+    high: float = math.nan
+    targets: tuple[TargetSteps, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,7 +97,7 @@ class RunSummary:
     name: str
     root: str
     path: str
-    #: running / idle / finished / gone (see :data:`STATES`).
+    #: One of :data:`STATES`.
     state: str
     last_step: int
     #: Training speed over the recent points of the busiest tag (NaN when unknown).
@@ -75,6 +112,15 @@ class RunSummary:
     files: int
     events: int
     version: int
+    #: The live writer's PID (only while one is linked) and why the state is what it is.
+    pid: int | None = None
+    state_reason: str = ""
+    #: Written on another host: no process here, the state rests on recency alone.
+    remote: bool = False
+    #: The alerts behind :attr:`alerts` (empty with a kinds-only alert source).
+    alert_list: tuple[Alert, ...] = ()
+    #: Filled in by the view's forecast pass (None until computed).
+    forecast: RunForecast | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +144,36 @@ class Snapshot:
     def with_alerts(self) -> int:
         """Runs with at least one alert."""
         return sum(1 for r in self.runs.values() if r.alerts)
+
+
+def health_alerts(config: object | None = None) -> HealthSource:
+    """A :data:`HealthSource` running every detector with ``config`` (None: defaults)."""
+    from tfwatch.analysis.config import HealthConfig
+    from tfwatch.analysis.health import run_health
+
+    cfg = config if isinstance(config, HealthConfig) else None
+
+    def check(run: Run, now: float, state: str | None) -> list[Alert]:
+        return run_health(run, cfg, now, state)
+
+    return check
+
+
+def system_state(
+    state: RunState | None, activity: float, gone: bool, now: float
+) -> tuple[str, int | None, str, bool]:
+    """(state, live pid, reason, remote): the monitor's view, else recency alone."""
+    if gone:
+        return "gone", None, "the run directory is gone", False
+    if state is None:
+        return (
+            run_state(activity, gone, now),
+            None,
+            "from write recency alone (no process scan has covered it)",
+            False,
+        )
+    pid = state.pid if state.alive else None
+    return state.state, pid, state.reason, state.remote
 
 
 def health_alert_kinds(run: Run, now: float) -> list[str]:
@@ -167,6 +243,8 @@ class SnapshotBuilder:
     maximize: tuple[str, ...] = ()
     #: Alert kinds per run (the health checks), when available.
     alert_source: AlertSource | None = None
+    #: Full alerts per run, given its state (preferred over :attr:`alert_source`).
+    health: HealthSource | None = None
     #: Local time of the first complete read: file growth before it is the cold load,
     #: not a sign that the run is live.
     loaded_at: float = 0.0
@@ -188,9 +266,16 @@ class SnapshotBuilder:
             self._cache.clear()
             self._summarised_at.clear()
 
-    def build(self, runs: Mapping[str, Run], now: float | None = None) -> Snapshot:
-        """Summaries of ``runs`` (the caller holds the store's lock)."""
+    def build(
+        self,
+        runs: Mapping[str, Run],
+        now: float | None = None,
+        states: Mapping[str, RunState] | None = None,
+    ) -> Snapshot:
+        """Summaries of ``runs`` (the caller holds the store's lock). ``states``: the
+        system monitor's run states by name; runs it lacks fall back to recency."""
         now = time.time() if now is None else now
+        states = states or {}
         if not self.metrics:
             self._count_tags(runs)
             self.metrics = default_metrics(self._tag_counts)
@@ -199,7 +284,7 @@ class SnapshotBuilder:
         for name, run in runs.items():
             cached = self._cache.get(name)
             if cached is None:
-                self._store(name, run, self._summarize(run, now))
+                self._store(name, run, self._summarize(run, now, states.get(name)))
             elif cached[0] != run.version:
                 stale.append(name)
         stale.sort(key=lambda n: self._summarised_at.get(n, 0.0))
@@ -207,14 +292,19 @@ class SnapshotBuilder:
         for name in stale:
             if self.budget is not None and time.perf_counter() - started > self.budget:
                 break
-            self._store(name, runs[name], self._summarize(runs[name], now))
+            self._store(name, runs[name], self._summarize(runs[name], now, states.get(name)))
         for name, run in runs.items():
             version, summary = self._cache[name]
-            state = run_state(summary.activity, run.gone, now)
-            if state != summary.state:
-                # Liveness alerts (stalled…) change with time, not with the data.
-                alerts = self._alerts(run, now)
-                summary = replace(summary, state=state, alerts=alerts)
+            state, pid, reason, remote = system_state(
+                states.get(name), summary.activity, run.gone, now
+            )
+            if (state, pid, remote) != (summary.state, summary.pid, summary.remote):
+                # Liveness alerts (stalled, crashed…) change with the state, not the data.
+                kinds, alerts = self._alerts(run, now, state if name in states else None)
+                summary = replace(
+                    summary, state=state, pid=pid, state_reason=reason, remote=remote,
+                    alerts=kinds, alert_list=alerts,
+                )  # fmt: skip
                 self._cache[name] = (version, summary)
             out[name] = summary
         for name in [n for n in self._cache if n not in runs]:
@@ -242,17 +332,22 @@ class SnapshotBuilder:
             self._tag_counts.subtract(self._tags_of.pop(name))
         self._tag_counts += Counter()  # drop zero counts
 
-    def _alerts(self, run: Run, now: float) -> tuple[str, ...]:
-        """Alert kinds from :attr:`alert_source`; a failing check shows as its own kind
-        rather than stopping the refresh of every run."""
-        if self.alert_source is None:
-            return ()
+    def _alerts(
+        self, run: Run, now: float, state: str | None
+    ) -> tuple[tuple[str, ...], tuple[Alert, ...]]:
+        """(kinds, alerts) from :attr:`health` or :attr:`alert_source`; a failing check
+        shows as its own kind rather than stopping the refresh of every run."""
         try:
-            return tuple(self.alert_source(run, now))
+            if self.health is not None:
+                alerts = tuple(self.health(run, now, state))
+                return tuple(dict.fromkeys(a.kind for a in alerts)), alerts
+            if self.alert_source is not None:
+                return tuple(self.alert_source(run, now)), ()
         except Exception:
-            return ("health_check_failed",)
+            return ("health_check_failed",), ()
+        return (), ()
 
-    def _summarize(self, run: Run, now: float) -> RunSummary:
+    def _summarize(self, run: Run, now: float, system: RunState | None) -> RunSummary:
         metrics: dict[str, MetricSummary] = {}
         for tag in self.metrics:
             series = run.scalars.get(tag)
@@ -266,23 +361,28 @@ class SnapshotBuilder:
         activity = activity or run.last_wall_time
         if run.last_growth > self.loaded_at > 0:
             activity = max(activity, run.last_growth)
-        alerts = self._alerts(run, now)
+        state, pid, reason, remote = system_state(system, activity, run.gone, now)
+        kinds, alerts = self._alerts(run, now, state if system is not None else None)
         return RunSummary(
             name=run.name,
             root=run.root,
             path=run.path,
-            state=run_state(activity, run.gone, now),
+            state=state,
             last_step=run.last_step,
             steps_per_second=sps,
             activity=activity,
             hparams=dict(run.hparams),
             tags=tuple(sorted(run.scalars)),
             metrics=metrics,
-            alerts=alerts,
+            alerts=kinds,
             damage=len(run.damage),
             files=len(run.files),
             events=run.events,
             version=run.version,
+            pid=pid,
+            state_reason=reason,
+            remote=remote,
+            alert_list=alerts,
         )
 
 

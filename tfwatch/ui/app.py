@@ -14,37 +14,53 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Label
+from textual.widgets import DataTable, Input, Label
 from textual.worker import get_current_worker
 
+from tfwatch.analysis.alerts import Alert, AlertTracker
+from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.health import run_health
 from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.safe_text import printable
 from tfwatch.store.series import SeriesArrays
 from tfwatch.store.snapshot import (
     RunSummary,
     Snapshot,
     SnapshotBuilder,
-    health_alert_kinds,
+    health_alerts,
     run_detail,
     series_of,
 )
+from tfwatch.system.signals import ProcessRef
+from tfwatch.ui import process_actions
+from tfwatch.ui.alerts_panel import AlertsPanel, desktop_notify, newest_first
 from tfwatch.ui.columns import fit_columns
 from tfwatch.ui.commands import RunCommands
 from tfwatch.ui.compare_screen import CompareScreen
 from tfwatch.ui.detail_screen import DetailScreen
+from tfwatch.ui.footer import AdaptiveFooter
+from tfwatch.ui.forecasts import ForecastCache
 from tfwatch.ui.header import StatusHeader, header_text
 from tfwatch.ui.help_screen import HelpScreen
 from tfwatch.ui.metric_picker import MetricPicker
+from tfwatch.ui.process_screen import RunProcess
 from tfwatch.ui.runs_table import RunsTable
 from tfwatch.ui.sorting import SORT_MODES, sort_runs
-from tfwatch.ui.system_slot import SystemSlot
+from tfwatch.ui.system_slot import SystemSlot, make_sampler
 
 #: Metric columns shown at most (the picker adds in front and drops the last).
 MAX_METRICS = 3
 #: Runs compared when none is marked: the top of the current order.
 COMPARE_TOP = 5
 FILTER_DEBOUNCE = 0.15
+#: Actions of the runs table, hidden and disabled while another screen is on top.
+MAIN_SCREEN_ACTIONS = frozenset(
+    {
+        "filter", "sort_next", "sort_reverse", "pick_metric", "mark", "compare", "detail",
+        "system_panel", "alerts", "show_process", "stop_process", "clear_filter",
+    }
+)  # fmt: skip
 
 
 class TfwatchApp(App[None]):
@@ -63,6 +79,9 @@ class TfwatchApp(App[None]):
         Binding("c", "compare", "Compare", id="compare"),
         Binding("enter", "detail", "Detail", id="detail", show=False),
         Binding("p", "system_panel", "System", id="system"),
+        Binding("a", "alerts", "Alerts", id="alerts"),
+        Binding("P", "show_process", "Process", id="process", show=False),
+        Binding("K", "stop_process", "Stop process", id="stop", show=False),
         Binding("?", "help", "Help", id="help"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("q", "quit", "Quit", id="quit"),
@@ -79,6 +98,12 @@ class TfwatchApp(App[None]):
         clock: Callable[[], float] = time.time,
         live: bool = True,
         system: bool = True,
+        targets: Sequence[tuple[str, float]] = (),
+        health_config: HealthConfig | None = None,
+        bell: bool = False,
+        desktop_notify: bool = False,
+        process_interval: float = 3.0,
+        link_runs: bool = True,
     ) -> None:
         super().__init__()
         self.tailer = tailer
@@ -89,7 +114,27 @@ class TfwatchApp(App[None]):
         self.live = live
         self._system = system
         self._builder = SnapshotBuilder(
-            metrics=tuple(metrics), maximize=tuple(maximize), alert_source=health_alert_kinds
+            metrics=tuple(metrics), maximize=tuple(maximize), health=health_alerts(health_config)
+        )
+        self.health_config = health_config
+        self.targets = tuple(targets)
+        # Without live ticks there is one build only: fit every run in it.
+        self._forecasts = ForecastCache(
+            targets=self.targets, maximize=tuple(maximize), budget=0.03 if live else None
+        )
+        #: Raise-once bookkeeping: what is active, and which alerts are new this tick.
+        self.alert_tracker = AlertTracker()
+        self.bell_on_alert = bell
+        self.desktop_notify = desktop_notify
+        self._alerts_seen = False
+        self._alert_tick = 0
+        self._raised_at: dict[tuple[str, str], int] = {}
+        #: Processes already sent SIGTERM: the next offer for them is SIGKILL.
+        self.terminated: set[ProcessRef] = set()
+        roots = tuple(status.root for status in tailer.statuses)
+        #: The system monitor (run states, processes, GPU); None without it.
+        self.sampler = (
+            make_sampler(tailer if link_runs else None, roots, process_interval) if system else None
         )
         self._wanted_metrics: tuple[str, ...] | None = None
         self.snapshot: Snapshot | None = None
@@ -112,14 +157,22 @@ class TfwatchApp(App[None]):
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
         yield RunsTable(id="runs")
+        yield AlertsPanel(id="alerts")
         with Horizontal(id="filter-bar"):
             yield Label("/", id="filter-prompt")
             yield Input(
                 placeholder="text  re:regex  lr<1e-3  state:running  alert:nan", id="filter"
             )
         roots = tuple(status.root for status in self.tailer.statuses)
-        yield SystemSlot(enabled=self._system, log_roots=roots)
-        yield Footer()
+        yield SystemSlot(enabled=self._system, log_roots=roots, sampler=self.sampler)
+        yield AdaptiveFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Table actions only on the main screen: other screens' footers stay short, and
+        a key meant for the table never acts on a run hidden behind a view."""
+        if action in MAIN_SCREEN_ACTIONS and self.screen is not self.screen_stack[0]:
+            return False
+        return True
 
     def on_mount(self) -> None:
         self.runs_table = self.query_one(RunsTable)
@@ -152,9 +205,11 @@ class TfwatchApp(App[None]):
             wanted = self._wanted_metrics
             if wanted is not None:
                 self._builder.set_metrics(wanted)
+            states = self.sampler.snapshot.states if self.sampler is not None else None
             try:
                 with self.tailer.lock:
-                    snap = self._builder.build(self.tailer.runs, self.clock())
+                    snap = self._builder.build(self.tailer.runs, self.clock(), states)
+                    snap = self._forecasts.apply(snap, self.tailer.runs)
             except Exception as e:  # keep polling; say what broke
                 self.call_from_thread(self.notify, f"refresh failed: {e!r}", severity="error")
                 self._wake.wait(self.interval)
@@ -177,6 +232,7 @@ class TfwatchApp(App[None]):
             self._progress_timer = None
         for error in errors[:1]:
             self.notify(error, title="root failing", severity="error", timeout=4)
+        self._track_alerts(snap)
         self.refresh_view()
         refresh = getattr(self.screen, "refresh_live", None)
         if callable(refresh):
@@ -214,7 +270,9 @@ class TfwatchApp(App[None]):
             for name in self.snapshot.runs:
                 self._longest_name = max(self._longest_name, len(name))
             width = table.size.width or self.size.width
-            table.set_columns(fit_columns(self.snapshot.metrics, width, self._longest_name))
+            targets = tuple(tag for tag, _ in self.targets)
+            columns = fit_columns(self.snapshot.metrics, width, self._longest_name, targets)
+            table.set_columns(columns)
             table.show(runs, self.marked, self.clock())
         self._update_header()
 
@@ -365,13 +423,16 @@ class TfwatchApp(App[None]):
             if run is None:
                 return
             detail = run_detail(run)
+            summary = self.snapshot.runs.get(name) if self.snapshot else None
+            system = self.sampler.snapshot.states.get(name) if self.sampler else None
             try:
-                found = run_health(run, None, self.clock())
+                state = system.state if system is not None else None
+                found = run_health(run, self.health_config, self.clock(), state)
             except Exception as e:  # the detail must open even if a check fails
                 found = []
                 self.notify(f"health check failed: {e}", severity="warning")
             alerts = [f"{a.kind} {a.tag}: {a.message}" if a.tag else a.message for a in found]
-        self.push_screen(DetailScreen(detail, alerts))
+        self.push_screen(DetailScreen(detail, alerts, self.process_of(name, summary)))
 
     @on(DataTable.RowSelected, "#runs")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -385,6 +446,64 @@ class TfwatchApp(App[None]):
             return
         slot.toggle_full()
         slot.select_run(self.runs_table.current_run)
+
+    # -- processes ------------------------------------------------------------------------
+
+    def process_of(self, name: str, summary: RunSummary | None) -> RunProcess:
+        """What the system monitor knows of run ``name``'s writer right now."""
+        return process_actions.process_of(self, name, summary)
+
+    def action_show_process(self) -> None:
+        """Show the selected run's process (PID, command, why its state)."""
+        process_actions.show_process(self)
+
+    def action_stop_process(self) -> None:
+        """SIGTERM (then SIGKILL) the selected run's process, after a confirmation."""
+        process_actions.stop_process(self)
+
+    # -- alerts ---------------------------------------------------------------------------
+
+    def _track_alerts(self, snap: Snapshot) -> None:
+        """Raise each (run, kind) once; ring/notify for new ones after the first load."""
+        current = [a for run in snap.runs.values() for a in run.alert_list]
+        new = self.alert_tracker.update(current)
+        self._alert_tick += 1
+        for alert in new:
+            self._raised_at[alert.key] = self._alert_tick
+        active = self.alert_tracker.active()
+        self._raised_at = {a.key: self._raised_at.get(a.key, 0) for a in active}
+        self.query_one(AlertsPanel).show_alerts(newest_first(active, self._raised_at))
+        if self._alerts_seen:
+            self._announce(new)
+        # Alerts present at start-up are not news: only later ones ring or notify.
+        self._alerts_seen = True
+
+    def _announce(self, new: list[Alert]) -> None:
+        if not new:
+            return
+        if self.bell_on_alert:
+            self.bell()
+        if not self.desktop_notify:
+            return
+        first = new[0]
+        more = f" (+{len(new) - 1} more)" if len(new) > 1 else ""
+        title = f"tfwatch: {first.kind} in {printable(first.run)}"
+        body = printable(first.message) + more
+        self.notify(body, title=title, severity="warning", markup=False)
+        desktop_notify(title, body)
+
+    def action_alerts(self) -> None:
+        """Show or hide the alerts panel (focused when shown)."""
+        panel = self.query_one(AlertsPanel)
+        panel.toggle_class("shown")
+        if panel.has_class("shown"):
+            panel.focus()
+        else:
+            self.runs_table.focus()
+
+    @on(AlertsPanel.JumpToRun)
+    def _jump_to_alert(self, event: AlertsPanel.JumpToRun) -> None:
+        self.goto_run(event.run)
 
     def action_help(self) -> None:
         """Show every binding."""

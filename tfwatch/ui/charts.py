@@ -17,6 +17,7 @@ import numpy.typing as npt
 from textual_plotext import PlotextPlot
 
 from tfwatch.analysis.smoothing import smooth
+from tfwatch.formatting import format_count
 from tfwatch.safe_text import printable
 from tfwatch.store.series import SeriesArrays
 
@@ -104,6 +105,8 @@ def draw(
         plt.yscale("log")
     if options.x_axis == "wall":
         _wall_ticks(plot, series)
+    elif options.x_axis == "step":
+        _step_ticks(plot, series)
     plt.xlabel({"step": "step", "relative": "hours", "wall": "time"}[options.x_axis])
     plot.refresh()
 
@@ -146,6 +149,28 @@ def _wall_ticks(plot: PlotextPlot, series: dict[str, SeriesArrays]) -> None:
     ticks = [lo + (hi - lo) * k / 4 for k in range(5)] if hi > lo else [lo]
     fmt = "%H:%M" if hi - lo > 600 else "%H:%M:%S"
     plot.plt.xticks(ticks, [time.strftime(fmt, time.localtime(t)) for t in ticks])
+
+
+def nice_ticks(lo: float, hi: float, count: int = 6) -> list[int]:
+    """Round integer positions (1, 2 or 5 × 10^k apart) covering ``lo``…``hi``,
+    about ``count`` of them: steps read as ``12k``, never ``149.8``."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [round(lo)] if math.isfinite(lo) else []
+    raw = (hi - lo) / count
+    scale = 10 ** math.floor(math.log10(raw))
+    spacing = next(m * scale for m in (1, 2, 5, 10) if m * scale >= raw)
+    gap = max(1, round(spacing))
+    first = math.ceil(lo / gap) * gap
+    return list(range(int(first), int(hi) + 1, gap))
+
+
+def _step_ticks(plot: PlotextPlot, series: dict[str, SeriesArrays]) -> None:
+    ends = [float(p.steps[i]) for p in series.values() if len(p) for i in (0, -1)]
+    if not ends:
+        return
+    ticks = nice_ticks(min(ends), max(ends))
+    if ticks:
+        plot.plt.xticks([float(t) for t in ticks], [format_count(t) for t in ticks])
 
 
 def nonfinite_note(pts: SeriesArrays) -> str:

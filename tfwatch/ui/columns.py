@@ -15,10 +15,46 @@ from rich.text import Text
 from tfwatch.formatting import format_age, format_count, format_value
 from tfwatch.safe_text import printable
 from tfwatch.sparkline import NONFINITE_MARKS
-from tfwatch.store.snapshot import SPARK_WIDTH, MetricSummary, RunSummary
+from tfwatch.store.snapshot import SPARK_WIDTH, MetricSummary, RunSummary, TargetSteps
 
-STATE_GLYPHS = {"running": "●", "idle": "◐", "finished": "○", "gone": "✕"}
-STATE_STYLES = {"running": "green", "idle": "yellow", "finished": "dim", "gone": "red"}
+STATE_GLYPHS = {
+    "running": "●",
+    "stalled": "◆",
+    "idle": "◐",
+    "finished": "○",
+    "crashed": "✖",
+    "unknown": "◌",
+    "gone": "✕",
+}
+STATE_STYLES = {
+    "running": "green",
+    "stalled": "bold yellow",
+    "idle": "yellow",
+    "finished": "dim",
+    "crashed": "bold red",
+    "unknown": "dim",
+    "gone": "red",
+}
+#: Marker of a run written on another host (no process to see here).
+REMOTE_GLYPH, REMOTE_STYLE = "@", "cyan"
+#: One letter per alert kind in the badge column (other kinds: their first letter).
+ALERT_LETTERS = {
+    "nan": "N",
+    "diverging": "D",
+    "exploding_grad": "G",
+    "crashed": "C",
+    "stalled": "S",
+    "plateau": "P",
+    "oscillating": "O",
+    "frozen": "F",
+    "two_writers": "W",
+    "too_frequent": "T",
+    "detector_error": "?",
+    "health_check_failed": "?",
+}
+#: Kinds that need a person now (red); the others are hints (yellow).
+SEVERE_ALERTS = frozenset({"nan", "diverging", "exploding_grad", "crashed"})
+BADGE_WIDTH = 4
 MARK = "▌"
 #: Padding DataTable adds around every cell (cell_padding=1 on each side).
 CELL_PADDING = 2
@@ -42,8 +78,8 @@ def metric_label(tag: str) -> str:
     return printable(tag.rsplit("/", 1)[-1])
 
 
-def all_columns(metrics: tuple[str, ...]) -> list[Column]:
-    """Every column the table can show for ``metrics``, in display order."""
+def all_columns(metrics: tuple[str, ...], targets: tuple[str, ...] = ()) -> list[Column]:
+    """Every column the table can show for ``metrics`` (and ``--target`` tags), in order."""
     cols = [
         Column("flags", "", 3, 0),
         Column("name", "run", NAME_MIN, 0),
@@ -51,6 +87,7 @@ def all_columns(metrics: tuple[str, ...]) -> list[Column]:
         Column("speed", "steps/s", 7, 6),
         Column("age", "upd", 4, 3),
     ]
+    cols.append(Column("badge", "!", BADGE_WIDTH, 1))
     for i, tag in enumerate(metrics):
         base = 0 if i == 0 else 7 + i
         label = metric_label(tag)
@@ -60,13 +97,24 @@ def all_columns(metrics: tuple[str, ...]) -> list[Column]:
             Column(f"m{i}:spark", "history", SPARK_WIDTH, 2 if i == 0 else base, tag, "spark"),
             Column(f"m{i}:trend", "trend", 8, 4 if i == 0 else base + 1, tag, "trend"),
         ]
+        if i == 0:
+            cols.append(Column("forecast", "forecast", FORECAST_WIDTH, 6, tag, "forecast"))
+    for j, target in enumerate(targets):
+        label = f"→{metric_label(target)}"[:ETA_WIDTH]
+        cols.append(Column(f"eta{j}", label, ETA_WIDTH, 6, target, "eta"))
     return cols
 
 
-def fit_columns(metrics: tuple[str, ...], width: int, longest_name: int) -> list[Column]:
+FORECAST_WIDTH = 16
+ETA_WIDTH = 9
+
+
+def fit_columns(
+    metrics: tuple[str, ...], width: int, longest_name: int, targets: tuple[str, ...] = ()
+) -> list[Column]:
     """The columns that fit in ``width`` cells, dropping by priority; the name column
     takes what is left (between NAME_MIN and NAME_MAX, no wider than the longest name)."""
-    cols = all_columns(metrics)
+    cols = all_columns(metrics, targets)
     budget = width - 2  # the vertical scrollbar
     by_priority = sorted(cols, key=lambda c: c.priority)
     keep: set[str] = set()
@@ -120,10 +168,53 @@ def metric_cell(m: MetricSummary | None, field: str) -> Text:
     return _trend(m)
 
 
+def badge_cell(run: RunSummary) -> Text:
+    """One letter per alert kind (see :data:`ALERT_LETTERS`), severe kinds first."""
+    text = Text(no_wrap=True)
+    kinds = sorted(run.alerts, key=lambda k: k not in SEVERE_ALERTS)
+    for kind in kinds[:BADGE_WIDTH]:
+        letter = ALERT_LETTERS.get(kind) or printable(kind[:1]).lower() or "?"
+        text.append(letter, style="bold red" if kind in SEVERE_ALERTS else "yellow")
+    return text
+
+
+def forecast_cell(run: RunSummary) -> Text:
+    """``0.123±0.004``: the first metric's forecast and its interval; ``n/a`` when the
+    fit is poor, ``…`` while it is not computed yet."""
+    fc = run.forecast
+    if fc is None:
+        return Text("…", style="dim", justify="right")
+    if not fc.known:
+        return Text("n/a", style="dim", justify="right")
+    half = max(fc.high - fc.value, fc.value - fc.low)
+    return Text(f"{format_value(fc.value)}±{format_value(half)}", justify="right")
+
+
+def _target_steps(fc_targets: tuple[TargetSteps, ...], tag: str | None) -> TargetSteps | None:
+    return next((t for t in fc_targets if t.tag == tag), None)
+
+
+def eta_cell(run: RunSummary, tag: str | None) -> Text:
+    """Steps until ``tag`` reaches its target: ``done``, ``12.3k``, ``never``, ``n/a``."""
+    steps = _target_steps(run.forecast.targets, tag) if run.forecast is not None else None
+    if run.forecast is None:
+        return Text("…", style="dim", justify="right")
+    if steps is None or not steps.known:
+        return Text("n/a", style="dim", justify="right")
+    if steps.steps is None:
+        return Text("never", style="red", justify="right")
+    if steps.steps == 0:
+        return Text("done", style="green", justify="right")
+    return Text(format_count(steps.steps), justify="right")
+
+
 def flags_cell(run: RunSummary, marked: bool) -> Text:
-    """Mark, state glyph and alert badge."""
+    """Mark, state glyph (``@`` for a run written on another host) and alert mark."""
     text = Text(MARK if marked else " ", style="bold magenta")
-    text.append(STATE_GLYPHS.get(run.state, "?"), style=STATE_STYLES.get(run.state, ""))
+    if run.remote:
+        text.append(REMOTE_GLYPH, style=REMOTE_STYLE)
+    else:
+        text.append(STATE_GLYPHS.get(run.state, "?"), style=STATE_STYLES.get(run.state, ""))
     if run.alerts:
         text.append("!", style="bold red")
     elif run.damage:
@@ -155,7 +246,7 @@ def age_cell(run: RunSummary, now: float, width: int = 0) -> Text:
 
 
 #: Columns whose cells are left-aligned (everything else holds numbers: right-aligned).
-LEFT_ALIGNED = ("flags", "name", "spark")
+LEFT_ALIGNED = ("flags", "name", "spark", "badge")
 
 
 def right_aligned(col: Column) -> bool:
@@ -205,6 +296,12 @@ def _raw_cells(run: RunSummary, columns: list[Column], marked: bool, now: float)
             )
         elif col.key == "age":
             out.append(age_cell(run, now))
+        elif col.key == "badge":
+            out.append(badge_cell(run))
+        elif col.key == "forecast":
+            out.append(forecast_cell(run))
+        elif col.field == "eta":
+            out.append(eta_cell(run, col.metric))
         else:
             m = run.metrics.get(col.metric) if col.metric else None
             out.append(metric_cell(m, col.field))

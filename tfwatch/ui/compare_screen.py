@@ -10,13 +10,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tfwatch.formatting import format_value
 from tfwatch.safe_text import printable
 from tfwatch.store.series import SeriesArrays
 from tfwatch.ui.charts import X_AXES, ChartOptions, draw, nonfinite_note, rich_colour
+from tfwatch.ui.footer import AdaptiveFooter
 
 SMOOTH_STEP = 0.05
 MAX_SMOOTHING = 0.99
@@ -54,7 +55,7 @@ class CompareScreen(Screen[None]):
         yield Static(id="compare-title")
         yield PlotextPlot(id="compare-plot")
         yield Static(id="compare-legend")
-        yield Footer()
+        yield AdaptiveFooter(narrow=170)
 
     def on_mount(self) -> None:
         self.refresh_live()

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tfwatch.formatting import format_count, format_value
@@ -20,6 +20,8 @@ from tfwatch.safe_text import printable
 from tfwatch.store.snapshot import RunDetail
 from tfwatch.ui.charts import X_AXES, ChartOptions, draw, nonfinite_note
 from tfwatch.ui.compare_screen import SMOOTH_STEP, adjust_smoothing
+from tfwatch.ui.footer import AdaptiveFooter
+from tfwatch.ui.process_screen import RunProcess, process_text
 
 
 def info_table(detail: RunDetail) -> Table:
@@ -80,10 +82,14 @@ class DetailScreen(Screen[None]):
         Binding("l", "log_y", "Log y"),
     ]
 
-    def __init__(self, detail: RunDetail, alerts: Sequence[str] = ()) -> None:
+    def __init__(
+        self, detail: RunDetail, alerts: Sequence[str] = (), process: RunProcess | None = None
+    ) -> None:
         super().__init__()
         self.detail = detail
         self.alerts = list(alerts)
+        #: The run's state, why, and its process (P / K act on it from the table).
+        self.process = process
         self.options = ChartOptions()
 
     def compose(self) -> ComposeResult:
@@ -91,6 +97,8 @@ class DetailScreen(Screen[None]):
         with VerticalScroll(id="detail-body"):
             yield Static(Text(printable(d.name), style="bold"), id="detail-title")
             yield Static(info_table(d), id="detail-info")
+            if self.process is not None:
+                yield Static(process_text(self.process), id="detail-process")
             if self.alerts:
                 text = Text()
                 for line in self.alerts:
@@ -101,7 +109,7 @@ class DetailScreen(Screen[None]):
                     yield PlotextPlot(id=f"chart-{i}", classes="small-chart")
             yield Static(files_table(d), id="detail-files")
             yield Static(damage_text(d), id="detail-damage")
-        yield Footer()
+        yield AdaptiveFooter(narrow=170)
 
     def on_mount(self) -> None:
         self._redraw()

@@ -12,7 +12,7 @@ from textual.widgets import ProgressBar, Static
 from tfwatch.ingest.tailer import RootStatus
 from tfwatch.safe_text import printable
 from tfwatch.store.snapshot import Snapshot
-from tfwatch.ui.columns import STATE_GLYPHS, STATE_STYLES
+from tfwatch.ui.columns import REMOTE_GLYPH, REMOTE_STYLE, STATE_GLYPHS, STATE_STYLES
 
 
 def short_root(root: str, limit: int = 40) -> str:
@@ -47,8 +47,11 @@ def header_text(
         for state, count in snapshot.count_by_state().items():
             if count:
                 text.append(f"{STATE_GLYPHS[state]}{count} {state} ", style=STATE_STYLES[state])
+        remote = sum(1 for r in snapshot.runs.values() if r.remote)
+        if remote:
+            text.append(f"{REMOTE_GLYPH}{remote} remote ", style=REMOTE_STYLE)
         if snapshot.with_alerts:
-            text.append(f"!{snapshot.with_alerts} alerts ", style="bold red")
+            text.append(f"!{snapshot.with_alerts} with alerts ", style="bold red")
     text.append(f" {shown}/{total} runs", style="bold")
     if marked:
         text.append(f"  {marked} marked", style="magenta")

@@ -18,6 +18,7 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (
             ("↑ ↓ j k, PgUp PgDn, g G", "move"),
             ("/", "filter: text, re:regex, lr<1e-3, key=value, state:running, alert:nan"),
+            ("", "states: running stalled finished crashed unknown remote; alert:any"),
             ("Esc", "clear the filter"),
             ("s / S", "next sort order / reverse it"),
             ("m", "choose the metric columns (fuzzy picker over all tags)"),
@@ -25,6 +26,9 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("c", "compare the primary metric across marked runs (or the top 5)"),
             ("enter", "run detail: every scalar tag, hparams, files, damage"),
             ("p", "system panel: GPUs, processes and their runs / one-line strip"),
+            ("a", "alerts panel, newest first (Enter: go to the run)"),
+            ("P", "the run's process: PID, command, why its state"),
+            ("K", "stop the run's process: SIGTERM, then SIGKILL (asks first; not --readonly)"),
             ("ctrl+p", "command palette: find runs, sort, compare…"),
             ("?", "this help"),
             ("q, ctrl+q", "quit"),
@@ -49,6 +53,19 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("convergence speed", "smoothed slope normalised by the metric's range"),
             ("steps since best", "longest without a new best first"),
             ("plateau", "flattest relative to the run's own noise first"),
+            ("forecast", "forecast final value of the metric, best first (n/a last)"),
+            ("steps to target", "fewest steps to the first --target first"),
+        ),
+    ),
+    (
+        "Columns",
+        (
+            ("state", "● running  ◆ stalled  ○ finished  ✖ crashed  ◌ unknown  @ other host"),
+            ("", "◐ idle / ✕ gone: from write recency, before the first process scan"),
+            ("!", "alerts: N nan, D diverging, G exploding grad, C crashed, S stalled,"),
+            ("", "P plateau, O oscillating, F frozen, W two writers, T too frequent"),
+            ("forecast", "where the metric is heading ± its 90% interval; n/a: poor fit"),
+            ("→tag", "steps until the --target value is reached (done, never, n/a)"),
         ),
     ),
 )

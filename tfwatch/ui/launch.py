@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,13 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
         from tfwatch.ingest.storage_options import parse_storage_options
 
         options = parse_storage_options(args.storage_options)
+    from tfwatch.analysis.config import ConfigError, load_config
+
+    try:
+        config = load_config(getattr(args, "config", None))
+    except ConfigError as e:
+        print(f"tfwatch: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
     tailer = make_tailer(roots, storage_options=options)
     return TfwatchApp(
         tailer,
@@ -24,5 +32,9 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
         maximize=args.maximize,
         interval=max(0.1, args.interval),
         readonly=args.readonly,
+        targets=tuple(getattr(args, "target", ())),
+        health_config=config,
+        bell=getattr(args, "bell", False),
+        desktop_notify=getattr(args, "notify", False),
         **kwargs,
     )

@@ -32,6 +32,8 @@ SORT_MODES: tuple[SortMode, ...] = (
     SortMode("slope", "convergence speed", True),
     SortMode("since_best", "steps since best", True),
     SortMode("plateau", "plateau", True),
+    SortMode("forecast", "forecast", True),
+    SortMode("eta", "steps to target", False),
     SortMode("step", "step", False),
     SortMode("age", "last update", False),
     SortMode("speed", "steps/s", False),
@@ -62,6 +64,19 @@ def _metric_key(mode: str, m: MetricSummary) -> float:
     raise ValueError(mode)
 
 
+#: Sort position of a run whose target is never reached (after every finite ETA).
+NEVER = 1e30
+
+
+def _eta_key(run: RunSummary) -> float:
+    """Steps to the first ``--target`` (soonest first); NaN when unknown."""
+    fc = run.forecast
+    if fc is None or not fc.targets or not fc.targets[0].known:
+        return math.nan
+    steps = fc.targets[0].steps
+    return NEVER if steps is None else float(steps)
+
+
 def numeric_key(run: RunSummary, mode: str, metric: str | None) -> float:
     """The number ``run`` sorts by in ``mode`` (ascending = first); NaN when missing."""
     if mode == "step":
@@ -70,9 +85,14 @@ def numeric_key(run: RunSummary, mode: str, metric: str | None) -> float:
         return -run.activity
     if mode == "speed":
         return -run.steps_per_second
+    if mode == "eta":
+        return _eta_key(run)
     m = run.metrics.get(metric) if metric else None
     if m is None:
         return math.nan
+    if mode == "forecast":
+        fc = run.forecast
+        return _signed(m, fc.value) if fc is not None and fc.known else math.nan
     return _metric_key(mode, m)
 
 

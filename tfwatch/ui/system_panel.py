@@ -211,6 +211,7 @@ def strip_text(snapshot: SystemSnapshot) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     if snapshot.gpu_message:
         text.append(snapshot.gpu_message, style="dim")
+        text.append(" │ ", style="dim")
     for row in snapshot.gpus:
         d = row.device
         text.append(f"GPU{d.index} ", style="bold")

@@ -1,7 +1,8 @@
 """The slot for the system strip (CPU, memory, GPU) and its full panel.
 
-The widgets live in :mod:`tfwatch.ui.system_panel`; the slot owns the one sampler both
-read, starts it when mounted and stops it when the app closes. Where the panel module
+The widgets live in :mod:`tfwatch.ui.system_panel`; the app builds the one sampler they
+and the runs table read (:func:`make_sampler`), and the slot starts it when mounted and
+stops it when the app closes. Where the panel module
 cannot be imported the slot stays empty and takes no room, rather than showing made-up
 numbers.
 """
@@ -13,6 +14,31 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Container
+
+from tfwatch.ingest.tailer import Tailer
+
+
+def make_sampler(tailer: Tailer | None, log_roots: tuple[str, ...], process_interval: float) -> Any:
+    """The system sampler linking ``tailer``'s runs to processes (None where the system
+    package cannot load; no linkage without a tailer). Its runs provider runs on the
+    sampler thread and copies the plain inputs under the store's lock, recomputing only
+    runs whose version moved."""
+    try:
+        sampler_module = importlib.import_module("tfwatch.system.sampler")
+        inputs_module = importlib.import_module("tfwatch.system.run_inputs")
+    except Exception:
+        return None
+    if tailer is None:
+        return sampler_module.SystemSampler(log_roots=log_roots, process_interval=process_interval)
+    cache = inputs_module.RunInputsCache()
+
+    def runs() -> Any:
+        with tailer.lock:
+            return cache.inputs(list(tailer.runs.values()))
+
+    return sampler_module.SystemSampler(
+        runs=runs, log_roots=log_roots, process_interval=process_interval
+    )
 
 
 class SystemSlot(Container):
@@ -26,19 +52,22 @@ class SystemSlot(Container):
     SystemSlot.full #system-strip { display: none; }
     """
 
-    def __init__(self, enabled: bool = True, log_roots: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, enabled: bool = True, log_roots: tuple[str, ...] = (), sampler: Any = None
+    ) -> None:
         super().__init__(id="system-slot")
         self._enabled = enabled
         self._log_roots = log_roots
-        self._sampler: Any = None
+        self._sampler: Any = sampler
 
     def compose(self) -> ComposeResult:
         if not self._enabled:
             return
         try:
             panel = importlib.import_module("tfwatch.ui.system_panel")
-            sampler_module = importlib.import_module("tfwatch.system.sampler")
-            self._sampler = sampler_module.SystemSampler(log_roots=self._log_roots)
+            if self._sampler is None:
+                sampler_module = importlib.import_module("tfwatch.system.sampler")
+                self._sampler = sampler_module.SystemSampler(log_roots=self._log_roots)
         except Exception:  # no system support here: leave the slot empty
             return
         self.add_class("filled")

@@ -1,0 +1,161 @@
+"""Run states from the system monitor, the process view and stopping a real writer."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tfwatch.ui.app import TfwatchApp
+from tfwatch.ui.detail_screen import DetailScreen
+from tfwatch.ui.process_actions import READONLY_MESSAGE
+from tfwatch.ui.process_screen import ConfirmSignal, ProcessScreen
+
+from .test_app import screen_text, sync, table, wait_for
+
+#: A training loop writing through tensorboardX (which keeps its event file open).
+WRITER = """
+import sys, time
+from tensorboardX import SummaryWriter
+w = SummaryWriter(sys.argv[1], flush_secs=1)
+step = 0
+while True:
+    w.add_scalar("loss", 1.0 / (step + 1), step)
+    w.flush()
+    step += 1
+    time.sleep(0.1)
+"""
+
+
+@pytest.fixture
+def writer(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A live writer process logging into ``tmp_path/live``."""
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "live")])
+    deadline = time.time() + 30
+    while not list((tmp_path / "live").glob("events.out.tfevents.*")):
+        assert proc.poll() is None and time.time() < deadline, "writer did not start"
+        time.sleep(0.1)
+    yield proc
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(10)
+
+
+def live_app(make_app: Callable[..., TfwatchApp], root: Path, **options: object) -> TfwatchApp:
+    """The app with the system monitor on, scanning processes often."""
+    return make_app(
+        root, live=True, system=True, interval=0.2, process_interval=0.2, clock=time.time, **options
+    )
+
+
+def linked(app: TfwatchApp, run: str, pid: int) -> bool:
+    snap = app.snapshot
+    return snap is not None and run in snap.runs and snap.runs[run].pid == pid
+
+
+@sync
+async def test_confirmation_then_sigterm_ends_the_writer(
+    tmp_path: Path, writer: subprocess.Popen[bytes], make_app: Callable[..., TfwatchApp]
+) -> None:
+    app = live_app(make_app, tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: linked(app, "live", writer.pid), timeout=30)
+        assert app.snapshot.runs["live"].state == "running"  # type: ignore[union-attr]
+        assert "●1 running" in screen_text(app)
+        app.set_filter("state:running")
+        await pilot.pause(0.1)
+        assert table(app).order == ["live"]
+        app.set_filter("state:crashed")
+        await pilot.pause(0.1)
+        assert table(app).order == []
+        app.set_filter("")
+        await pilot.pause(0.1)
+
+        await pilot.press("P")  # the process view names the PID and command
+        await wait_for(pilot, lambda: isinstance(app.screen, ProcessScreen))
+        text = screen_text(app)
+        assert str(writer.pid) in text and "tensorboardX" in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ProcessScreen))
+
+        await pilot.press("K")  # cancel first: nothing is sent
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSignal))
+        text = screen_text(app)
+        assert f"SIGTERM to process {writer.pid}" in text and sys.executable in text
+        await pilot.press("enter")  # the focused button is Cancel
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmSignal))
+        time.sleep(0.3)
+        assert writer.poll() is None
+
+        await pilot.press("K", "y")
+        await wait_for(pilot, lambda: writer.poll() is not None, timeout=15)
+        assert writer.returncode == -signal.SIGTERM
+        # The monitor sees the writer go: the run is no longer running.
+        await wait_for(
+            pilot,
+            lambda: app.snapshot.runs["live"].state in ("finished", "crashed"),  # type: ignore[union-attr]
+            timeout=20,
+        )
+        assert app.snapshot.runs["live"].pid is None  # type: ignore[union-attr]
+
+
+@sync
+async def test_readonly_refuses_to_signal(
+    tmp_path: Path, writer: subprocess.Popen[bytes], make_app: Callable[..., TfwatchApp]
+) -> None:
+    app = live_app(make_app, tmp_path, readonly=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: linked(app, "live", writer.pid), timeout=30)
+        await pilot.press("K")
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, ConfirmSignal)
+        assert any(n.message == READONLY_MESSAGE for n in app._notifications)
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProcessScreen))
+        assert app.screen.query_one("#stop").disabled
+        await pilot.press("K")  # the binding inside the view is refused too
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, ConfirmSignal)
+        assert writer.poll() is None
+
+
+@sync
+async def test_a_run_from_another_host_is_marked_remote(
+    tmp_path: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    from tensorboardX import SummaryWriter
+
+    w = SummaryWriter(str(tmp_path / "far"))
+    for step in range(10):
+        w.add_scalar("loss", 1.0 / (step + 1), step)
+    w.close()
+    (event,) = (tmp_path / "far").glob("events.out.tfevents.*")
+    host = socket.gethostname()
+    assert event.name.endswith(f".{host}")
+    event.rename(event.with_name(event.name[: -len(host)] + "gpu-node-17"))
+    app = live_app(make_app, tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: bool(app.snapshot and app.snapshot.runs["far"].remote), 30)
+        run = app.snapshot.runs["far"]  # type: ignore[union-attr]
+        assert run.state == "unknown" and "gpu-node-17" in run.state_reason
+        app.set_filter("state:remote")
+        await pilot.pause(0.1)
+        assert table(app).order == ["far"]
+        assert "@" in table(app).get_row("far")[0].plain  # the flags cell
+        assert "@1 remote" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+        text = screen_text(app)
+        assert "gpu-node-17" in text and "another host" in text
+        await pilot.press("escape", "K")
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, ConfirmSignal)
+        assert any("another host" in n.message for n in app._notifications)
+        assert os.path.exists(tmp_path / "far")

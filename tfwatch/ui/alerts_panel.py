@@ -1,0 +1,122 @@
+"""The alerts panel (newest first, Enter jumps to the run) and new-alert notifications.
+
+Alert text comes from run names and tags anyone can write: every piece goes through
+:func:`printable` into ``rich.text.Text``, never markup.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from tfwatch.analysis.alerts import Alert
+from tfwatch.safe_text import printable
+from tfwatch.ui.columns import SEVERE_ALERTS
+
+
+def newest_first(active: Sequence[Alert], raised: Mapping[tuple[str, str], int]) -> list[Alert]:
+    """``active`` alerts, the most recently raised first (``raised``: the refresh tick
+    each key was raised in); alerts raised together come by onset, the latest first."""
+    return sorted(active, key=lambda a: (-raised.get(a.key, 0), -a.wall_time, a.run, a.kind))
+
+
+def alert_line(alert: Alert) -> Text:
+    """``run · kind · tag@step · message`` as styled, escaped text."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(printable(alert.run), style="bold")
+    text.append(" · ")
+    text.append(alert.kind, style="bold red" if alert.kind in SEVERE_ALERTS else "yellow")
+    text.append(" · ")
+    if alert.tag:
+        where = printable(alert.tag) + (f"@{alert.step:,}" if alert.step >= 0 else "")
+    else:
+        where = f"step {alert.step:,}" if alert.step >= 0 else "-"
+    text.append(where, style="cyan")
+    text.append(" · ")
+    text.append(printable(alert.message))
+    return text
+
+
+class AlertsPanel(OptionList):
+    """The active alerts, most recently raised first; Enter posts :class:`JumpToRun`."""
+
+    DEFAULT_CSS = """
+    AlertsPanel {
+        height: 10; display: none; border: round $error; text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    AlertsPanel:focus { border: round $error; }
+    AlertsPanel.shown { display: block; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    class JumpToRun(Message):
+        """The user chose an alert: show its run in the table."""
+
+        def __init__(self, run: str) -> None:
+            super().__init__()
+            self.run = run
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: list[Alert] = []
+        self.border_title = "alerts (Enter: go to run)"
+
+    @property
+    def alerts(self) -> list[Alert]:
+        """The alerts listed, in display order."""
+        return list(self._shown)
+
+    def show_alerts(self, alerts: Sequence[Alert]) -> None:
+        """List ``alerts`` (newest first), keeping the highlighted one where it is."""
+        if list(alerts) == self._shown:
+            return
+        keep = self._current_key()
+        self._shown = list(alerts)
+        self.clear_options()
+        if not alerts:
+            self.add_option(Option(Text("no alerts", style="dim"), disabled=True))
+            return
+        self.add_options(Option(alert_line(a)) for a in alerts)
+        keys = [a.key for a in alerts]
+        self.highlighted = keys.index(keep) if keep in keys else 0
+
+    def _current_key(self) -> tuple[str, str] | None:
+        index = self.highlighted
+        if index is None or not 0 <= index < len(self._shown):
+            return None
+        return self._shown[index].key
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if 0 <= event.option_index < len(self._shown):
+            self.post_message(self.JumpToRun(self._shown[event.option_index].run))
+
+
+def desktop_notify(title: str, body: str) -> bool:
+    """Send a desktop notification with ``notify-send`` when it is installed."""
+    exe = shutil.which("notify-send")
+    if exe is None:
+        return False
+    try:
+        subprocess.Popen(
+            [exe, "--app-name=tfwatch", title, body],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        return False
+    return True

@@ -1,0 +1,125 @@
+"""Forecasts for the runs table: the first metric's final value and steps to targets.
+
+A fit costs a few ms per series, so it runs in the ingest thread (under the store's
+lock), only for runs whose ``version`` moved since their last fit, least recently fitted
+first, and within a time budget per tick: a run waiting for its fit shows its previous
+forecast. New fits are shown in batches (when the queue is empty, or every few seconds):
+each changed row costs the table a repaint, and hundreds of runs fitted a few per tick
+would otherwise repaint it on every tick of the first minute.
+Pure code (no Textual): the app calls :meth:`ForecastCache.apply` on each snapshot.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from tfwatch.analysis.direction import higher_is_better
+from tfwatch.analysis.forecast import Forecast, forecast, steps_to_target
+from tfwatch.store.runs import Run
+from tfwatch.store.snapshot import RunForecast, RunSummary, Snapshot, TargetSteps
+
+#: Bootstrap replicates per fit: half the library default, for half the cost; the
+#: interval's ends move by a few percent of its width.
+REPLICATES = 100
+
+
+def run_forecast(
+    run: Run, tag: str, targets: Sequence[tuple[str, float]], maximize: Sequence[str] = ()
+) -> RunForecast:
+    """Forecast of ``tag`` for ``run`` and the steps to each target (caller holds the lock)."""
+    fits: dict[str, Forecast | None] = {}
+
+    def fit(name: str) -> Forecast | None:
+        if name not in fits:
+            series = run.scalars.get(name)
+            points = series.overview() if series is not None and series.count else None
+            fits[name] = forecast(points, replicates=REPLICATES) if points is not None else None
+        return fits[name]
+
+    main = fit(tag)
+    steps: list[TargetSteps] = []
+    for target_tag, target in targets:
+        fc = fit(target_tag)
+        if fc is None:
+            steps.append(TargetSteps(target_tag, target, known=False))
+            continue
+        eta = steps_to_target(fc, target, higher_is_better(target_tag, maximize))
+        steps.append(TargetSteps(target_tag, target, True, eta.steps, eta.low, eta.high))
+    if main is None:
+        return RunForecast(tag, known=False, targets=tuple(steps))
+    return RunForecast(
+        tag,
+        known=True,
+        value=main.value,
+        low=main.low,
+        high=main.high,
+        targets=tuple(steps),
+    )
+
+
+@dataclass
+class ForecastCache:
+    """Forecasts per run, refitted only when a run's data changed."""
+
+    targets: tuple[tuple[str, float], ...] = ()
+    maximize: tuple[str, ...] = ()
+    #: Seconds of fitting per tick; None: no limit (tests, screenshots).
+    budget: float | None = 0.03
+    #: Seconds between showing new fits while some are still queued.
+    publish_every: float = 5.0
+    #: Per run: (version, metric, forecast) of the last fit.
+    _fits: dict[str, tuple[int, str, RunForecast]] = field(default_factory=dict)
+    #: Per run: the summary given and the one returned, so unchanged rows keep identity.
+    _out: dict[str, tuple[RunSummary, RunSummary]] = field(default_factory=dict)
+    _fitted_at: dict[str, float] = field(default_factory=dict)
+    #: The forecast each run shows (the fits as of the last publication).
+    _shown: dict[str, RunForecast] = field(default_factory=dict)
+    _published_at: float = 0.0
+
+    def apply(self, snapshot: Snapshot, runs: Mapping[str, Run]) -> Snapshot:
+        """``snapshot`` with :attr:`RunSummary.forecast` filled in where known."""
+        tag = snapshot.metrics[0] if snapshot.metrics else None
+        if tag is None:
+            return snapshot
+        stale = [
+            name
+            for name, summary in snapshot.runs.items()
+            if (fit := self._fits.get(name)) is None or fit[:2] != (summary.version, tag)
+        ]
+        stale.sort(key=lambda n: self._fitted_at.get(n, 0.0))
+        started = time.perf_counter()
+        for name in stale:
+            if self.budget is not None and time.perf_counter() - started > self.budget:
+                break
+            run = runs.get(name)
+            if run is None:
+                continue
+            result = run_forecast(run, tag, self.targets, self.maximize)
+            self._fits[name] = (snapshot.runs[name].version, tag, result)
+            self._fitted_at[name] = time.perf_counter()
+        waiting = any(
+            (fit := self._fits.get(n)) is None or fit[:2] != (s.version, tag)
+            for n, s in snapshot.runs.items()
+        )
+        now = time.monotonic()
+        if not waiting or now - self._published_at >= self.publish_every:
+            self._shown = {n: f[2] for n, f in self._fits.items() if f[1] == tag}
+            self._published_at = now
+        out: dict[str, RunSummary] = {}
+        for name, summary in snapshot.runs.items():
+            wanted = self._shown.get(name)
+            previous = self._out.get(name)
+            if previous is not None and previous[0] is summary and previous[1].forecast is wanted:
+                out[name] = previous[1]
+                continue
+            shown = summary if summary.forecast is wanted else replace(summary, forecast=wanted)
+            self._out[name] = (summary, shown)
+            out[name] = shown
+        for name in [n for n in self._fits if n not in snapshot.runs]:
+            del self._fits[name]
+            self._fitted_at.pop(name, None)
+            self._shown.pop(name, None)
+            self._out.pop(name, None)
+        return replace(snapshot, runs=out)

@@ -15,9 +15,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from tensorboardX import SummaryWriter  # noqa: E402
+from tensorboardX import SummaryWriter
 
-from tfwatch.loading import make_tailer  # noqa: E402
+from tfwatch.loading import make_tailer
 
 
 def main() -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tfwatch.ingest.discovery import parse_roots
 from tfwatch.ingest.sources import LocalSource, Source, SourceError
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.safe_text import printable
 
 
 def open_source(path: str, storage_options: Mapping[str, Any] | None = None) -> Source:
@@ -58,8 +60,12 @@ def load_once(
         roots, retain_all=retain_all, run_pattern=run_pattern, storage_options=storage_options
     )
     result = tailer.poll(final=True)
-    if result.errors:
-        raise SourceError(result.errors[0])
+    if result.unlisted_roots:
+        raise SourceError(result.unlisted_roots[0])
+    # A root that was listed but holds unreadable directories or files: report what
+    # could not be read and go on with the rest (no run silently dropped, none lost).
+    for message in result.errors:
+        print(f"tfwatch: warning: {printable(message)}", file=sys.stderr)
     if not tailer.runs and run_pattern is None:
         where = ", ".join(roots)
         raise SourceError(f"{where}: no runs found (no file named *tfevents* below it)")

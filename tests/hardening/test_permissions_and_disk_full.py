@@ -106,6 +106,24 @@ def test_unreadable_directory_and_file_are_reported_then_recovered(shared_root: 
         assert child.wait(timeout=30) == 0
 
 
+def test_one_shot_ls_lists_the_readable_runs_and_warns(shared_root: Path) -> None:
+    for name in ("ok", "locked_dir"):
+        _write(shared_root / name, 10)
+    (shared_root / "locked_dir").chmod(0)
+    env = {**os.environ, "HOME": "/tmp", "XDG_CONFIG_HOME": "/tmp/nonexistent"}
+    cmd = [*_as_unprivileged(), sys.executable, "-m", "tfwatch", "ls", "--json", str(shared_root)]
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, cwd="/", env=env, timeout=60,
+        # tfwatch must be importable by the unprivileged user: run from the source tree
+    )  # fmt: skip
+    if "No module named" in done.stderr:
+        pytest.skip("the package is not readable by the unprivileged user here")
+    assert done.returncode == 0, done.stderr
+    assert "locked_dir: permission denied" in done.stderr and "Traceback" not in done.stderr
+    names = [r["name"] for r in json.loads(done.stdout)["runs"]]
+    assert names == ["ok"]
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 64 KiB tmpfs, unmounted afterwards."""

@@ -109,7 +109,11 @@ def load_config(path: str | os.PathLike[str] | None = None) -> HealthConfig:
     """The config from ``path`` (must exist), or from the default file if there is one."""
     if path is None:
         default = default_config_path()
-        if not default.is_file():
+        try:
+            present = default.is_file()
+        except OSError:  # an unreadable home directory: no user config, not an error
+            present = False
+        if not present:
             return HealthConfig()
         path = default
     return config_from_dict(read_config_file(path), source=str(path))

@@ -49,7 +49,8 @@ class PollResult:
     new_runs: list[str] = field(default_factory=list)
     gone_runs: list[str] = field(default_factory=list)
     bytes_read: int = 0
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # every problem, one line each
+    unlisted_roots: list[str] = field(default_factory=list)  # roots that could not be listed
 
 
 @dataclass
@@ -98,6 +99,7 @@ class Tailer:
         for root, (listed, message, seconds) in zip(self._roots, self._list_roots(), strict=True):
             if listed is None:
                 self._fail(root, message, result, failed)
+                result.unlisted_roots.append(message)
                 continue
             root.status.polls += 1
             root.status.poll_seconds = seconds

@@ -13,8 +13,8 @@ never hides a spike or a NaN.
 from __future__ import annotations
 
 import math
-from typing import cast
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt

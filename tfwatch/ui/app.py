@@ -120,7 +120,7 @@ class TfwatchApp(App[None]):
         self.targets = tuple(targets)
         # Without live ticks there is one build only: fit every run in it.
         self._forecasts = ForecastCache(
-            targets=self.targets, maximize=tuple(maximize), budget=0.03 if live else None
+            targets=self.targets, maximize=tuple(maximize), budget=0.02 if live else None
         )
         #: Raise-once bookkeeping: what is active, and which alerts are new this tick.
         self.alert_tracker = AlertTracker()
@@ -170,9 +170,7 @@ class TfwatchApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Table actions only on the main screen: other screens' footers stay short, and
         a key meant for the table never acts on a run hidden behind a view."""
-        if action in MAIN_SCREEN_ACTIONS and self.screen is not self.screen_stack[0]:
-            return False
-        return True
+        return action not in MAIN_SCREEN_ACTIONS or self.screen is self.screen_stack[0]
 
     def on_mount(self) -> None:
         self.runs_table = self.query_one(RunsTable)

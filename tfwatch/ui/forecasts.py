@@ -66,9 +66,9 @@ class ForecastCache:
     targets: tuple[tuple[str, float], ...] = ()
     maximize: tuple[str, ...] = ()
     #: Seconds of fitting per tick; None: no limit (tests, screenshots).
-    budget: float | None = 0.03
+    budget: float | None = 0.02
     #: Seconds between showing new fits while some are still queued.
-    publish_every: float = 5.0
+    publish_every: float = 10.0
     #: Per run: (version, metric, forecast) of the last fit.
     _fits: dict[str, tuple[int, str, RunForecast]] = field(default_factory=dict)
     #: Per run: the summary given and the one returned, so unchanged rows keep identity.

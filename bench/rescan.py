@@ -52,9 +52,11 @@ def main() -> None:
         grown = time.perf_counter() - t
         for w in writers:
             w.close()
-        print(f"{args.runs} runs: first poll {cold * 1000:.0f} ms; idle poll median "
-              f"{statistics.median(idle) * 1000:.1f} ms (max {max(idle) * 1000:.1f} ms); "
-              f"poll after 10 runs grew {grown * 1000:.1f} ms ({len(result.changed)} changed)")
+        print(
+            f"{args.runs} runs: first poll {cold * 1000:.0f} ms; idle poll median "
+            f"{statistics.median(idle) * 1000:.1f} ms (max {max(idle) * 1000:.1f} ms); "
+            f"poll after 10 runs grew {grown * 1000:.1f} ms ({len(result.changed)} changed)"
+        )
 
 
 if __name__ == "__main__":

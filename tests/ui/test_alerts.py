@@ -136,7 +136,7 @@ async def test_a_new_alert_rings_and_notifies_once(tmp_path: Path) -> None:
     app.bell = ring  # type: ignore[method-assign]
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None)
-        assert app.alert_tracker.active() == [] and rings == []
+        assert app.alert_feed.tracker.active() == [] and rings == []
 
         def more(start: int, value: float) -> None:
             for step in range(start, start + 10):

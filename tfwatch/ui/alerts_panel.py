@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,9 +17,30 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tfwatch.analysis.alerts import Alert
+from tfwatch.analysis.alerts import Alert, AlertTracker
 from tfwatch.safe_text import printable
 from tfwatch.ui.columns import SEVERE_ALERTS
+
+
+class AlertFeed:
+    """Raise-once bookkeeping for the app: which alerts hold, which are news this pass,
+    and the order the panel lists them in (most recently raised first)."""
+
+    def __init__(self) -> None:
+        self.tracker = AlertTracker()
+        self._pass = 0
+        self._raised: dict[tuple[str, str], int] = {}
+
+    def update(self, alerts: Iterable[Alert]) -> tuple[list[Alert], list[Alert]]:
+        """Feed every alert that holds now; returns (active newest first, news). Alerts
+        present at the first pass are not news: they were there before tfwatch started."""
+        new = self.tracker.update(alerts)
+        self._pass += 1
+        for alert in new:
+            self._raised[alert.key] = self._pass
+        active = self.tracker.active()
+        self._raised = {a.key: self._raised.get(a.key, 0) for a in active}
+        return newest_first(active, self._raised), (new if self._pass > 1 else [])
 
 
 def newest_first(active: Sequence[Alert], raised: Mapping[tuple[str, str], int]) -> list[Alert]:

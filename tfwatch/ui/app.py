@@ -17,7 +17,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
 from textual.worker import get_current_worker
 
-from tfwatch.analysis.alerts import Alert, AlertTracker
+from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.health import run_health
 from tfwatch.filtering import RunFilter, parse_filter
@@ -34,7 +34,7 @@ from tfwatch.store.snapshot import (
 )
 from tfwatch.system.signals import ProcessRef
 from tfwatch.ui import process_actions
-from tfwatch.ui.alerts_panel import AlertsPanel, desktop_notify, newest_first
+from tfwatch.ui.alerts_panel import AlertFeed, AlertsPanel, desktop_notify
 from tfwatch.ui.columns import fit_columns
 from tfwatch.ui.commands import RunCommands
 from tfwatch.ui.compare_screen import CompareScreen
@@ -123,12 +123,9 @@ class TfwatchApp(App[None]):
             targets=self.targets, maximize=tuple(maximize), budget=0.02 if live else None
         )
         #: Raise-once bookkeeping: what is active, and which alerts are new this tick.
-        self.alert_tracker = AlertTracker()
+        self.alert_feed = AlertFeed()
         self.bell_on_alert = bell
-        self.desktop_notify = desktop_notify
-        self._alerts_seen = False
-        self._alert_tick = 0
-        self._raised_at: dict[tuple[str, str], int] = {}
+        self.notify_desktop = desktop_notify
         #: Processes already sent SIGTERM: the next offer for them is SIGKILL.
         self.terminated: set[ProcessRef] = set()
         roots = tuple(status.root for status in tailer.statuses)
@@ -462,26 +459,18 @@ class TfwatchApp(App[None]):
     # -- alerts ---------------------------------------------------------------------------
 
     def _track_alerts(self, snap: Snapshot) -> None:
-        """Raise each (run, kind) once; ring/notify for new ones after the first load."""
+        """Raise each (run, kind) once; ring/notify for alerts new since start-up."""
         current = [a for run in snap.runs.values() for a in run.alert_list]
-        new = self.alert_tracker.update(current)
-        self._alert_tick += 1
-        for alert in new:
-            self._raised_at[alert.key] = self._alert_tick
-        active = self.alert_tracker.active()
-        self._raised_at = {a.key: self._raised_at.get(a.key, 0) for a in active}
-        self.query_one(AlertsPanel).show_alerts(newest_first(active, self._raised_at))
-        if self._alerts_seen:
-            self._announce(new)
-        # Alerts present at start-up are not news: only later ones ring or notify.
-        self._alerts_seen = True
+        active, news = self.alert_feed.update(current)
+        self.query_one(AlertsPanel).show_alerts(active)
+        self._announce(news)
 
     def _announce(self, new: list[Alert]) -> None:
         if not new:
             return
         if self.bell_on_alert:
             self.bell()
-        if not self.desktop_notify:
+        if not self.notify_desktop:
             return
         first = new[0]
         more = f" (+{len(new) - 1} more)" if len(new) > 1 else ""

@@ -14,21 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.writers import only_event_file
+from tests.writers import only_event_file, record_spans
 from tfwatch.ingest.crc32c import crc32c, mask
 
 #: Steps written to each damaged run (value = 1 / (step + 1)).
 STEPS = 40
-
-
-def record_spans(data: bytes) -> list[tuple[int, int]]:
-    """(start, end) of each record of an undamaged event file."""
-    out, pos = [], 0
-    while pos + 12 <= len(data):
-        (n,) = struct.unpack_from("<Q", data, pos)
-        out.append((pos, pos + 12 + n + 4))
-        pos += 12 + n + 4
-    return out
 
 
 def framed(payload: bytes) -> bytes:

@@ -13,19 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.writers import only_event_file
+from tests.writers import only_event_file, record_spans
 from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
 from tfwatch.ingest.records import frame
-
-
-def _spans(data: bytes) -> list[tuple[int, int]]:
-    """(start, end) of each record of a clean file."""
-    out, pos = [], 0
-    while pos + 12 <= len(data):
-        (n,) = struct.unpack_from("<Q", data, pos)
-        out.append((pos, pos + 12 + n + 4))
-        pos += 12 + n + 4
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +63,7 @@ def test_bit_flips_lose_only_the_records_they_hit(seed_file: bytes, flips) -> No
         p = pos % len(data)
         data[p] ^= 1 << bit
         hit.add(p)
-    spans = _spans(seed_file)
+    spans = record_spans(seed_file)
     intact = [seed_file[a + 12 : b - 4] for a, b in spans if not any(a <= p < b for p in hit)]
     got = _recovered(bytes(data))
     # Every untouched record is there, in order (a damaged one is never passed on).
@@ -87,7 +77,7 @@ def test_bit_flips_lose_only_the_records_they_hit(seed_file: bytes, flips) -> No
 @FUZZ
 @given(cut=st.integers(0, 10**9), junk=st.binary(min_size=1, max_size=64))
 def test_inserted_junk_loses_nothing(seed_file: bytes, cut: int, junk: bytes) -> None:
-    spans = _spans(seed_file)
+    spans = record_spans(seed_file)
     boundary = spans[cut % len(spans)][0]
     data = seed_file[:boundary] + junk + seed_file[boundary:]
     got = _recovered(data)
@@ -99,7 +89,7 @@ def test_inserted_junk_loses_nothing(seed_file: bytes, cut: int, junk: bytes) ->
 @given(end=st.integers(0, 10**9))
 def test_truncation_keeps_every_complete_record(seed_file: bytes, end: int) -> None:
     n = end % (len(seed_file) + 1)
-    spans = _spans(seed_file)
+    spans = record_spans(seed_file)
     complete = [seed_file[a + 12 : b - 4] for a, b in spans if b <= n]
     assert _recovered(seed_file[:n]) == complete
 
@@ -107,7 +97,7 @@ def test_truncation_keeps_every_complete_record(seed_file: bytes, end: int) -> N
 @FUZZ
 @given(order=st.permutations(list(range(8))), dup=st.integers(0, 7))
 def test_duplicated_and_reordered_records_are_all_framed(seed_file: bytes, order, dup) -> None:
-    spans = _spans(seed_file)[:8]
+    spans = record_spans(seed_file)[:8]
     pieces = [seed_file[a:b] for a, b in spans]
     shuffled = [pieces[i] for i in order] + [pieces[dup]]
     got = _recovered(b"".join(shuffled))
@@ -126,4 +116,4 @@ def test_header_claiming_2_pow_63_bytes_is_skipped(seed_file: bytes, tmp_path: P
     length = struct.pack("<Q", (1 << 63) - 1)
     bad = length + struct.pack("<I", mask(crc32c(length)))
     data = bad + seed_file
-    assert _recovered(data) == _payloads(seed_file, _spans(seed_file))
+    assert _recovered(data) == _payloads(seed_file, record_spans(seed_file))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,29 +15,18 @@ from textual_plotext import PlotextPlot
 from tfwatch.formatting import format_value
 from tfwatch.safe_text import printable
 from tfwatch.store.series import SeriesArrays
-from tfwatch.ui.charts import X_AXES, ChartOptions, draw, nonfinite_note, rich_colour
+from tfwatch.ui.chart_controls import CHART_BINDINGS, ChartControls
+from tfwatch.ui.charts import ChartOptions, draw, nonfinite_note, rich_colour
 from tfwatch.ui.footer import AdaptiveFooter
 
-SMOOTH_STEP = 0.05
-MAX_SMOOTHING = 0.99
 
-
-def adjust_smoothing(weight: float, delta: float) -> float:
-    """``weight`` + ``delta`` kept in [0, 0.99] and rounded to the step."""
-    return round(min(MAX_SMOOTHING, max(0.0, weight + delta)), 2)
-
-
-class CompareScreen(Screen[None]):
+class CompareScreen(ChartControls, Screen[None]):
     """The comparison chart with a legend; follows the live data."""
 
     AUTO_FOCUS = None
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back"),
-        Binding("left_square_bracket", "smooth(-1)", "Smooth -"),
-        Binding("right_square_bracket", "smooth(1)", "Smooth +"),
-        Binding("0", "no_smoothing", "No smoothing", show=False),
-        Binding("x", "x_axis", "X axis"),
-        Binding("l", "log_y", "Log y"),
+        *CHART_BINDINGS,
         Binding("t", "tag(1)", "Next tag"),
         Binding("T", "tag(-1)", "Prev tag", show=False),
     ]
@@ -97,28 +85,6 @@ class CompareScreen(Screen[None]):
             if note:
                 legend.append(f"  × {note}", style="bold red")
         return legend
-
-    def action_smooth(self, direction: int) -> None:
-        """Change the smoothing weight by one step."""
-        weight = adjust_smoothing(self.options.smoothing, direction * SMOOTH_STEP)
-        self.options = replace(self.options, smoothing=weight)
-        self._redraw()
-
-    def action_no_smoothing(self) -> None:
-        """Smoothing off."""
-        self.options = replace(self.options, smoothing=0.0)
-        self._redraw()
-
-    def action_x_axis(self) -> None:
-        """Step → relative time → wall time."""
-        i = X_AXES.index(self.options.x_axis)
-        self.options = replace(self.options, x_axis=X_AXES[(i + 1) % len(X_AXES)])
-        self._redraw()
-
-    def action_log_y(self) -> None:
-        """Toggle a log scale on y."""
-        self.options = replace(self.options, log_y=not self.options.log_y)
-        self._redraw()
 
     def action_tag(self, direction: int) -> None:
         """Compare another tag."""

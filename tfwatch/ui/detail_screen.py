@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import ClassVar
 
 from rich.table import Table
@@ -18,8 +17,8 @@ from textual_plotext import PlotextPlot
 from tfwatch.formatting import format_count, format_value
 from tfwatch.safe_text import printable
 from tfwatch.store.snapshot import RunDetail
-from tfwatch.ui.charts import X_AXES, ChartOptions, draw, nonfinite_note
-from tfwatch.ui.compare_screen import SMOOTH_STEP, adjust_smoothing
+from tfwatch.ui.chart_controls import CHART_BINDINGS, ChartControls
+from tfwatch.ui.charts import ChartOptions, draw, nonfinite_note
 from tfwatch.ui.footer import AdaptiveFooter
 from tfwatch.ui.process_screen import RunProcess, process_text
 
@@ -70,16 +69,13 @@ def damage_text(detail: RunDetail) -> Text:
     return text
 
 
-class DetailScreen(Screen[None]):
+class DetailScreen(ChartControls, Screen[None]):
     """Everything about one run."""
 
     AUTO_FOCUS = "#detail-body"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back"),
-        Binding("left_square_bracket", "smooth(-1)", "Smooth -"),
-        Binding("right_square_bracket", "smooth(1)", "Smooth +"),
-        Binding("x", "x_axis", "X axis"),
-        Binding("l", "log_y", "Log y"),
+        *CHART_BINDINGS,
     ]
 
     def __init__(
@@ -126,20 +122,3 @@ class DetailScreen(Screen[None]):
                 title=title,
                 legend=False,
             )
-
-    def action_smooth(self, direction: int) -> None:
-        """Change the smoothing weight by one step."""
-        weight = adjust_smoothing(self.options.smoothing, direction * SMOOTH_STEP)
-        self.options = replace(self.options, smoothing=weight)
-        self._redraw()
-
-    def action_x_axis(self) -> None:
-        """Step → relative time → wall time."""
-        i = X_AXES.index(self.options.x_axis)
-        self.options = replace(self.options, x_axis=X_AXES[(i + 1) % len(X_AXES)])
-        self._redraw()
-
-    def action_log_y(self) -> None:
-        """Toggle a log scale on y."""
-        self.options = replace(self.options, log_y=not self.options.log_y)
-        self._redraw()

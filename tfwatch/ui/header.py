@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
+from tfwatch.formatting import format_age
 from tfwatch.ingest.tailer import RootStatus
 from tfwatch.safe_text import printable
 from tfwatch.store.snapshot import Snapshot
@@ -25,6 +27,26 @@ def short_root(root: str, limit: int = 40) -> str:
     return printable(root)
 
 
+ROOT_STYLES = {"failing": "red", "slow": "yellow"}
+
+
+def root_note(root: RootStatus, now: float) -> str:
+    """What a root's polls say when it is not simply fine: failing or slow (with the last
+    error and when it last answered), and the requests a remote root has made."""
+    parts: list[str] = []
+    if root.state in ("failing", "slow"):
+        parts.append(root.state)
+        if root.last_error:
+            error = printable(root.last_error)
+            parts[-1] += f": {error[:60]}{'…' if len(error) > 60 else ''}"
+        parts.append(
+            f"last ok {format_age(now - root.last_ok)} ago" if root.last_ok else "never ok"
+        )
+    if root.requests:
+        parts.append(f"{root.requests} req")
+    return "; ".join(parts)
+
+
 def header_text(
     snapshot: Snapshot | None,
     roots: list[RootStatus],
@@ -37,10 +59,11 @@ def header_text(
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("tfwatch ", style="bold")
     for i, root in enumerate(roots):
-        style = "red" if root.state == "failing" else "cyan"
+        style = ROOT_STYLES.get(root.state, "cyan")
         text.append(("" if i == 0 else ", ") + short_root(root.root), style=style)
-        if root.state == "failing":
-            text.append(" (failing)", style="bold red")
+        note = root_note(root, time.time())
+        if note:
+            text.append(f" ({note})", style=f"bold {style}" if root.state != "ok" else "dim")
     text.append("  ")
     total = len(snapshot.runs) if snapshot else 0
     if snapshot is not None:

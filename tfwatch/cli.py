@@ -37,7 +37,10 @@ def _storage_options(args: argparse.Namespace) -> dict[str, object]:
 def build_parser() -> argparse.ArgumentParser:
     """The parser for every subcommand (the app's options live on ``tfwatch [ROOT...]``)."""
     parser = argparse.ArgumentParser(
-        prog="tfwatch", description="Watch many TensorBoard training runs at once."
+        prog="tfwatch",
+        description="Watch many TensorBoard training runs at once.",
+        epilog="tfwatch ROOT... [--metric TAG] [--interval S] ... opens the app on the roots "
+        "(options: tfwatch ROOT --help). Try it on simulated runs: tfwatch demo.",
     )
     parser.add_argument("--version", action="version", version=f"tfwatch {__version__}")
     sub = parser.add_subparsers(dest="command")

@@ -144,6 +144,7 @@ class TfwatchApp(App[None]):
         self._stopping = False
         self._filter_timer: Timer | None = None
         self._progress_timer: Timer | None = None
+        self._told_errors: set[str] = set()  # root errors already shown as a toast
         #: The main screen's widgets, kept so ticks reach them under other screens.
         self.runs_table: RunsTable
         self._status: StatusHeader
@@ -225,8 +226,12 @@ class TfwatchApp(App[None]):
         if self._progress_timer is not None:
             self._progress_timer.stop()
             self._progress_timer = None
-        for error in errors[:1]:
-            self.notify(error, title="root failing", severity="error", timeout=4)
+        # Say it once when a root starts failing (or fails differently); the header keeps
+        # showing the state until it recovers.
+        fresh = [e for e in errors if e not in self._told_errors]
+        self._told_errors = set(errors)
+        for error in fresh[:1]:
+            self.notify(printable(error), title="root failing", severity="error", timeout=4)
         self._track_alerts(snap)
         self.refresh_view()
         refresh = getattr(self.screen, "refresh_live", None)

@@ -15,21 +15,19 @@ from __future__ import annotations
 import csv
 import fnmatch
 import json
-import math
 from typing import IO
 
 import numpy as np
 
+from tfwatch.json_values import json_number
 from tfwatch.safe_text import unicode_text
 from tfwatch.store.runs import Run
 
 
 def _value_text(v: float) -> str:
-    if math.isnan(v):
-        return '"NaN"'
-    if math.isinf(v):
-        return '"Infinity"' if v > 0 else '"-Infinity"'
-    return repr(v)
+    """A point's value as JSON text (``repr`` is JSON's spelling of a finite float)."""
+    number = json_number(v)
+    return repr(number) if isinstance(number, float) else f'"{number}"'
 
 
 def _tag_selected(tag: str, patterns: list[str] | None) -> bool:
@@ -72,7 +70,7 @@ def write_export_json(runs: list[Run], patterns: list[str] | None, out: IO[str])
 def _hparams_json(run: Run) -> dict[str, object]:
     out: dict[str, object] = {}
     for k, v in sorted(run.hparams.items()):
-        out[k] = _value_text(v)[1:-1] if isinstance(v, float) and not math.isfinite(v) else v
+        out[k] = json_number(v) if isinstance(v, float) else v
     return out
 
 
@@ -91,4 +89,4 @@ def write_export_csv(runs: list[Run], patterns: list[str] | None, out: IO[str]) 
                 np.asarray(pts.wall_times).tolist(),
                 strict=True,
             ):
-                w.writerow([run.name, tag, s, _value_text(v).strip('"'), repr(t)])
+                w.writerow([run.name, tag, s, json_number(v), repr(t)])

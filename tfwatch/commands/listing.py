@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import fnmatch
 import json
-import math
 import sys
 import time
 from collections.abc import Iterable
 from typing import IO, Any
 
 from tfwatch.formatting import format_age, format_count, format_value
+from tfwatch.json_values import json_number
 from tfwatch.safe_text import printable, unicode_text
 from tfwatch.store.runs import Run
 
@@ -22,15 +22,6 @@ def select_tags(runs: Iterable[Run], patterns: list[str] | None) -> list[str]:
         return []
     tags = sorted({t for r in runs for t in r.scalars})
     return [t for t in tags if any(fnmatch.fnmatchcase(t, p) for p in patterns)]
-
-
-def json_number(value: float) -> float | str:
-    """Non-finite floats as the strings JSON readers agree on."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
 
 
 def run_row(run: Run, tags: list[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -106,7 +97,7 @@ def write_table(rows: list[dict[str, Any]], tags: list[str], out: IO[str]) -> No
         for t in tags:
             m = row["metrics"].get(t)
             if m:
-                line += [format_value(_num(m[k])) for k in ("last", "min", "max")]
+                line += [format_value(float(m[k])) for k in ("last", "min", "max")]
             else:
                 line += ["-", "-", "-"]
         table.append(line)
@@ -119,10 +110,6 @@ def write_table(rows: list[dict[str, Any]], tags: list[str], out: IO[str]) -> No
     damaged = sum(row["damage"] for row in rows)
     if damaged:
         out.write(f"\n{damaged} damaged region(s) skipped; `tfwatch export` lists them.\n")
-
-
-def _num(v: float | str) -> float:
-    return float(v) if not isinstance(v, str) else float(v.replace("Infinity", "inf"))
 
 
 def emit(rows: list[dict[str, Any]], tags: list[str], fmt: str, out: IO[str] | None = None) -> None:

@@ -7,7 +7,7 @@ import json
 import math
 from typing import IO, Any
 
-from tfwatch.commands.listing import json_number
+from tfwatch.json_values import json_number
 from tfwatch.report.escaping import csv_cell
 from tfwatch.report.model import Comparison, MetricCell
 from tfwatch.safe_text import unicode_text

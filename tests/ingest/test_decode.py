@@ -163,7 +163,7 @@ def test_tf2_histogram_tensor(tmp_path: Path) -> None:
 def test_tensor_scalars_take_the_fast_path_and_agree_with_the_parser(tmp_path: Path) -> None:
     from tensorboard.summary import Writer
 
-    from tfwatch.ingest.decode import decode_event, decode_simple_scalars
+    from tfwatch.ingest.decode import decode_event, decode_fast_scalars
 
     w = Writer(str(tmp_path))
     for i in range(50):
@@ -174,7 +174,7 @@ def test_tensor_scalars_take_the_fast_path_and_agree_with_the_parser(tmp_path: P
     data = only_event_file(tmp_path).read_bytes()
     f = frame(data)
     fast = DecodedBatch()
-    left = decode_simple_scalars(data, f.starts, f.lengths, fast, 0, TagPlugins())
+    left = decode_fast_scalars(data, f.starts, f.lengths, fast, 0, TagPlugins())
     assert left.tolist() == [0]  # only the file_version event needs the parser
     from tensorboard.compat.proto.event_pb2 import Event
 

@@ -1,6 +1,6 @@
 """Event payloads → scalar points, histograms, hparams and tag lists, for every writer.
 
-Two paths give the same answers. :func:`decode_simple_scalars` reads the layout that
+Two paths give the same answers. :func:`decode_fast_scalars` reads the layout that
 TF1, tensorboardX and PyTorch use for ``simple_value`` scalars directly from the buffer
 with NumPy; every record it does not recognise goes through :func:`decode_event`, the
 protobuf parser, so correctness never rests on the shortcut.
@@ -134,7 +134,7 @@ def decode_records(
     if starts.shape[0] == 0:
         return
     base = batch.events
-    leftover = decode_simple_scalars(data, starts, lengths, batch, base, plugins)
+    leftover = decode_fast_scalars(data, starts, lengths, batch, base, plugins)
     batch.events += int(starts.shape[0])
     if leftover.shape[0]:
         event_cls = _event_class()
@@ -303,7 +303,7 @@ def _event_class() -> Any:
     return Event
 
 
-def decode_simple_scalars(
+def decode_fast_scalars(
     data: bytes,
     starts: I64,
     lengths: I64,
@@ -316,10 +316,10 @@ def decode_simple_scalars(
     Both layouts are read: ``simple_value`` (TF1, tensorboardX, PyTorch) and rank-0
     float/double tensors of the ``scalars`` plugin (TF2, Keras, TensorBoard's writer).
     """
-    from tfwatch.ingest.scalar_layout import ScalarPluginCheck, match_simple_scalars
+    from tfwatch.ingest.scalar_layout import ScalarPluginCheck, match_scalar_layouts
 
     check = ScalarPluginCheck(plugins.plugin, plugins.declares_scalars) if plugins else None
-    matched = match_simple_scalars(data, starts, lengths, check)
+    matched = match_scalar_layouts(data, starts, lengths, check)
     if matched is None:
         return np.arange(starts.shape[0], dtype=np.int64)
     for tag, idx_steps_values_walls in matched.groups.items():

@@ -1,12 +1,15 @@
-"""Read ``simple_value`` scalar events straight from the buffer, many at once.
+"""Read one-value scalar events straight from the buffer, many at once.
 
-TF1, tensorboardX and PyTorch serialise a one-value scalar event the same way::
+Two layouts cover nearly every scalar written. ``simple_value`` (TF1, tensorboardX,
+PyTorch)::
 
     09 <f64 wall_time> [10 <varint step>] 2a <n1> 0a <n2> 0a <taglen> <tag> 15 <f32 value>
 
-Every byte of that layout is checked; a record that differs anywhere is left to the
-protobuf parser. Tags are grouped by a hash of their bytes and then compared byte for
-byte, so a hash collision can never merge two tags.
+and a rank-0 float/double tensor of the ``scalars`` plugin (TF2, Keras, PyTorch
+``new_style``, TensorBoard's writer), where ``15 <f32>`` becomes ``42 <tensor> [4a
+<metadata>]``. Every byte of a layout is checked; a record that differs anywhere is left
+to the protobuf parser. Tags are grouped by a hash of their bytes and then compared word
+for word, so a hash collision can never merge two tags.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
 
 
 @dataclass
-class SimpleScalars:
+class LayoutScalars:
     """Decoded scalars by tag: (record indices, steps, values, wall times)."""
 
     groups: dict[str, tuple[I64, I64, F64, F64]]
@@ -63,9 +66,9 @@ def _varints(buf: U8, pos: I64) -> tuple[npt.NDArray[np.uint64], I64]:
     return value, length
 
 
-def match_simple_scalars(
+def match_scalar_layouts(
     data: bytes, starts: I64, lengths: I64, scalar_plugin: ScalarPluginCheck | None = None
-) -> SimpleScalars | None:
+) -> LayoutScalars | None:
     """Decode the records in either scalar layout; None when none of them are.
 
     ``scalar_plugin`` tells whether a tag is known to carry the ``scalars`` plugin and
@@ -123,7 +126,7 @@ def match_simple_scalars(
         return None
     groups = _split(names, inverse, idx, steps, values, walls)
     max_wall = float(np.nanmax(walls)) if walls.shape[0] else 0.0
-    return SimpleScalars(groups=groups, leftover=leftover, max_wall=max_wall)
+    return LayoutScalars(groups=groups, leftover=leftover, max_wall=max_wall)
 
 
 class ScalarPluginCheck:

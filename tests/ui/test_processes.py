@@ -162,3 +162,32 @@ async def test_a_run_from_another_host_is_marked_remote(
         assert not isinstance(app.screen, ConfirmSignal)
         assert any("another host" in n.message for n in app._notifications)
         assert os.path.exists(tmp_path / "far")
+
+
+@sync
+async def test_system_panel_shows_the_gpu_writer_and_the_host_lines_below_it(
+    tmp_path: Path,
+    writer: subprocess.Popen[bytes],
+    make_app: Callable[..., TfwatchApp],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As seen on a real GPU: the panel inside the app's slot was cut to half the slot,
+    hiding the process rows and the CPU/MEM lines."""
+    from tfwatch.system import sampler
+    from tfwatch.system.fake_nvml import FakeGpu, FakeGpuProcess, FakeNvml
+    from tfwatch.system.nvml_adapter import NvmlAdapter
+
+    on_gpu = FakeGpuProcess(pid=writer.pid, used_memory=2 << 30, sm_util=50)
+    fake = FakeNvml([[FakeGpu(util=56, memory_used=3 << 30, processes=(on_gpu,))]])
+    monkeypatch.setattr(sampler, "NvmlAdapter", lambda: NvmlAdapter(fake))
+    app = live_app(make_app, tmp_path)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await wait_for(pilot, lambda: linked(app, "live", writer.pid), timeout=30)
+        await pilot.press("p")
+        await pilot.pause(1.5)  # the panel's next pull of the sampler
+        rows = [strip.text for strip in app.screen._compositor.render_strips()]
+        process = next(r for r in rows if f"  {writer.pid}  " in r)
+        assert "2.0 GiB" in process and " live " in process
+        assert any(r.lstrip().startswith("CPU") for r in rows)
+        assert any(r.lstrip().startswith("MEM") for r in rows)
+        assert "q Quit" in rows[-1]

@@ -288,7 +288,7 @@ class SystemPanel(SystemView):
     DEFAULT_CSS = """
     SystemPanel {
         height: auto;
-        max-height: 50%;
+        max-height: 50vh;
         padding: 0 1;
         border-top: solid $primary-darken-2;
         background: $surface;

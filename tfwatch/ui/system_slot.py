@@ -45,7 +45,7 @@ class SystemSlot(Container):
     """The one-line strip, or the full panel when the ``full`` class is set."""
 
     DEFAULT_CSS = """
-    SystemSlot { height: auto; max-height: 50%; display: none; }
+    SystemSlot { height: auto; max-height: 50vh; display: none; }
     SystemSlot.filled { display: block; }
     SystemSlot #system-panel { display: none; }
     SystemSlot.full #system-panel { display: block; }

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from tfwatch.ingest.allocator import reuse_freed_memory
 from tfwatch.ingest.discovery import parse_roots
 from tfwatch.ingest.sources import LocalSource, Source, SourceError
 from tfwatch.ingest.tailer import Tailer
@@ -59,6 +60,7 @@ def load_once(
     tailer = make_tailer(
         roots, retain_all=retain_all, run_pattern=run_pattern, storage_options=storage_options
     )
+    reuse_freed_memory()  # one bulk read, then the process ends
     result = tailer.poll(final=True)
     if result.unlisted_roots:
         raise SourceError(result.unlisted_roots[0])

@@ -89,6 +89,13 @@ class PositionTables:
 _POSITIONS = PositionTables()
 
 
+def distance_table(length: int) -> U32:
+    """The position tables for messages up to ``length`` bytes, flat: the raw CRC
+    contribution of byte ``v`` at distance ``d`` from a message's end is entry
+    ``d * 256 + v``."""
+    return _POSITIONS.tables(length).reshape(-1)
+
+
 def crc32c_rows(block: npt.NDArray[np.uint8]) -> U32:
     """CRC32C of every row of a 2-D ``uint8`` array (rows of equal length)."""
     n, length = block.shape

@@ -8,6 +8,7 @@ protobuf parser, so correctness never rests on the shortcut.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +100,29 @@ class DecodedBatch:
             ids, steps, values, walls = ids[order], steps[order], values[order], walls[order]
         return ids, steps, values, walls
 
+    def scalar_groups(self) -> list[tuple[str, I64, F64, F64]]:
+        """(tag, steps, values, wall times) per tag, each in file order."""
+        self.flush()
+        ids = [int(chunk[0]) for chunk in self.scalar_tag_ids if chunk.shape[0]]
+        if self._paths_used == {"fast"} and len(set(ids)) == len(ids):
+            # One vectorised pass made these: one chunk per tag, already in file order.
+            return [
+                (self.scalar_tags[i], steps, values, walls)
+                for i, steps, values, walls in zip(
+                    ids, self.scalar_steps, self.scalar_values, self.scalar_walls, strict=True
+                )
+            ]
+        all_ids, steps, values, walls = self.scalar_points()
+        if not all_ids.shape[0]:
+            return []
+        order = np.argsort(all_ids, kind="stable")  # group by tag, keeping file order
+        all_ids, steps, values, walls = all_ids[order], steps[order], values[order], walls[order]
+        cuts = [0, *(np.flatnonzero(np.diff(all_ids)) + 1).tolist(), int(all_ids.shape[0])]
+        return [
+            (self.scalar_tags[int(all_ids[a])], steps[a:b], values[a:b], walls[a:b])
+            for a, b in itertools.pairwise(cuts)
+        ]
+
 
 class TagPlugins:
     """Per run: the plugin each tag was declared with.
@@ -128,13 +152,29 @@ class TagPlugins:
 
 
 def decode_records(
-    data: bytes, starts: I64, lengths: I64, plugins: TagPlugins, batch: DecodedBatch
+    data: bytes,
+    starts: I64,
+    lengths: I64,
+    plugins: TagPlugins,
+    batch: DecodedBatch,
+    verified: bool = True,
 ) -> None:
-    """Decode the framed payloads ``data[start:start+length]`` into ``batch``."""
+    """Decode the framed payloads ``data[start:start+length]`` into ``batch``.
+
+    ``verified`` False means the payload CRCs are still unchecked: they are checked here
+    and :class:`~tfwatch.ingest.records.PayloadCrcError` is raised if one fails (then
+    ``batch`` is to be thrown away).
+    """
     if starts.shape[0] == 0:
         return
     base = batch.events
-    leftover = decode_fast_scalars(data, starts, lengths, batch, base, plugins)
+    leftover = decode_fast_scalars(data, starts, lengths, batch, base, plugins, not verified)
+    if not verified and leftover.shape[0]:
+        from tfwatch.ingest.records import PayloadCrcError, payloads_ok
+
+        buf = np.frombuffer(data, dtype=np.uint8)
+        if not payloads_ok(buf, starts[leftover], lengths[leftover]):
+            raise PayloadCrcError("payload CRC mismatch")
     batch.events += int(starts.shape[0])
     if leftover.shape[0]:
         event_cls = _event_class()
@@ -310,16 +350,18 @@ def decode_fast_scalars(
     batch: DecodedBatch,
     base: int = 0,
     plugins: TagPlugins | None = None,
+    check_crcs: bool = False,
 ) -> I64:
     """Vectorised decoding of one-value scalar events; returns the indices it left.
 
     Both layouts are read: ``simple_value`` (TF1, tensorboardX, PyTorch) and rank-0
     float/double tensors of the ``scalars`` plugin (TF2, Keras, TensorBoard's writer).
+    ``check_crcs`` verifies the payload CRCs of the records it decodes.
     """
     from tfwatch.ingest.scalar_layout import ScalarPluginCheck, match_scalar_layouts
 
     check = ScalarPluginCheck(plugins.plugin, plugins.declares_scalars) if plugins else None
-    matched = match_scalar_layouts(data, starts, lengths, check)
+    matched = match_scalar_layouts(data, starts, lengths, check, check_crcs)
     if matched is None:
         return np.arange(starts.shape[0], dtype=np.int64)
     for tag, idx_steps_values_walls in matched.groups.items():

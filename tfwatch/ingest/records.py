@@ -55,16 +55,27 @@ class Framing:
     consumed: int  # bytes fully handled (records and skipped damage)
     damage: list[tuple[int, str, int]] = field(default_factory=list)  # (offset, kind, skipped)
     pending: int = 0  # bytes of a record cut short at the end
+    #: False when the payload CRCs are left to the decoder (see :func:`frame`).
+    payloads_verified: bool = True
 
 
-def frame(data: bytes, final: bool = False) -> Framing:
+class PayloadCrcError(Exception):
+    """A payload checksum failed where the framing had left checking to the decoder."""
+
+
+def frame(data: bytes, final: bool = False, verify_payloads: bool = True) -> Framing:
     """Frame ``data`` (bytes starting at a record boundary).
 
     ``final`` says no more bytes will come (one-shot reads): a cut-short record at the end
     is then reported as ``truncated`` damage instead of being left pending.
+
+    With ``verify_payloads`` False, a buffer that chains cleanly comes back with its
+    payload CRCs unchecked (``payloads_verified`` False): the decoder checks them more
+    cheaply once it knows which bytes records share, and raises :class:`PayloadCrcError`
+    if one fails, after which the caller frames again with checking on.
     """
     buf = np.frombuffer(data, dtype=np.uint8)
-    fast = _frame_fast(buf)
+    fast = _frame_fast(buf, verify_payloads)
     result = fast if fast is not None else _walk(data, buf, final)
     if final and result.pending:
         last = result.damage[-1] if result.damage else None
@@ -77,7 +88,7 @@ def frame(data: bytes, final: bool = False) -> Framing:
     return result
 
 
-def _frame_fast(buf: npt.NDArray[np.uint8]) -> Framing | None:
+def _frame_fast(buf: npt.NDArray[np.uint8], verify_payloads: bool = True) -> Framing | None:
     """Whole-buffer framing when every record chains cleanly; None means walk instead."""
     size = buf.shape[0]
     if size < HEADER + FOOTER + 1:
@@ -123,10 +134,16 @@ def _frame_fast(buf: npt.NDArray[np.uint8]) -> Framing | None:
     if not _headers_ok(buf, cand, lengths):
         return None
     starts = cand + HEADER
-    if not _payloads_ok(buf, starts, lengths):
+    if verify_payloads and not payloads_ok(buf, starts, lengths):
         return None
     consumed = size - pending
-    return Framing(starts=starts, lengths=lengths, consumed=consumed, pending=pending)
+    return Framing(
+        starts=starts,
+        lengths=lengths,
+        consumed=consumed,
+        pending=pending,
+        payloads_verified=verify_payloads,
+    )
 
 
 def _chain(cand: I64, nxt: I64) -> npt.NDArray[np.intp] | None:
@@ -148,19 +165,45 @@ def _chain(cand: I64, nxt: I64) -> npt.NDArray[np.intp] | None:
 
 
 def _headers_ok(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> bool:
-    # The length CRC depends on the length alone, and small records share a few lengths.
+    # The length CRC depends on the length alone: small lengths come from a table.
     stored = _u32_at(buf, starts + 8)
-    distinct, inverse = np.unique(lengths, return_inverse=True)
-    expected = np.asarray(
-        [mask(crc32c(int(n).to_bytes(8, "little"))) for n in distinct.tolist()], dtype=np.uint32
-    )
-    return bool(np.array_equal(expected[inverse], stored))
+    big = lengths >= _TABLED_LENGTHS
+    small = np.where(big, 0, lengths)
+    expected = _LENGTH_CRCS.table(int(small.max()) + 1)[small]
+    for i in np.flatnonzero(big).tolist():
+        expected[i] = mask(crc32c(int(lengths[i]).to_bytes(8, "little")))
+    return bool(np.array_equal(expected, stored))
 
 
-def _payloads_ok(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> bool:
+class _LengthCrcs:
+    """Masked CRCs of the 8-byte lengths ``0..n-1``, grown on demand."""
+
+    def __init__(self) -> None:
+        self._table = np.empty(0, dtype=np.uint32)
+
+    def table(self, n: int) -> npt.NDArray[np.uint32]:
+        have = self._table.shape[0]
+        if have < n:
+            more = [mask(crc32c(i.to_bytes(8, "little"))) for i in range(have, max(n, 2 * have))]
+            self._table = np.concatenate([self._table, np.asarray(more, dtype=np.uint32)])
+        return self._table
+
+
+_TABLED_LENGTHS = 1 << 16
+_LENGTH_CRCS = _LengthCrcs()
+
+
+def payloads_ok(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> bool:
+    """Whether every payload ``buf[start:start+length]`` matches the CRC stored after it."""
+    if starts.shape[0] == 0:
+        return True
     stored = _u32_at(buf, starts + lengths)
-    for length in np.unique(lengths).tolist():
-        sel = np.flatnonzero(lengths == length)
+    # Records of one length are checked in lockstep; sorting by length groups them.
+    order = np.argsort(lengths, kind="stable")
+    by_length = lengths[order]
+    cuts = np.flatnonzero(np.diff(by_length)) + 1
+    for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), int(by_length.shape[0])], strict=True):
+        length, sel = int(by_length[a]), order[a:b]
         if length <= _LOCKSTEP_MAX:
             crc = mask_array(crc32c_at(buf, starts[sel], length))
             if not np.array_equal(crc, stored[sel]):

@@ -10,6 +10,9 @@ and a rank-0 float/double tensor of the ``scalars`` plugin (TF2, Keras, PyTorch
 <metadata>]``. Every byte of a layout is checked; a record that differs anywhere is left
 to the protobuf parser. Tags are grouped by a hash of their bytes and then compared word
 for word, so a hash collision can never merge two tags.
+
+Once every byte is known to match its group's layout, payload CRCs are cheap: records of
+one group differ only in their wall time, step and value bytes (see :func:`_crcs_ok`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from tfwatch.ingest.crc32c import crc32c, distance_table, mask_array
+from tfwatch.ingest.records import PayloadCrcError, payloads_ok
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -50,6 +56,24 @@ def _words(buf: U8, dtype: str) -> npt.NDArray[np.generic]:
 
 def _varints(buf: U8, pos: I64) -> tuple[npt.NDArray[np.uint64], I64]:
     """Decode up to 10-byte varints at ``pos``: (values, byte lengths; 0 = malformed)."""
+    # Steps below 2^28 take at most four bytes: one unaligned word, no per-byte loop.
+    w = _words(buf, "<u4")[pos].astype(np.uint32)
+    c1 = (w >> np.uint32(7)) & np.uint32(1)
+    c2 = c1 & (w >> np.uint32(15))
+    c3 = c2 & (w >> np.uint32(23))
+    value = (w & np.uint32(0x7F)) | (((w >> np.uint32(1)) & np.uint32(0x7F << 7)) * c1)
+    value |= ((w >> np.uint32(2)) & np.uint32(0x7F << 14)) * c2
+    value |= ((w >> np.uint32(3)) & np.uint32(0x7F << 21)) * c3
+    values = value.astype(np.uint64)
+    length = (1 + c1 + c2 + c3).astype(np.int64)
+    longer = np.flatnonzero(c3 & (w >> np.uint32(31)))
+    if longer.shape[0]:
+        values[longer], length[longer] = _long_varints(buf, pos[longer])
+    return values, length
+
+
+def _long_varints(buf: U8, pos: I64) -> tuple[npt.NDArray[np.uint64], I64]:
+    """Byte-by-byte decoding of varints of any length up to 10 bytes."""
     n = pos.shape[0]
     value = np.zeros(n, dtype=np.uint64)
     length = np.zeros(n, dtype=np.int64)
@@ -67,13 +91,19 @@ def _varints(buf: U8, pos: I64) -> tuple[npt.NDArray[np.uint64], I64]:
 
 
 def match_scalar_layouts(
-    data: bytes, starts: I64, lengths: I64, scalar_plugin: ScalarPluginCheck | None = None
+    data: bytes,
+    starts: I64,
+    lengths: I64,
+    scalar_plugin: ScalarPluginCheck | None = None,
+    check_crcs: bool = False,
 ) -> LayoutScalars | None:
     """Decode the records in either scalar layout; None when none of them are.
 
     ``scalar_plugin`` tells whether a tag is known to carry the ``scalars`` plugin and
     whether a serialised ``SummaryMetadata`` declares it; without it, tensor scalars
-    are left to the parser.
+    are left to the parser. With ``check_crcs``, the payload CRCs of the records it
+    decodes are verified (before anything is remembered from them) and
+    :class:`PayloadCrcError` is raised if one fails.
     """
     ok = (lengths >= 18) & (lengths < 256)
     if not ok.any():
@@ -107,12 +137,19 @@ def match_scalar_layouts(
     walls = _words(buf, "<f8")[s + 1].astype(np.float64)
     steps = np.where(has_step[idx], step_raw[idx], np.uint64(0)).view(np.int64)
     values = _words(buf, "<f4")[after[idx] + 1].astype(np.float64)
-    names, inverse = _spans(buf, off[idx] + 6, tl)
+    names, inverse, period = _spans(buf, off[idx] + 6, tl)
     if names is None:
         return None
+    metas = _metadata_spans(buf, idx, after, tensor) if tensor is not None else None
+    if check_crcs:
+        step_len = np.where(has_step[idx], step_len[idx], 0)
+        if not _crcs_ok(buf, s, ends[idx], step_len, after[idx], tensor, idx, inverse, metas):
+            raise PayloadCrcError("payload CRC mismatch")
     if tensor is not None and scalar_plugin is not None:
-        keep = _tensor_values(buf, idx, after, tensor, names, inverse, values, scalar_plugin)
+        assert metas is not None
+        keep = _tensor_values(buf, idx, after, tensor, names, inverse, values, scalar_plugin, metas)
         if not keep.all():
+            period = 0  # the records left no longer repeat
             ok[idx[~keep]] = False
             idx, steps, values, walls, inverse = (
                 idx[keep],
@@ -124,7 +161,7 @@ def match_scalar_layouts(
     leftover = np.flatnonzero(~ok).astype(np.int64)
     if idx.shape[0] == 0:
         return None
-    groups = _split(names, inverse, idx, steps, values, walls)
+    groups = _split(names, inverse, idx, steps, values, walls, period)
     max_wall = float(np.nanmax(walls)) if walls.shape[0] else 0.0
     return LayoutScalars(groups=groups, leftover=leftover, max_wall=max_wall)
 
@@ -168,19 +205,145 @@ def _tensor_layout(
     return full_ok, full_f64, full_meta, full_len
 
 
+Tensor = tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_], I64]
+#: Records with metadata (positions within the matched ones), its distinct byte strings
+#: and which one each carries; None for the strings if a hash collision kept them apart.
+Metas = tuple[I64, list[Any] | None, I64]
+
+
+def _metadata_spans(buf: U8, idx: I64, after: I64, tensor: Tensor) -> Metas:
+    """The serialised ``SummaryMetadata`` of the matched tensor records that carry one."""
+    f64, has_meta, meta_len = tensor[1][idx], tensor[2][idx], tensor[3][idx]
+    msel = np.flatnonzero(has_meta)
+    if not msel.shape[0]:
+        return msel, [], msel
+    tlen = np.where(f64[msel], 14, 10)
+    meta_at = after[idx][msel] + 2 + tlen + 2
+    meta_names, meta_inv, _ = _spans(buf, meta_at, meta_len[msel], text=False)
+    return msel, meta_names, meta_inv
+
+
+def _crcs_ok(
+    buf: U8,
+    s: I64,
+    e: I64,
+    step_len: I64,
+    after: I64,
+    tensor: Tensor | None,
+    idx: I64,
+    tag: I64,
+    metas: Metas | None,
+) -> bool:
+    """Whether the payload CRC stored after each matched record ``[s, e)`` verifies.
+
+    CRC32C is affine: the raw CRC of a message is a constant for its length XORed with
+    one table entry per byte (table chosen by the byte's distance from the end). Records
+    of one group (same tag, step length, layout and metadata, so the same bytes but for
+    the wall time, step and value) therefore have ``crc = K[group] ^ V``, where ``V``
+    sums the entries of those varying bytes alone and ``K`` comes from one C call on any
+    record of the group. That is about 15 lookups a record instead of one per byte.
+    """
+    n = s.shape[0]
+    if n == 0:
+        return True
+    kind = np.zeros(n, dtype=np.int64)
+    width = np.full(n, 4, dtype=np.int64)
+    value_at = after + 1
+    meta = np.zeros(n, dtype=np.int64)
+    if tensor is not None:
+        is_tensor, f64 = tensor[0][idx], tensor[1][idx]
+        # The value key byte (0x22 packed or the dtype's own) is part of the layout.
+        kind = np.where(is_tensor, 1 + 2 * f64 + (buf[after + 6] == 0x22), 0)
+        width = np.where(is_tensor & f64, 8, 4)
+        value_at = np.where(is_tensor, after + 8, value_at)
+        if metas is not None and metas[0].shape[0]:
+            msel, meta_names, meta_inv = metas
+            if meta_names is None:  # metadata not told apart: check those records one way
+                return payloads_ok(buf, s[msel], e[msel] - s[msel]) and _crcs_ok(
+                    buf,
+                    np.delete(s, msel),
+                    np.delete(e, msel),
+                    np.delete(step_len, msel),
+                    np.delete(after, msel),
+                    tensor,
+                    np.delete(idx, msel),
+                    np.delete(tag, msel),
+                    None,
+                )
+            meta[msel] = meta_inv + 1
+    group = ((tag * 11 + step_len) * 5 + kind) * (int(meta.max()) + 1) + meta
+    if int(group.max()) > 4 * n + 4096:  # sparse keys (many metadata strings): compact
+        group = np.unique(group, return_inverse=True)[1].reshape(-1)
+    acc = _varying_bytes_crc(buf, s, e, step_len, value_at, width)
+    # One record per group stands for it: which one does not matter.
+    first = np.full(int(group.max()) + 1, -1, dtype=np.int64)
+    first[group] = np.arange(n, dtype=np.int64)
+    const = np.zeros(first.shape[0], dtype=np.uint32)
+    for g in np.flatnonzero(first >= 0).tolist():
+        r = int(first[g])
+        const[g] = crc32c(buf[int(s[r]) : int(e[r])].tobytes()) ^ int(acc[r])
+    stored = _words(buf, "<u4")[e]
+    return bool(np.array_equal(mask_array(const[group] ^ acc), stored))
+
+
+_SHIFT_ROWS = 24  # the table is padded so it can be read shifted by up to this many rows
+
+
+def _varying_bytes_crc(
+    buf: U8, s: I64, e: I64, step_len: I64, value_at: I64, width: I64
+) -> npt.NDArray[np.uint32]:
+    """XOR of the table entries of each record's wall time, step and value bytes.
+
+    A byte ``j`` bytes after a position ``p`` sits at distance ``(e - 1 - p) - j`` from
+    the end, so one base per record and a table view shifted by ``j`` rows serve every
+    ``j``; ``buf[j:]`` likewise reads ``p + j`` without an index addition. Upper wall
+    time bytes that no record changes are skipped (they are part of each group's
+    constant); step bytes past a short varint are left in only where they still fall
+    inside the record's constant bytes.
+    """
+    n = s.shape[0]
+    length = int((e - s).max())
+    table = np.concatenate([np.zeros(_SHIFT_ROWS * 256, dtype=np.uint32), distance_table(length)])
+    pad = _SHIFT_ROWS * 256
+
+    def shifted(j: int) -> npt.NDArray[np.uint32]:
+        out: npt.NDArray[np.uint32] = table[pad - (j << 8) :]
+        return out
+
+    acc = np.zeros(n, dtype=np.uint32)
+    base = ((e - 1 - s) << 8).astype(np.int32)
+    wall_hi = _words(buf, "<u4")[s + 5]
+    wall_bytes = 4 if np.all(wall_hi == wall_hi[0]) else 8
+    for j in range(1, 1 + wall_bytes):
+        acc ^= shifted(j)[base + buf[j:][s]]
+    room = int((value_at - s).min()) - 10  # step bytes before the value in every record
+    for i in range(int(step_len.max())):
+        part = shifted(10 + i)[base + buf[10 + i :][s]]
+        if i >= room:
+            part[step_len <= i] = 0
+        acc ^= part
+    vbase = ((e - 1 - value_at) << 8).astype(np.int32)
+    for i in range(int(width.max())):
+        part = shifted(i)[vbase + buf[i:][value_at]]
+        if i >= 4:
+            part[width <= i] = 0
+        acc ^= part
+    return acc
+
+
 def _tensor_values(
     buf: U8,
     idx: I64,
     after: I64,
-    tensor: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_], I64],
+    tensor: Tensor,
     names: list[str],
     inverse: I64,
     values: F64,
     check: ScalarPluginCheck,
+    metas: Metas,
 ) -> npt.NDArray[np.bool_]:
     """Fill in tensor values; return which matched records really are scalars."""
     is_tensor, f64, has_meta = tensor[0][idx], tensor[1][idx], tensor[2][idx]
-    meta_len: I64 = tensor[3][idx]
     a = after[idx]
     sel = np.flatnonzero(is_tensor & ~f64)
     values[sel] = _words(buf, "<f4")[a[sel] + 8].astype(np.float64)
@@ -191,10 +354,8 @@ def _tensor_values(
         return keep
     # Metadata present: it must declare the scalars plugin (checked once per distinct bytes).
     declared = np.zeros(len(names), dtype=bool)
-    msel = np.flatnonzero(has_meta)
+    msel, meta_names, meta_inv = metas
     if msel.shape[0]:
-        tlen = np.where(f64[msel], 14, 10)
-        meta_names, meta_inv = _spans(buf, a[msel] + 2 + tlen + 2, meta_len[msel], text=False)
         if meta_names is None:
             no_tensors: npt.NDArray[np.bool_] = keep & ~is_tensor
             return no_tensors
@@ -210,55 +371,106 @@ def _tensor_values(
     return keep
 
 
-def _spans(buf: U8, pos: I64, length: I64, text: bool = True) -> tuple[list[Any] | None, I64]:
-    """Distinct byte strings ``buf[pos:pos+length]``: (decoded strings, index per span).
+_WORD_MASKS = np.asarray([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], np.uint64)
+_MAX_PERIOD = 4096
 
-    Spans are grouped by a hash of their bytes and then compared word for word, so a
-    collision can never merge two different strings; None if one did.
+
+def _spans(buf: U8, pos: I64, length: I64, text: bool = True) -> tuple[list[Any] | None, I64, int]:
+    """Distinct byte strings ``buf[pos:pos+length]``: (decoded strings, index per span,
+    period).
+
+    A training loop logs the same tags in the same order every step, so the strings
+    usually repeat with a period: when every span equals the one ``period`` before it,
+    the first period alone is looked at. Otherwise spans are grouped by a hash of their
+    bytes and then compared word for word, so a collision can never merge two different
+    strings (None if one did). ``period`` is 0 when the spans do not repeat.
     """
-    width = int(length.max()) if length.shape[0] else 0
+    n = pos.shape[0]
+    width = int(length.max()) if n else 0
     nwords = max(1, (width + 7) // 8)
     # Words may run past a span's end (masked off below); the caller padded ``buf``.
-    words = _words(buf, "<u8")
-    rows = np.empty((pos.shape[0], nwords), dtype=np.uint64)
+    words: npt.NDArray[np.uint64] = _words(buf, "<u8")  # type: ignore[assignment]
+    rows = np.empty((n, nwords), dtype=np.uint64)
+    for k in range(nwords):
+        rows[:, k] = words[pos + 8 * k] & _WORD_MASKS[np.clip(length - 8 * k, 0, 8)]
+    period = _period(rows, length)
+    if period:
+        seen: dict[tuple[int, bytes], int] = {}
+        firsts: list[int] = []
+        inverse_p = np.empty(period, dtype=np.int64)
+        for i, row in enumerate(map(bytes, rows[:period])):
+            key = (int(length[i]), row)
+            if key not in seen:
+                seen[key] = len(firsts)
+                firsts.append(i)
+            inverse_p[i] = seen[key]
+        first = np.asarray(firsts, dtype=np.int64)
+        inverse = np.resize(inverse_p, n)
+        return _decode_spans(buf, pos, length, first, text), inverse, period
     h = length.astype(np.uint64)
     for k in range(nwords):
-        keep = np.clip(length - 8 * k, 0, 8).astype(np.uint64)
-        mask = np.where(
-            keep >= 8, ~np.uint64(0), (np.uint64(1) << (np.minimum(keep, 7) * np.uint64(8))) - 1
-        )
-        word = words[pos + 8 * k] & mask
-        rows[:, k] = word
-        h = (h ^ word) * _HASH_MUL
+        h = (h ^ rows[:, k]) * _HASH_MUL
     keys = np.unique(h)  # hash-based in NumPy 2; few distinct strings per buffer
     inverse = np.searchsorted(keys, h)
     first = np.full(keys.shape[0], h.shape[0], dtype=np.int64)
     np.minimum.at(first, inverse, np.arange(h.shape[0], dtype=np.int64))
     rep = first[inverse]
     if not (np.array_equal(rows, rows[rep]) and np.array_equal(length, length[rep])):
-        return None, inverse
+        return None, inverse, 0
+    return _decode_spans(buf, pos, length, first, text), inverse, 0
+
+
+def _period(rows: npt.NDArray[np.uint64], length: I64) -> int:
+    """The smallest ``p`` with every row equal to the row ``p`` before it (0 if none
+    up to :data:`_MAX_PERIOD`)."""
+    n = rows.shape[0]
+    if n < 4:
+        return 0
+    probe = min(n, _MAX_PERIOD + 1)
+    same = np.flatnonzero((rows[1:probe] == rows[0]).all(axis=1) & (length[1:probe] == length[0]))
+    if not same.shape[0]:
+        return 0
+    p = int(same[0]) + 1
+    if np.array_equal(rows[p:], rows[:-p]) and np.array_equal(length[p:], length[:-p]):
+        return p
+    return 0
+
+
+def _decode_spans(buf: U8, pos: I64, length: I64, first: I64, text: bool) -> list[Any]:
     out: list[Any] = []
     for i in first.tolist():
         raw = buf[int(pos[i]) : int(pos[i]) + int(length[i])].tobytes()
         out.append(raw.decode("utf-8", "replace") if text else raw)
-    return out, inverse
+    return out
+
+
+Group = tuple[I64, I64, F64, F64]
 
 
 def _split(
-    names: list[str], inverse: I64, idx: I64, steps: I64, values: F64, walls: F64
-) -> dict[str, tuple[I64, I64, F64, F64]]:
+    names: list[str], inverse: I64, idx: I64, steps: I64, values: F64, walls: F64, period: int
+) -> dict[str, Group]:
     """Points per tag name, each in file order."""
+    groups: dict[str, Group] = {}
+    if period and len(set(inverse[:period].tolist())) == period:
+        # Each tag once per period: its points are every period-th record.
+        for j in range(min(period, idx.shape[0])):
+            part = tuple(np.ascontiguousarray(a[j::period]) for a in (idx, steps, values, walls))
+            _add_group(groups, names[int(inverse[j])], part)  # type: ignore[arg-type]
+        return groups
     key_type = np.int16 if len(names) < 2**15 else np.int64
     order = np.argsort(inverse.astype(key_type), kind="stable")  # radix sort
     bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse, minlength=len(names)))])
-    groups: dict[str, tuple[I64, I64, F64, F64]] = {}
     for g, name in enumerate(names):
         sel = order[bounds[g] : bounds[g + 1]]
-        part = (idx[sel], steps[sel], values[sel], walls[sel])
-        if name in groups:  # two byte strings that decode alike (invalid UTF-8)
-            old = groups[name]
-            merged = [np.concatenate([o, p]) for o, p in zip(old, part, strict=True)]
-            order2 = np.argsort(merged[0], kind="stable")
-            part = (merged[0][order2], merged[1][order2], merged[2][order2], merged[3][order2])
-        groups[name] = part
+        _add_group(groups, name, (idx[sel], steps[sel], values[sel], walls[sel]))
     return groups
+
+
+def _add_group(groups: dict[str, Group], name: str, part: Group) -> None:
+    old = groups.get(name)
+    if old is not None:  # two byte strings that decode alike (invalid UTF-8)
+        merged = [np.concatenate([o, p]) for o, p in zip(old, part, strict=True)]
+        order = np.argsort(merged[0], kind="stable")
+        part = (merged[0][order], merged[1][order], merged[2][order], merged[3][order])
+    groups[name] = part

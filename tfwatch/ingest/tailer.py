@@ -16,9 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
+from tfwatch.ingest.allocator import reuse_freed_memory
 from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
 from tfwatch.ingest.discovery import run_name_for
-from tfwatch.ingest.records import Damage, frame
+from tfwatch.ingest.records import Damage, Framing, PayloadCrcError, frame
 from tfwatch.ingest.sources import FileInfo, LocalSource, Source, SourceError
 from tfwatch.store.runs import EventFileState, Run
 
@@ -197,7 +198,7 @@ class Tailer:
         ordered = sorted(jobs.values(), key=lambda j: -sum(size for _, size in j.files))
         done, total = 0, self.progress[1]
         context = mp.get_context("fork" if threading.active_count() == 1 else "forkserver")
-        with context.Pool(self._workers) as pool:
+        with context.Pool(self._workers, initializer=reuse_freed_memory) as pool:
             for run, plugins, handled, errors in pool.imap_unordered(_read_job, ordered):
                 with self.lock:
                     self.runs[run.name] = run
@@ -335,9 +336,7 @@ def read_file(
         if not data:
             break
         last = state.offset + len(data) >= size
-        framing = frame(data, final=final and last)
-        batch = DecodedBatch()
-        decode_records(data, framing.starts, framing.lengths, plugins, batch)
+        framing, batch = frame_and_decode(data, final and last, plugins)
         with lock or nullcontext():
             run.apply(batch)
             for off, kind, skipped in framing.damage:
@@ -355,3 +354,20 @@ def read_file(
                 break  # only a partial record so far: wait for the writer
             chunk *= 2  # a record longer than the chunk: read more at once
     return handled
+
+
+def frame_and_decode(data: bytes, final: bool, plugins: TagPlugins) -> tuple[Framing, DecodedBatch]:
+    """Frame and decode one buffer. Payload CRCs are left to the decoder, which checks
+    them for less; if one fails, the buffer is framed again by the path that checks each
+    record and reports the damage."""
+    framing = frame(data, final=final, verify_payloads=False)
+    batch = DecodedBatch()
+    try:
+        decode_records(
+            data, framing.starts, framing.lengths, plugins, batch, framing.payloads_verified
+        )
+    except PayloadCrcError:
+        framing = frame(data, final=final)
+        batch = DecodedBatch()
+        decode_records(data, framing.starts, framing.lengths, plugins, batch)
+    return framing, batch

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from tfwatch.ingest.decode import DecodedBatch
 from tfwatch.ingest.records import Damage
 from tfwatch.store.histograms import HistogramSeries
@@ -65,21 +63,11 @@ class Run:
 
     def apply(self, batch: DecodedBatch) -> None:
         """Merge what was decoded from one file's new bytes."""
-        ids, steps, values, walls = batch.scalar_points()
-        if ids.shape[0]:
-            order = np.argsort(ids, kind="stable")  # group by tag, keeping file order
-            ids, steps, values, walls = ids[order], steps[order], values[order], walls[order]
-            bounds = np.flatnonzero(np.diff(ids)) + 1
-            for a, b in zip(
-                np.concatenate([[0], bounds]).tolist(),
-                np.concatenate([bounds, [ids.shape[0]]]).tolist(),
-                strict=True,
-            ):
-                tag = batch.scalar_tags[int(ids[a])]
-                series = self.scalars.get(tag)
-                if series is None:
-                    series = self.scalars[tag] = ScalarSeries(tag, retain_all=self.retain_all)
-                series.extend(steps[a:b], values[a:b], walls[a:b])
+        for tag, steps, values, walls in batch.scalar_groups():
+            series = self.scalars.get(tag)
+            if series is None:
+                series = self.scalars[tag] = ScalarSeries(tag, retain_all=self.retain_all)
+            series.extend(steps, values, walls)
         for tag, point in batch.histograms:
             hist = self.histograms.get(tag)
             if hist is None:

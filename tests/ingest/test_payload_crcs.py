@@ -1,0 +1,143 @@
+"""Payload CRCs checked by the decoder (only the bytes that vary between records of one
+tag), tag grouping by period, and the short-varint fast path: each against the plain
+per-record reading, on files written by real writers."""
+
+from __future__ import annotations
+
+import random
+import struct
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.writers import only_event_file, record_spans
+from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
+from tfwatch.ingest.records import PayloadCrcError, frame
+from tfwatch.ingest.tailer import frame_and_decode
+
+WRITERS = Path(__file__).parent.parent / "fixtures" / "writers"
+FIXTURE_FILES = sorted(p for p in WRITERS.rglob("*tfevents*") if p.is_file())
+
+
+def _payloads(data: bytes) -> list[tuple[int, int]]:
+    """(offset, length) of each record's payload."""
+    return [(start + 12, end - start - 16) for start, end in record_spans(data)]
+
+
+def _points(batch: DecodedBatch) -> dict[str, list[tuple[int, bytes]]]:
+    """Per tag: (step, value bits) in file order; bits keep -0.0 and NaN payloads apart."""
+    return {
+        tag: list(zip(steps.tolist(), [struct.pack("<d", v) for v in values], strict=True))
+        for tag, steps, values, _ in batch.scalar_groups()
+    }
+
+
+def _checked_everywhere(data: bytes) -> DecodedBatch:
+    f = frame(data, final=True)
+    assert f.payloads_verified
+    batch = DecodedBatch()
+    decode_records(data, f.starts, f.lengths, TagPlugins(), batch)
+    return batch
+
+
+def _oracle(data: bytes) -> dict[str, list[tuple[int, bytes]]]:
+    """One protobuf parse per record: simple_value scalars by tag."""
+    from tensorboard.compat.proto.event_pb2 import Event
+
+    out: dict[str, list[tuple[int, bytes]]] = {}
+    for start, length in _payloads(data):
+        event = Event.FromString(data[start : start + length])
+        for v in event.summary.value:
+            if v.WhichOneof("value") == "simple_value":
+                bits = struct.pack("<d", v.simple_value)
+                out.setdefault(v.tag, []).append((event.step, bits))
+    return out
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: str(p.relative_to(WRITERS)))
+def test_every_writer_passes_the_decoders_crc_check_with_the_same_points(path: Path) -> None:
+    data = path.read_bytes()
+    f = frame(data, final=True, verify_payloads=False)
+    batch = DecodedBatch()
+    decode_records(data, f.starts, f.lengths, TagPlugins(), batch, f.payloads_verified)
+    assert not f.damage
+    assert _points(batch) == _points(_checked_everywhere(data))
+
+
+def _flip_every_byte_of_one_record(data: bytes, record: int) -> None:
+    start, length = _payloads(data)[record]
+    want = _points(_checked_everywhere(data))
+    by_decoder = 0
+    for offset in range(start, start + length):
+        bad = bytearray(data)
+        bad[offset] ^= 1 << (offset % 8)
+        f = frame(bytes(bad), final=True, verify_payloads=False)
+        if f.payloads_verified:  # the framing itself walked (e.g. the first byte changed)
+            assert f.damage, offset
+        else:
+            by_decoder += 1
+            with pytest.raises(PayloadCrcError):
+                decode_records(bytes(bad), f.starts, f.lengths, TagPlugins(), DecodedBatch(), False)
+        framing, batch = frame_and_decode(bytes(bad), True, TagPlugins())
+        assert [(o, kind) for o, kind, _ in framing.damage] == [(start - 12, "payload_crc")]
+        assert sum(map(len, _points(batch).values())) == sum(map(len, want.values())) - 1
+    assert by_decoder >= length - 2  # all but the wall-time key byte's flips
+
+
+def test_a_flipped_bit_anywhere_in_a_simple_value_record_is_damage(
+    tbx_run: Callable[..., Path],
+) -> None:
+    run = tbx_run("r", {t: [(s, s / 7) for s in range(300)] for t in ("loss", "acc/top1")})
+    _flip_every_byte_of_one_record(only_event_file(run).read_bytes(), record=200)
+
+
+@pytest.mark.parametrize("name", ["tf2_summary", "tb_writer", "keras_fit"])
+def test_a_flipped_bit_anywhere_in_a_tensor_scalar_record_is_damage(name: str) -> None:
+    path = max(WRITERS.joinpath(name).rglob("*tfevents*"), key=lambda p: p.stat().st_size)
+    data = path.read_bytes()
+    spans = _payloads(data)
+    # A scalar record well inside the file (the first ones carry the plugin metadata).
+    record = next(
+        i for i in range(len(spans) // 2, len(spans)) if spans[i][1] < 200 and spans[i][1] > 30
+    )
+    _flip_every_byte_of_one_record(data, record)
+
+
+def _tbx_file(tmp_path: Path, events: list[tuple[str, int, float]]) -> bytes:
+    from tensorboardX import SummaryWriter
+
+    w = SummaryWriter(str(tmp_path / "run"))
+    for tag, step, value in events:
+        w.add_scalar(tag, value, step)
+    w.close()
+    return only_event_file(tmp_path / "run").read_bytes()
+
+
+ORDERS = {
+    # The common case: the same tags in the same order every step.
+    "periodic": [(t, s, s * 0.5) for s in range(400) for t in ("a", "b", "c")],
+    # A tag twice per period (a train and an eval value of one tag).
+    "tag_twice_per_period": [(t, s, s + 0.25) for s in range(300) for t in ("a", "b", "a")],
+    # The period breaks: a new tag from step 150 on, then every 10 steps only.
+    "period_breaks": [(t, s, -s * 1.5) for s in range(300) for t in ("x", "y")]
+    + [("z", s, 1.0) for s in range(300, 400, 10)],
+    # No order at all.
+    "random": [(random.Random(7).choice("pqrs") + str(i % 3), i, i / 3) for i in range(1000)],
+    # Steps around each varint length, negative ones and past 2^53.
+    "varint_boundaries": [
+        ("s", step, float(i))
+        for i, step in enumerate(
+            [0, 127, 128, 16383, 16384, 2**21 - 1, 2**21, 2**28 - 1, 2**28, 2**35, 2**53 + 1, -5]
+        )
+    ],
+}
+
+
+@pytest.mark.parametrize("order", sorted(ORDERS))
+def test_tag_orders_decode_like_the_protobuf_parser(tmp_path: Path, order: str) -> None:
+    data = _tbx_file(tmp_path, ORDERS[order])
+    want = _oracle(data)
+    framing, batch = frame_and_decode(data, True, TagPlugins())
+    assert not framing.damage
+    assert _points(batch) == want

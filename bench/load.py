@@ -3,10 +3,13 @@
     python bench/load.py                       # 200 runs x 10 tags x 5,000 steps = 10 M events
     python bench/load.py --runs 20             # smaller
     python bench/load.py --skip-multiplexer    # the Python loader takes minutes at full size
+    python bench/load.py --runs 16 --repeat 5  # 800 k events, medians of 5 alternating runs
 
 Each loader runs in its own process tree; wall time is measured around the load and peak
-RSS is sampled over the whole tree (tfwatch's worker processes included). The logdir is
-kept under ``bench/out/`` and reused.
+RSS is sampled over the whole tree (tfwatch's worker processes included). ``tfwatch ls``
+is also timed end to end, from starting the process to its exit. With ``--repeat`` the
+loaders take turns and the median of each is shown (a shared machine is noisy). The
+logdir is kept under ``bench/out/`` and reused.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ import argparse
 import contextlib
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 
 import psutil
 
@@ -94,6 +99,19 @@ def run_python(code: str, logdir: str) -> tuple[float, int, int]:
     return float(m.group(1)), int(m.group(2)), peak
 
 
+def run_command(argv: list[str]) -> tuple[float, int, int]:
+    """(seconds from start to exit, -1, peak RSS bytes) of a command, output discarded."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    sampler = TreeSampler(proc.pid)
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    peak = sampler.stop()
+    if proc.returncode:
+        raise RuntimeError(f"{argv[0]} failed: {err!r}")
+    return seconds, -1, peak
+
+
 def run_data_server(logdir: str, checksum: bool) -> tuple[float, int, int] | None:
     """TensorBoard's Rust data server, loading once and keeping every scalar point."""
     try:
@@ -144,6 +162,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=5000)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out"))
     ap.add_argument("--skip-multiplexer", action="store_true")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each loader (median shown)")
     args = ap.parse_args()
 
     t = time.perf_counter()
@@ -160,15 +179,33 @@ def main() -> None:
         check=True,
     )  # warm the page cache
 
-    results: dict[str, tuple[float, int, int]] = {}
-    results["tfwatch (all CRCs verified)"] = run_python(TFWATCH, logdir)
-    for checksum in (False, True):
-        rust = run_data_server(logdir, checksum)
-        if rust:
-            label = "tensorboard-data-server" + (" --checksum" if checksum else "")
-            results[label] = rust
+    loaders: dict[str, Callable[[], tuple[float, int, int] | None]] = {
+        "tfwatch (all CRCs verified)": lambda: run_python(TFWATCH, logdir),
+        "tfwatch ls, end to end": lambda: run_command(
+            [sys.executable, "-m", "tfwatch", "ls", logdir]
+        ),
+        "tensorboard-data-server": lambda: run_data_server(logdir, False),
+        "tensorboard-data-server --checksum": lambda: run_data_server(logdir, True),
+    }
     if not args.skip_multiplexer:
-        results["TensorBoard EventMultiplexer"] = run_python(MULTIPLEXER, logdir)
+        loaders["TensorBoard EventMultiplexer"] = lambda: run_python(MULTIPLEXER, logdir)
+    runs: dict[str, list[tuple[float, int, int]]] = {name: [] for name in loaders}
+    for _ in range(max(1, args.repeat)):
+        for name, load in loaders.items():
+            got = load()
+            if got is not None:
+                runs[name].append(got)
+    results = {
+        name: (
+            statistics.median(r[0] for r in got),
+            -1,
+            max(r[2] for r in got),
+        )
+        for name, got in runs.items()
+        if got
+    }
+    if args.repeat > 1:
+        print(f"medians of {args.repeat} alternating runs; peak RSS is the largest seen")
 
     base = results["tfwatch (all CRCs verified)"][0]
     print(f"\n{'loader':34} {'wall s':>8} {'events/s':>12} {'peak RSS MB':>12} {'vs tfwatch':>11}")

@@ -10,7 +10,6 @@ allocator (nothing happens where glibc's ``mallopt`` is absent).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 _M_TRIM_THRESHOLD = -1
@@ -24,7 +23,7 @@ def _libc() -> ctypes.CDLL | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc = ctypes.CDLL(None)  # the interpreter's own symbols, libc's among them
         libc.mallopt  # noqa: B018 - absent outside glibc (e.g. musl)
     except (OSError, AttributeError):
         return None

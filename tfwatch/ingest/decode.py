@@ -9,6 +9,7 @@ protobuf parser, so correctness never rests on the shortcut.
 from __future__ import annotations
 
 import itertools
+import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -177,6 +178,8 @@ def decode_records(
             raise PayloadCrcError("payload CRC mismatch")
     batch.events += int(starts.shape[0])
     if leftover.shape[0]:
+        leftover = _skip_file_versions(data, starts, lengths, leftover, batch)
+    if leftover.shape[0]:
         event_cls = _event_class()
         for i in leftover.tolist():
             s, n = int(starts[i]), int(lengths[i])
@@ -188,6 +191,34 @@ def decode_records(
                 continue
             decode_event(event, plugins, batch)
     batch.flush()
+
+
+_FILE_VERSION = b"brain.Event:"
+
+
+def _skip_file_versions(
+    data: bytes, starts: I64, lengths: I64, leftover: I64, batch: DecodedBatch
+) -> I64:
+    """Take the events that hold only a wall time and a file version (the first event
+    of every file) off ``leftover``: the parser (and importing it, for ``tfwatch ls``)
+    is not needed for them."""
+    rest = []
+    for i in leftover.tolist():
+        s, n = int(starts[i]), int(lengths[i])
+        # 09 <f64 wall_time> 1a <len> brain.Event:<n>
+        if (
+            11 + len(_FILE_VERSION) <= n < 11 + 128
+            and data[s] == 0x09
+            and data[s + 9] == 0x1A
+            and data[s + 10] == n - 11
+            and data.startswith(_FILE_VERSION, s + 11)
+        ):
+            (wall,) = struct.unpack_from("<d", data, s + 1)
+            if wall > batch.max_wall_time:
+                batch.max_wall_time = wall
+        else:
+            rest.append(i)
+    return np.asarray(rest, dtype=np.int64)
 
 
 def decode_event(event: Any, plugins: TagPlugins, batch: DecodedBatch) -> None:

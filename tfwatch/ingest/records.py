@@ -98,16 +98,12 @@ def _frame_fast(buf: npt.NDArray[np.uint8], verify_payloads: bool = True) -> Fra
     if cand.shape[0] == 0 or cand[0] != 0:
         return None
     cand = cand[cand + HEADER <= size]
-    hi = buf[cand + 4] | buf[cand + 5] | buf[cand + 6] | buf[cand + 7]
-    cand = cand[hi == 0]
+    lengths = _u64_at(buf, cand)
+    small = (lengths >> 32) == 0
+    if not small.all():
+        cand, lengths = cand[small], lengths[small]
     if cand.shape[0] == 0 or cand[0] != 0:
         return None
-    lengths = (
-        buf[cand].astype(np.int64)
-        | (buf[cand + 1].astype(np.int64) << 8)
-        | (buf[cand + 2].astype(np.int64) << 16)
-        | (buf[cand + 3].astype(np.int64) << 24)
-    )
     nxt = cand + HEADER + lengths + FOOTER
     # Follow the chain from offset 0 with vectorised checks: in the clean case every
     # candidate is a record and each one's successor is the next candidate.
@@ -217,12 +213,17 @@ def payloads_ok(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> bool:
 
 
 def _u32_at(buf: npt.NDArray[np.uint8], pos: I64) -> npt.NDArray[np.uint32]:
-    out: npt.NDArray[np.uint32] = (
-        buf[pos].astype(np.uint32)
-        | (buf[pos + 1].astype(np.uint32) << np.uint32(8))
-        | (buf[pos + 2].astype(np.uint32) << np.uint32(16))
-        | (buf[pos + 3].astype(np.uint32) << np.uint32(24))
-    )
+    """Little-endian ``uint32`` at each of ``pos`` (each at most ``len(buf) - 4``)."""
+    words = np.ndarray((max(buf.shape[0] - 3, 0),), dtype="<u4", buffer=buf, strides=(1,))
+    out: npt.NDArray[np.uint32] = words[pos]
+    return out
+
+
+def _u64_at(buf: npt.NDArray[np.uint8], pos: I64) -> I64:
+    """Little-endian ``uint64`` at each of ``pos``, as ``int64`` (lengths: the callers
+    keep those below 2^32)."""
+    words = np.ndarray((max(buf.shape[0] - 7, 0),), dtype="<i8", buffer=buf, strides=(1,))
+    out: I64 = words[pos]
     return out
 
 

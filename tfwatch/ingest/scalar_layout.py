@@ -117,10 +117,12 @@ def match_scalar_layouts(
     step_raw, step_len = _varints(buf, starts + 10)
     ok &= ~has_step | (step_len > 0)
     off = np.where(has_step, starts + 10 + step_len, starts + 9)
-    tag_len = buf[off + 5].astype(np.int64)
-    value_len = buf[off + 3].astype(np.int64)
-    ok &= (buf[off] == 0x2A) & (buf[off + 2] == 0x0A) & (buf[off + 4] == 0x0A)
-    ok &= (tag_len < _MAX_TAG) & (value_len < 128) & (buf[off + 1] == value_len + 2)
+    # 2a <n1> 0a <value_len> 0a <tag_len>: the six header bytes in one word.
+    head = _words(buf, "<u8")[off].view(np.int64)
+    ok &= (head & 0xFF00FF00FF) == 0x0A000A002A
+    value_len = (head >> 24) & 0xFF
+    tag_len = (head >> 40) & 0xFF
+    ok &= (tag_len < _MAX_TAG) & (value_len < 128) & (((head >> 8) & 0xFF) == value_len + 2)
     after = off + 6 + tag_len
     kind = buf[after]
     simple = ok & (kind == 0x15) & (value_len == tag_len + 7) & (after + 5 == ends)
@@ -134,7 +136,7 @@ def match_scalar_layouts(
     if idx.shape[0] == 0:
         return None
     s, tl = starts[idx], tag_len[idx]
-    walls = _words(buf, "<f8")[s + 1].astype(np.float64)
+    walls: F64 = _words(buf, "<f8")[s + 1]  # type: ignore[assignment]
     steps = np.where(has_step[idx], step_raw[idx], np.uint64(0)).view(np.int64)
     values = _words(buf, "<f4")[after[idx] + 1].astype(np.float64)
     names, inverse, period = _spans(buf, off[idx] + 6, tl)
@@ -387,51 +389,56 @@ def _spans(buf: U8, pos: I64, length: I64, text: bool = True) -> tuple[list[Any]
     """
     n = pos.shape[0]
     width = int(length.max()) if n else 0
+    shortest = int(length.min()) if n else 0
     nwords = max(1, (width + 7) // 8)
-    # Words may run past a span's end (masked off below); the caller padded ``buf``.
+    # Word k of every span, one row per k. Words may run past a span's end: those bytes
+    # are masked off (the caller padded ``buf``); words inside every span need no mask.
     words: npt.NDArray[np.uint64] = _words(buf, "<u8")  # type: ignore[assignment]
-    rows = np.empty((n, nwords), dtype=np.uint64)
+    cols = np.empty((nwords, n), dtype=np.uint64)
     for k in range(nwords):
-        rows[:, k] = words[pos + 8 * k] & _WORD_MASKS[np.clip(length - 8 * k, 0, 8)]
-    period = _period(rows, length)
+        cols[k] = words[pos + 8 * k]
+        if shortest < 8 * (k + 1):
+            cols[k] &= _WORD_MASKS[np.clip(length - 8 * k, 0, 8)]
+    period = _period(cols, length)
     if period:
         seen: dict[tuple[int, bytes], int] = {}
         firsts: list[int] = []
         inverse_p = np.empty(period, dtype=np.int64)
-        for i, row in enumerate(map(bytes, rows[:period])):
-            key = (int(length[i]), row)
+        for i in range(period):
+            key = (int(length[i]), cols[:, i].tobytes())
             if key not in seen:
                 seen[key] = len(firsts)
                 firsts.append(i)
             inverse_p[i] = seen[key]
         first = np.asarray(firsts, dtype=np.int64)
-        inverse = np.resize(inverse_p, n)
+        inverse = np.tile(inverse_p, -(-n // period))[:n]
         return _decode_spans(buf, pos, length, first, text), inverse, period
     h = length.astype(np.uint64)
     for k in range(nwords):
-        h = (h ^ rows[:, k]) * _HASH_MUL
+        h = (h ^ cols[k]) * _HASH_MUL
     keys = np.unique(h)  # hash-based in NumPy 2; few distinct strings per buffer
     inverse = np.searchsorted(keys, h)
     first = np.full(keys.shape[0], h.shape[0], dtype=np.int64)
     np.minimum.at(first, inverse, np.arange(h.shape[0], dtype=np.int64))
     rep = first[inverse]
-    if not (np.array_equal(rows, rows[rep]) and np.array_equal(length, length[rep])):
+    if not (np.array_equal(cols, cols[:, rep]) and np.array_equal(length, length[rep])):
         return None, inverse, 0
     return _decode_spans(buf, pos, length, first, text), inverse, 0
 
 
-def _period(rows: npt.NDArray[np.uint64], length: I64) -> int:
-    """The smallest ``p`` with every row equal to the row ``p`` before it (0 if none
-    up to :data:`_MAX_PERIOD`)."""
-    n = rows.shape[0]
+def _period(cols: npt.NDArray[np.uint64], length: I64) -> int:
+    """The smallest ``p`` with every span equal to the one ``p`` before it (0 if none
+    up to :data:`_MAX_PERIOD`). ``cols`` holds word k of every span in row k."""
+    n = cols.shape[1]
     if n < 4:
         return 0
     probe = min(n, _MAX_PERIOD + 1)
-    same = np.flatnonzero((rows[1:probe] == rows[0]).all(axis=1) & (length[1:probe] == length[0]))
+    alike = (cols[:, 1:probe] == cols[:, :1]).all(axis=0) & (length[1:probe] == length[0])
+    same = np.flatnonzero(alike)
     if not same.shape[0]:
         return 0
     p = int(same[0]) + 1
-    if np.array_equal(rows[p:], rows[:-p]) and np.array_equal(length[p:], length[:-p]):
+    if np.array_equal(cols[:, p:], cols[:, :-p]) and np.array_equal(length[p:], length[:-p]):
         return p
     return 0
 
@@ -455,8 +462,9 @@ def _split(
     if period and len(set(inverse[:period].tolist())) == period:
         # Each tag once per period: its points are every period-th record.
         for j in range(min(period, idx.shape[0])):
-            part = tuple(np.ascontiguousarray(a[j::period]) for a in (idx, steps, values, walls))
-            _add_group(groups, names[int(inverse[j])], part)  # type: ignore[arg-type]
+            # Strided views: the store copies what it keeps.
+            part = (idx[j::period], steps[j::period], values[j::period], walls[j::period])
+            _add_group(groups, names[int(inverse[j])], part)
         return groups
     key_type = np.int16 if len(names) < 2**15 else np.int64
     order = np.argsort(inverse.astype(key_type), kind="stable")  # radix sort

@@ -61,17 +61,25 @@ def fold_rows(steps: I64, values: F64, walls: F64) -> npt.NDArray[np.void]:
     """One bucket per row of equally long 2-D blocks of points (exact per-row aggregates)."""
     k = steps.shape[0]
     rows = np.arange(k)
+    out = np.empty(k, dtype=_BUCKET)
+    out["first_step"] = steps[:, 0]
+    out["last_step"] = steps[:, -1]
+    out["count"] = steps.shape[1]
+    out["last_wall"] = walls[:, -1]
     finite = np.isfinite(values)
+    if finite.all():  # the usual case, in fewer passes
+        lo, hi = np.argmin(values, axis=1), np.argmax(values, axis=1)
+        out["min_value"], out["min_step"] = values[rows, lo], steps[rows, lo]
+        out["max_value"], out["max_step"] = values[rows, hi], steps[rows, hi]
+        out["nan_count"] = out["inf_count"] = 0
+        out["nonfinite_step"], out["nonfinite_value"] = _NO_STEP, np.nan
+        return out
     any_finite = finite.any(axis=1)
     lo = np.argmin(np.where(finite, values, np.inf), axis=1)
     hi = np.argmax(np.where(finite, values, -np.inf), axis=1)
     bad = ~finite
     any_bad = bad.any(axis=1)
     first_bad = np.argmax(bad, axis=1)
-    out = np.empty(k, dtype=_BUCKET)
-    out["first_step"] = steps[:, 0]
-    out["last_step"] = steps[:, -1]
-    out["count"] = steps.shape[1]
     out["min_value"] = np.where(any_finite, values[rows, lo], np.nan)
     out["min_step"] = np.where(any_finite, steps[rows, lo], _NO_STEP)
     out["max_value"] = np.where(any_finite, values[rows, hi], np.nan)
@@ -80,7 +88,6 @@ def fold_rows(steps: I64, values: F64, walls: F64) -> npt.NDArray[np.void]:
     out["inf_count"] = np.isinf(values).sum(axis=1)
     out["nonfinite_step"] = np.where(any_bad, steps[rows, first_bad], _NO_STEP)
     out["nonfinite_value"] = np.where(any_bad, values[rows, first_bad], np.nan)
-    out["last_wall"] = walls[:, -1]
     return out
 
 

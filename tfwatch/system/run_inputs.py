@@ -25,7 +25,7 @@ def run_files(run: Run) -> RunFiles:
 def write_cadence(wall_times: npt.ArrayLike) -> float | None:
     """Median gap between distinct write times (None with fewer than three)."""
     # Events of one step logged together differ by microseconds: count them as one write.
-    times = np.unique(np.round(np.asarray(wall_times, dtype=np.float64), 3))
+    times = np.sort(np.round(np.asarray(wall_times, dtype=np.float64), 3))
     gaps = np.diff(times)
     gaps = gaps[gaps > 0]
     return float(np.median(gaps)) if gaps.shape[0] >= 2 else None
@@ -33,7 +33,8 @@ def write_cadence(wall_times: npt.ArrayLike) -> float | None:
 
 def step_stride(steps: npt.ArrayLike) -> int:
     """Median increment between logged steps (1 when unknown)."""
-    diffs = np.diff(np.unique(np.asarray(steps, dtype=np.int64)))
+    diffs = np.diff(np.sort(np.asarray(steps, dtype=np.int64)))
+    diffs = diffs[diffs > 0]  # distinct steps only
     return max(1, int(np.median(diffs))) if diffs.shape[0] else 1
 
 

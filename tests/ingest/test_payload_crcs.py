@@ -27,10 +27,11 @@ def _payloads(data: bytes) -> list[tuple[int, int]]:
 
 def _points(batch: DecodedBatch) -> dict[str, list[tuple[int, bytes]]]:
     """Per tag: (step, value bits) in file order; bits keep -0.0 and NaN payloads apart."""
-    return {
-        tag: list(zip(steps.tolist(), [struct.pack("<d", v) for v in values], strict=True))
-        for tag, steps, values, _ in batch.scalar_groups()
-    }
+    out: dict[str, list[tuple[int, bytes]]] = {}
+    for tag, steps, values, _ in batch.scalar_groups():
+        bits = [struct.pack("<d", v) for v in values.tolist()]
+        out.setdefault(tag, []).extend(zip(steps.tolist(), bits, strict=True))
+    return out
 
 
 def _checked_everywhere(data: bytes) -> DecodedBatch:

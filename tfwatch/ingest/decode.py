@@ -102,11 +102,12 @@ class DecodedBatch:
         return ids, steps, values, walls
 
     def scalar_groups(self) -> list[tuple[str, I64, F64, F64]]:
-        """(tag, steps, values, wall times) per tag, each in file order."""
+        """Chunks of (tag, steps, values, wall times); a tag may come in several chunks,
+        in file order."""
         self.flush()
         ids = [int(chunk[0]) for chunk in self.scalar_tag_ids if chunk.shape[0]]
-        if self._paths_used == {"fast"} and len(set(ids)) == len(ids):
-            # One vectorised pass made these: one chunk per tag, already in file order.
+        if self._paths_used == {"fast"} and len(ids) == len(self.scalar_tag_ids):
+            # One vectorised pass made these: each tag's chunks come in file order.
             return [
                 (self.scalar_tags[i], steps, values, walls)
                 for i, steps, values, walls in zip(
@@ -395,15 +396,15 @@ def decode_fast_scalars(
     matched = match_scalar_layouts(data, starts, lengths, check, check_crcs)
     if matched is None:
         return np.arange(starts.shape[0], dtype=np.int64)
-    for tag, idx_steps_values_walls in matched.groups.items():
-        ids, steps, values, walls = idx_steps_values_walls
+    for tag, chunks in matched.groups.items():
         tid = batch.tag_id(tag)
-        batch.scalar_order.append(ids + base)
+        for ids, steps, values, walls in chunks:
+            batch.scalar_order.append(ids + base)
+            batch.scalar_tag_ids.append(np.full(steps.shape[0], tid, dtype=np.int64))
+            batch.scalar_steps.append(steps)
+            batch.scalar_values.append(values)
+            batch.scalar_walls.append(walls)
         batch._paths_used.add("fast")
-        batch.scalar_tag_ids.append(np.full(steps.shape[0], tid, dtype=np.int64))
-        batch.scalar_steps.append(steps)
-        batch.scalar_values.append(values)
-        batch.scalar_walls.append(walls)
     if matched.max_wall > batch.max_wall_time:
         batch.max_wall_time = matched.max_wall
     return matched.leftover

@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from tfwatch.ingest.crc32c import crc32c, distance_table, mask_array
 from tfwatch.ingest.records import PayloadCrcError, payloads_ok
+from tfwatch.ingest.repeating_records import Block, Period, read_block
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -35,11 +36,15 @@ _PAD = 512  # zero bytes appended to a buffer so probes never index past its end
 _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
 
 
+Group = tuple[I64, I64, F64, F64]
+
+
 @dataclass
 class LayoutScalars:
-    """Decoded scalars by tag: (record indices, steps, values, wall times)."""
+    """Decoded scalars by tag: chunks of (record indices, steps, values, wall times),
+    each tag's chunks in file order."""
 
-    groups: dict[str, tuple[I64, I64, F64, F64]]
+    groups: dict[str, list[Group]]
     leftover: I64  # record indices not in the layout
     max_wall: float
 
@@ -104,13 +109,145 @@ def match_scalar_layouts(
     are left to the parser. With ``check_crcs``, the payload CRCs of the records it
     decodes are verified (before anything is remembered from them) and
     :class:`PayloadCrcError` is raised if one fails.
+
+    The buffer is read in segments: a window of records goes through the record-by-
+    record matcher, and where its tags repeat with a period, the repetitions that follow
+    are read as a block (:mod:`tfwatch.ingest.repeating_records`).
     """
-    ok = (lengths >= 18) & (lengths < 256)
-    if not ok.any():
+    n = starts.shape[0]
+    if not ((lengths >= 18) & (lengths < 256)).any():
         return None
     # Zero padding past the end lets every layout probe index without bounds checks:
     # probes reach at most ~300 bytes past a record's start.
     buf = np.concatenate([np.frombuffer(data, dtype=np.uint8), np.zeros(_PAD, dtype=np.uint8)])
+    parts: list[LayoutScalars] = []
+    pos, window = 0, _WINDOW
+    while pos < n:
+        end = min(n, pos + window)
+        head = _match_records(buf, starts[pos:end], lengths[pos:end], scalar_plugin, check_crcs)
+        period, block = None, None
+        for period in _periods_of(head, pos):
+            block = read_block(buf, starts, lengths, period, check_crcs)
+            if block is not None:
+                break
+        if block is not None and period is not None:
+            if head is not None:
+                parts.append(_shifted(head.scalars, pos, below=period.first - pos))
+            parts.append(_block_scalars(block, period))
+            pos, window = block.end, _WINDOW
+        elif end == n:
+            if head is not None:
+                parts.append(_shifted(head.scalars, pos))
+            else:
+                parts.append(_all_left(pos, n))
+            break
+        elif window < _WINDOW_MAX:
+            window *= 4  # a longer period, or none: look further
+        else:
+            rest = _match_records(buf, starts[pos:], lengths[pos:], scalar_plugin, check_crcs)
+            parts.append(_shifted(rest.scalars, pos) if rest is not None else _all_left(pos, n))
+            break
+    return _joined(parts)
+
+
+_WINDOW = 64  # records read one by one to find the period of what follows
+_WINDOW_MAX = 16384
+
+
+@dataclass
+class _Matched:
+    """What the record-by-record matcher found, with each matched record's layout."""
+
+    scalars: LayoutScalars
+    idx: I64  # matched records, in file order
+    names: list[str]  # distinct tags
+    inverse: I64  # each matched record's tag in ``names``
+    period: int  # tags repeat every ``period`` records (0: they do not)
+    step_len: I64
+    value_at: I64  # value offset within the payload
+    width: I64
+
+
+def _periods_of(head: _Matched | None, pos: int, tries: int = 3) -> list[Period]:
+    """Periods of ``head``'s records that may start a block: the first ones of its run of
+    back-to-back repeating records (the very first period often differs, e.g. step 0
+    written without a step field)."""
+    if head is None or not head.period:
+        return []
+    p, idx = head.period, head.idx
+    # Matched records back to back from the first one (nothing else in between).
+    gaps = np.flatnonzero(np.diff(idx) != 1)
+    run = int(gaps[0]) + 1 if gaps.shape[0] else idx.shape[0]
+    out = []
+    for j in range(0, min(tries * p, run - p + 1), p):
+        out.append(
+            Period(
+                first=pos + int(idx[j]),
+                tags=[head.names[i] for i in head.inverse[j : j + p].tolist()],
+                step_len=head.step_len[j : j + p],
+                value_at=head.value_at[j : j + p],
+                width=head.width[j : j + p],
+            )
+        )
+    return out
+
+
+def _shifted(found: LayoutScalars, pos: int, below: int | None = None) -> LayoutScalars:
+    """``found`` (read from record ``pos`` on) in buffer-wide record numbers, keeping only
+    its records before ``pos + below``."""
+    groups: dict[str, list[Group]] = {}
+    max_wall = -np.inf
+    for tag, chunks in found.groups.items():
+        for idx, steps, values, walls in chunks:
+            keep = idx.shape[0] if below is None else int(np.searchsorted(idx, below))
+            if keep:
+                part = (idx[:keep] + pos, steps[:keep], values[:keep], walls[:keep])
+                groups.setdefault(tag, []).append(part)
+                max_wall = max(max_wall, float(np.nanmax(walls[:keep])))
+    leftover = found.leftover if below is None else found.leftover[found.leftover < below]
+    return LayoutScalars(groups, leftover + pos, max_wall if groups else 0.0)
+
+
+def _block_scalars(block: Block, period: Period) -> LayoutScalars:
+    p = len(period.tags)
+    groups: dict[str, Group] = {}
+    rows = np.arange(block.rows, dtype=np.int64) * p + period.first
+    for r, tag in enumerate(period.tags):
+        part = (rows + r, block.steps[:, r], block.values[:, r], block.walls[:, r])
+        _add_group(groups, tag, part)
+    max_wall = float(np.nanmax(block.walls)) if block.walls.size else 0.0
+    chunks = {tag: [group] for tag, group in groups.items()}
+    return LayoutScalars(chunks, np.empty(0, dtype=np.int64), max_wall)
+
+
+def _all_left(pos: int, n: int) -> LayoutScalars:
+    return LayoutScalars({}, np.arange(pos, n, dtype=np.int64), 0.0)
+
+
+def _joined(parts: list[LayoutScalars]) -> LayoutScalars | None:
+    """One result from consecutive segments (each tag's chunks stay in file order)."""
+    groups: dict[str, list[Group]] = {}
+    for part in parts:
+        for tag, chunks in part.groups.items():
+            groups.setdefault(tag, []).extend(chunks)
+    if not groups:
+        return None
+    leftover = np.concatenate([part.leftover for part in parts]).astype(np.int64)
+    return LayoutScalars(groups, leftover, max(part.max_wall for part in parts))
+
+
+def _match_records(
+    buf: U8,
+    starts: I64,
+    lengths: I64,
+    scalar_plugin: ScalarPluginCheck | None,
+    check_crcs: bool,
+) -> _Matched | None:
+    """The record-by-record matcher (see :func:`match_scalar_layouts`); ``buf`` is
+    padded and ``starts`` may be any consecutive records of it."""
+    ok = (lengths >= 18) & (lengths < 256)
+    if not ok.any():
+        return None
     ends = starts + lengths
     ok &= buf[starts] == 0x09
     has_step = buf[starts + 9] == 0x10
@@ -143,10 +280,17 @@ def match_scalar_layouts(
     if names is None:
         return None
     metas = _metadata_spans(buf, idx, after, tensor) if tensor is not None else None
-    if check_crcs:
-        step_len = np.where(has_step[idx], step_len[idx], 0)
-        if not _crcs_ok(buf, s, ends[idx], step_len, after[idx], tensor, idx, inverse, metas):
-            raise PayloadCrcError("payload CRC mismatch")
+    step_len = np.where(has_step[idx], step_len[idx], 0)
+    value_at = after[idx] + 1 - s
+    width = np.full(idx.shape[0], 4, dtype=np.int64)
+    if tensor is not None:
+        is_tensor, f64 = tensor[0][idx], tensor[1][idx]
+        value_at = np.where(is_tensor, value_at + 7, value_at)
+        width = np.where(is_tensor & f64, 8, 4)
+    if check_crcs and not _crcs_ok(
+        buf, s, ends[idx], step_len, after[idx], tensor, idx, inverse, metas
+    ):
+        raise PayloadCrcError("payload CRC mismatch")
     if tensor is not None and scalar_plugin is not None:
         assert metas is not None
         keep = _tensor_values(buf, idx, after, tensor, names, inverse, values, scalar_plugin, metas)
@@ -160,12 +304,15 @@ def match_scalar_layouts(
                 walls[keep],
                 inverse[keep],
             )
+            step_len, value_at, width = step_len[keep], value_at[keep], width[keep]
     leftover = np.flatnonzero(~ok).astype(np.int64)
     if idx.shape[0] == 0:
         return None
     groups = _split(names, inverse, idx, steps, values, walls, period)
     max_wall = float(np.nanmax(walls)) if walls.shape[0] else 0.0
-    return LayoutScalars(groups=groups, leftover=leftover, max_wall=max_wall)
+    chunks = {tag: [group] for tag, group in groups.items()}
+    scalars = LayoutScalars(groups=chunks, leftover=leftover, max_wall=max_wall)
+    return _Matched(scalars, idx, names, inverse, period, step_len, value_at, width)
 
 
 class ScalarPluginCheck:
@@ -449,9 +596,6 @@ def _decode_spans(buf: U8, pos: I64, length: I64, first: I64, text: bool) -> lis
         raw = buf[int(pos[i]) : int(pos[i]) + int(length[i])].tobytes()
         out.append(raw.decode("utf-8", "replace") if text else raw)
     return out
-
-
-Group = tuple[I64, I64, F64, F64]
 
 
 def _split(

@@ -168,6 +168,9 @@ class ScalarSeries:
 
     def _append(self, steps: I64, values: F64, walls: F64) -> None:
         n, m = self._size, steps.shape[0]
+        if not self.retain_all and n + m > 2 * RECENT:
+            self._append_folding(steps, values, walls)
+            return
         if n + m > self._steps.shape[0]:
             cap = max(n + m, 2 * self._steps.shape[0], 64)
             self._resize(cap)
@@ -178,6 +181,24 @@ class ScalarSeries:
         if not self.retain_all and self._size > RECENT + RECENT // 4:
             self._fold()
 
+    def _append_folding(self, steps: I64, values: F64, walls: F64) -> None:
+        """A large batch (a cold load): fold its older points straight from the input
+        instead of copying them in first."""
+        n = self._size
+        if n:
+            steps = np.concatenate([self._steps[:n], steps])
+            values = np.concatenate([self._values[:n], values])
+            walls = np.concatenate([self._walls[:n], walls])
+        k = self._fold_points(steps, values, walls)
+        keep = steps.shape[0] - k
+        if self._steps.shape[0] < keep or self._steps.shape[0] > 2 * RECENT:
+            self._size = 0
+            self._resize(max(keep, RECENT + RECENT // 4 + 1))
+        self._steps[:keep] = steps[k:]
+        self._values[:keep] = values[k:]
+        self._walls[:keep] = walls[k:]
+        self._size = keep
+
     def _resize(self, cap: int) -> None:
         n = self._size
         for name in ("_steps", "_values", "_walls"):
@@ -187,38 +208,42 @@ class ScalarSeries:
             setattr(self, name, new)
 
     def _fold(self) -> None:
-        """Fold the oldest points into buckets, keeping about RECENT at full resolution."""
-        w = self._width
-        # Widen buckets up front so a large batch folds without repeated pairwise merges.
-        while self._buckets.shape[0] + (self._size - RECENT) // w > MAX_BUCKETS and (
-            self._buckets.shape[0] == 0
-        ):
-            w *= 2
-        self._width = w
-        rows = (self._size - RECENT) // w
-        if rows <= 0:
+        """Fold the oldest held points into buckets, keeping about RECENT of them."""
+        n = self._size
+        k = self._fold_points(self._steps[:n], self._values[:n], self._walls[:n])
+        if not k:
             return
-        k = rows * w
-        new = fold_rows(
-            self._steps[:k].reshape(rows, w),
-            self._values[:k].reshape(rows, w),
-            self._walls[:k].reshape(rows, w),
-        )
-        buckets = np.concatenate([self._buckets, new])
-        while buckets.shape[0] > MAX_BUCKETS:
-            if buckets.shape[0] % 2:
-                head, tail = buckets[:-1], buckets[-1:]
-            else:
-                head, tail = buckets, buckets[:0]
-            buckets = np.concatenate([merge_buckets(head[0::2], head[1::2]), tail])
-            self._width *= 2
-        self._buckets = buckets
-        keep = self._size - k
+        keep = n - k
         for arr in (self._steps, self._values, self._walls):
-            arr[:keep] = arr[k : self._size]
+            arr[:keep] = arr[k:n]
         self._size = keep
         if self._steps.shape[0] > 2 * RECENT:
             self._resize(RECENT + RECENT // 4 + 1)
+
+    def _fold_points(self, steps: I64, values: F64, walls: F64) -> int:
+        """Fold the oldest of ``steps`` (all newer than the buckets) into buckets, leaving
+        about RECENT; return how many were folded."""
+        excess = steps.shape[0] - RECENT
+        if excess <= 0:
+            return 0
+        w = self._width
+        # Widen first (merging the few buckets held) so a large batch folds straight
+        # into wide buckets instead of being merged pairwise after folding.
+        while self._buckets.shape[0] + excess // w > MAX_BUCKETS:
+            b = self._buckets
+            if b.shape[0] >= 2:
+                head, tail = (b[:-1], b[-1:]) if b.shape[0] % 2 else (b, b[:0])
+                self._buckets = np.concatenate([merge_buckets(head[0::2], head[1::2]), tail])
+            w *= 2
+        self._width = w
+        rows = excess // w
+        k = rows * w
+        if rows:
+            new = fold_rows(
+                steps[:k].reshape(rows, w), values[:k].reshape(rows, w), walls[:k].reshape(rows, w)
+            )
+            self._buckets = np.concatenate([self._buckets, new])
+        return int(k)
 
     # ----------------------------------------------------------------- reading
     def recent(self) -> SeriesArrays:

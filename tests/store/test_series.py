@@ -1,0 +1,73 @@
+"""The bounded series: exact aggregates, spikes and NaNs kept, memory bounded, restarts,
+whatever sizes the points arrive in (a cold load brings tens of thousands at once,
+tailing a few)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tfwatch.store.series import MAX_BUCKETS, RECENT, ScalarSeries
+
+
+def _feed(series: ScalarSeries, steps: np.ndarray, values: np.ndarray, sizes: list[int]) -> None:
+    at = 0
+    for size in sizes:
+        part = slice(at, at + size)
+        series.extend(steps[part], values[part], steps[part].astype(np.float64) * 0.1)
+        at += size
+    if at < steps.shape[0]:
+        series.extend(steps[at:], values[at:], steps[at:].astype(np.float64) * 0.1)
+
+
+CHUNKINGS = {
+    "one_batch": [],
+    "small_batches": [7] * 3000,
+    "a_cold_load_then_tailing": [48_720] + [10] * 100,
+    "growing": [1, 10, 100, 1_000, 10_000, 30_000],
+}
+
+
+@pytest.mark.parametrize("chunking", sorted(CHUNKINGS))
+def test_aggregates_are_exact_and_memory_stays_bounded(chunking: str) -> None:
+    rng = np.random.default_rng(3)
+    n = 60_000
+    steps = np.arange(n, dtype=np.int64)
+    values = np.exp(-steps / 20_000) + rng.normal(0, 0.01, n)
+    values[12_345] = 50.0  # a spike deep in the folded history
+    values[33_333] = np.nan
+    values[44_444] = -np.inf
+    series = ScalarSeries("loss")
+    _feed(series, steps, values, CHUNKINGS[chunking])
+
+    finite = values[np.isfinite(values)]
+    assert series.count == n
+    assert series.last_step == n - 1 and series.first_step == 0
+    assert series.max_value == 50.0 and series.max_step == 12_345
+    assert series.min_value == finite.min()
+    assert series.nan_count == 1 and series.inf_count == 1
+    # Bounded: full resolution for the recent window only, a few hundred buckets.
+    assert len(series.recent()) <= RECENT + RECENT // 4
+    assert series._buckets.shape[0] <= MAX_BUCKETS
+    overview = series.overview()
+    assert 50.0 in overview.values  # the spike is never hidden
+    assert np.isnan(overview.values).any() and np.isneginf(overview.values).any()
+    assert np.all(np.diff(overview.steps) > 0)
+    np.testing.assert_array_equal(series.recent().steps, steps[-len(series.recent()) :])
+
+
+def test_a_restart_supersedes_later_steps_across_folded_history() -> None:
+    series = ScalarSeries("loss")
+    steps = np.arange(20_000, dtype=np.int64)
+    series.extend(steps, np.ones(20_000), steps * 1.0)
+    # Resumed from the checkpoint at step 15,000: the rewritten steps win.
+    again = np.arange(15_000, 16_000, dtype=np.int64)
+    series.extend(again, np.full(1_000, 2.0), again * 1.0)
+    assert series.last_step == 15_999 and series.last_value == 2.0
+    assert series.max_value == 2.0
+    # Superseded points are gone from the recent window.
+    recent = series.recent()
+    assert np.all(np.diff(recent.steps) > 0) and recent.steps[-1] == 15_999
+    assert not math.isnan(series.min_value)

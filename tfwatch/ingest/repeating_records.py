@@ -1,0 +1,215 @@
+"""Runs of records that repeat byte for byte but for wall time, step and value.
+
+A training loop that logs the same tags every step writes the same sequence of records
+again and again once its step numbers take the same number of varint bytes: from one
+period to the next only each record's wall time, step, value and payload CRC change.
+Such a run of ``rows`` periods is a 2-D array of bytes, so reading it is column
+arithmetic instead of per-record indexing: one comparison of every row with the first
+checks every constant byte at once (framing header, length CRC, keys, tag, metadata),
+and the varying columns are the points. The first period comes from the record-by-record
+matcher (see :mod:`tfwatch.ingest.scalar_layout`), which checked its layout and CRCs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from tfwatch.ingest.crc32c import crc32c, distance_table, mask_array
+from tfwatch.ingest.records import HEADER, PayloadCrcError
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+U8 = npt.NDArray[np.uint8]
+
+#: Fewer rows than this are left to the record-by-record matcher (not worth the setup).
+MIN_ROWS = 8
+#: From this many rows on, CRC table lookups go column by column.
+_COLUMNWISE_ROWS = 256
+
+
+@dataclass(frozen=True)
+class Period:
+    """One period of records, as the record-by-record matcher read it."""
+
+    first: int  # index of its first record
+    tags: list[str]  # per record
+    step_len: I64  # varint bytes of each record's step (0: no step field)
+    value_at: I64  # offset of each record's value within its payload
+    width: I64  # 4 (float32 value) or 8 (float64)
+
+
+@dataclass
+class Block:
+    """The points of ``rows`` repetitions of a period, per record of the period."""
+
+    end: int  # index of the first record after the block
+    rows: int
+    steps: I64  # (rows, period)
+    values: F64
+    walls: F64
+
+
+def read_block(
+    buf: U8, starts: I64, lengths: I64, period: Period, check_crcs: bool
+) -> Block | None:
+    """Read the repetitions of ``period`` that follow it (itself included); None when
+    fewer than :data:`MIN_ROWS` rows repeat it.
+
+    ``buf`` is the framed buffer (zero padding past the end is fine), ``starts`` and
+    ``lengths`` the payloads found in it. With ``check_crcs`` the payload CRCs are
+    verified and :class:`PayloadCrcError` is raised if one fails.
+    """
+    i0, p = period.first, len(period.tags)
+    rows = _rows_alike(starts, lengths, i0, p)
+    if rows < MIN_ROWS:
+        return None
+    base = int(starts[i0]) - HEADER
+    width_bytes = int(starts[i0 + p] - starts[i0])
+    grid = buf[base : base + rows * width_bytes].reshape(rows, width_bytes)
+    at = starts[i0 : i0 + p] - base  # payload offsets within a row
+    size = lengths[i0 : i0 + p]
+    wall = at[:, None] + np.arange(1, 9)
+    value = _columns(at + period.value_at, period.width)
+    step = _columns(at + 10, period.step_len)
+    crc = (at + size)[:, None] + np.arange(4)
+    varying = np.zeros(width_bytes, dtype=bool)
+    for cols in (wall.ravel(), value, step, crc.ravel()):
+        varying[cols] = True
+    same = grid == grid[0]
+    unchanged = same.all(axis=0)  # per column: no row differs from the first
+    if not unchanged[~varying].all():  # a constant byte differs: stop before that row
+        rows = _first_false(np.logical_or(same, varying).all(axis=1), rows)
+    steps, varints_ok = _steps(grid, at, period.step_len)
+    rows = _first_false(varints_ok, rows)
+    if rows < MIN_ROWS:
+        return None
+    if rows < grid.shape[0]:
+        grid, steps = grid[:rows], steps[:rows]
+        unchanged = (grid == grid[0]).all(axis=0)
+    if check_crcs:
+        _check_crcs(grid, unchanged, at, size, wall, step, value, period, crc)
+    walls = _take(grid, wall.ravel()).view("<f8")
+    return Block(
+        end=i0 + rows * p,
+        rows=rows,
+        steps=steps,
+        values=_values(grid, at + period.value_at, period.width),
+        walls=walls.astype(np.float64, copy=False),
+    )
+
+
+def _rows_alike(starts: I64, lengths: I64, i0: int, p: int) -> int:
+    """How many periods from ``i0`` have the first one's record lengths, back to back."""
+    most = (starts.shape[0] - i0) // p
+    if most < 2:
+        return 0
+    shape = lengths[i0 : i0 + most * p].reshape(most, p)
+    rows = _first_false((shape == shape[0]).all(axis=1), most)
+    row_bytes = int((shape[0] + HEADER + 4).sum())
+    # Damage skipped between records breaks the rows apart.
+    contiguous = starts[i0 : i0 + rows * p : p] == starts[i0] + row_bytes * np.arange(rows)
+    return _first_false(contiguous, rows)
+
+
+def _take(grid: U8, cols: I64) -> U8:
+    """Columns ``cols`` of every row, C-ordered (``grid[:, cols]`` may come back
+    column-major, which ``view`` cannot reinterpret)."""
+    out: U8 = np.take(grid, cols, axis=1)
+    return out
+
+
+def _first_false(ok: npt.NDArray[np.bool_], limit: int) -> int:
+    bad = np.flatnonzero(~ok[:limit])
+    return int(bad[0]) if bad.shape[0] else limit
+
+
+def _columns(first: I64, count: I64) -> I64:
+    """Columns ``first[r] .. first[r] + count[r] - 1`` of every record ``r``, in order."""
+    if not count.shape[0] or int(count.max()) == 0:
+        return np.empty(0, dtype=np.int64)
+    k = np.arange(int(count.max()))
+    cols = first[:, None] + k
+    return cols[k < count[:, None]]
+
+
+def _steps(grid: U8, at: I64, step_len: I64) -> tuple[I64, npt.NDArray[np.bool_]]:
+    """Each row's steps, and which rows' step varints end where the first row's do (the
+    continuation bits are all that can make a varint longer or shorter)."""
+    out = np.zeros((grid.shape[0], at.shape[0]), dtype=np.uint64)
+    ok = np.ones(grid.shape[0], dtype=bool)
+    for k in sorted(set(step_len.tolist()) - {0}):
+        sel = np.flatnonzero(step_len == k)
+        cols = at[sel][:, None] + 10 + np.arange(k)
+        raw = _take(grid, cols.ravel()).reshape(-1, *cols.shape)  # (rows, records, k)
+        if k == 1:
+            ok &= (raw[:, :, 0] < 0x80).all(axis=1)
+            out[:, sel] = raw[:, :, 0]
+            continue
+        cont = raw >= 0x80
+        ok &= (cont == (np.arange(k) < k - 1)).all(axis=(1, 2))
+        value = np.zeros(raw.shape[:2], dtype=np.uint64)
+        for j in range(k):
+            value |= (raw[:, :, j] & np.uint8(0x7F)).astype(np.uint64) << np.uint64(7 * j)
+        out[:, sel] = value
+    steps: I64 = out.view(np.int64)
+    return steps, ok
+
+
+def _values(grid: U8, first: I64, width: I64) -> F64:
+    out = np.empty((grid.shape[0], first.shape[0]), dtype=np.float64)
+    for w, dtype in ((4, "<f4"), (8, "<f8")):
+        sel = np.flatnonzero(width == w)
+        if sel.shape[0]:
+            raw = _take(grid, (first[sel][:, None] + np.arange(w)).ravel())
+            out[:, sel] = raw.view(dtype)
+    return out
+
+
+def _check_crcs(
+    grid: U8,
+    unchanged: npt.NDArray[np.bool_],
+    at: I64,
+    size: I64,
+    wall: I64,
+    step: I64,
+    value: I64,
+    period: Period,
+    crc: I64,
+) -> None:
+    """Verify every payload CRC of the block (see ``scalar_layout._crcs_ok`` for the
+    arithmetic): only the varying bytes that do change within the block are looked up,
+    and the first row's records give each record's constant with one C call."""
+    p = at.shape[0]
+    cols = np.concatenate([wall.ravel(), step, value])
+    owner = np.searchsorted(at, cols, side="right") - 1  # the record each column is in
+    order = np.lexsort((cols, owner))
+    cols, owner = cols[order], owner[order]
+    first_of_record = np.ones(cols.shape[0], dtype=bool)
+    first_of_record[1:] = owner[1:] != owner[:-1]
+    changes = ~unchanged[cols] | first_of_record  # one column per record at least
+    cols, owner = cols[changes], owner[changes]
+    row_of_table = ((at + size - 1)[owner] - cols) << 8
+    table = distance_table(int(size.max()))
+    if grid.shape[0] >= _COLUMNWISE_ROWS:
+        # Column by column: each column's 256-entry table stays in the first-level cache.
+        acc = np.zeros((p, grid.shape[0]), dtype=np.uint32)
+        for c, r, t in zip(cols.tolist(), owner.tolist(), row_of_table.tolist(), strict=True):
+            acc[r] ^= table[t : t + 256][grid[:, c]]
+        varying = acc.T
+    else:
+        looked_up = table[row_of_table.astype(np.int32)[None, :] + _take(grid, cols)]
+        starts_of = np.searchsorted(owner, np.arange(p))
+        varying = np.bitwise_xor.reduceat(looked_up, starts_of, axis=1)  # (rows, p)
+    constant = np.asarray(
+        [
+            crc32c(grid[0, int(a) : int(a) + int(n)].tobytes()) ^ int(v)
+            for a, n, v in zip(at.tolist(), size.tolist(), varying[0].tolist(), strict=True)
+        ],
+        dtype=np.uint32,
+    )
+    stored = _take(grid, crc.ravel()).view("<u4")
+    if not np.array_equal(mask_array(constant[None, :] ^ varying), stored):
+        raise PayloadCrcError("payload CRC mismatch")

@@ -86,11 +86,12 @@ def _flip_every_byte_of_one_record(data: bytes, record: int) -> None:
     assert by_decoder >= length - 2  # all but the wall-time key byte's flips
 
 
+@pytest.mark.parametrize("steps", [300, 40])  # long runs of rows, and a few dozen
 def test_a_flipped_bit_anywhere_in_a_simple_value_record_is_damage(
-    tbx_run: Callable[..., Path],
+    tbx_run: Callable[..., Path], steps: int
 ) -> None:
-    run = tbx_run("r", {t: [(s, s / 7) for s in range(300)] for t in ("loss", "acc/top1")})
-    _flip_every_byte_of_one_record(only_event_file(run).read_bytes(), record=200)
+    run = tbx_run("r", {t: [(s, s / 7) for s in range(steps)] for t in ("loss", "acc/top1")})
+    _flip_every_byte_of_one_record(only_event_file(run).read_bytes(), record=steps // 2 + 17)
 
 
 @pytest.mark.parametrize("name", ["tf2_summary", "tb_writer", "keras_fit"])
@@ -123,6 +124,8 @@ ORDERS = {
     # The period breaks: a new tag from step 150 on, then every 10 steps only.
     "period_breaks": [(t, s, -s * 1.5) for s in range(300) for t in ("x", "y")]
     + [("z", s, 1.0) for s in range(300, 400, 10)],
+    # A few dozen steps: short runs of repeating records.
+    "short": [(t, s, s / 9) for s in range(50) for t in ("a/b", "c")],
     # No order at all.
     "random": [(random.Random(7).choice("pqrs") + str(i % 3), i, i / 3) for i in range(1000)],
     # Steps around each varint length, negative ones and past 2^53.

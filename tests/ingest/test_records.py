@@ -131,3 +131,74 @@ def test_file_written_by_tensorboard_writer(tmp_path: Path) -> None:
     w.close()
     data = only_event_file(tmp_path).read_bytes()
     assert _records(data) == _walk_reference(data)
+
+
+@pytest.fixture(scope="module")
+def long_file(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """~1 MB written by tensorboardX: 4 tags a step for 5,000 steps, so the lengths
+    repeat in patterns (that change where the step needs a second varint byte)."""
+    from tensorboardX import SummaryWriter
+
+    run = tmp_path_factory.mktemp("long") / "run"
+    w = SummaryWriter(str(run))
+    for step in range(5000):
+        for tag in ("loss", "val/loss", "lr", "accuracy/top5"):
+            w.add_scalar(tag, 1.0 / (step + 1), step)
+    w.close()
+    return only_event_file(run).read_bytes()
+
+
+def _walk_only(data: bytes, final: bool = True) -> tuple[list[int], list[tuple[int, str, int]]]:
+    from tfwatch.ingest.records import _walk
+
+    f = _walk(data, np.frombuffer(data, dtype=np.uint8), final)
+    return f.starts.tolist(), f.damage
+
+
+def test_a_long_file_frames_like_the_reference(long_file: bytes) -> None:
+    f = frame(long_file)
+    assert len(long_file) > 800_000 and not f.damage and f.pending == 0
+    assert _records(long_file) == _walk_reference(long_file)
+
+
+@pytest.mark.parametrize("where", [0.3, 0.6, 0.95])
+@pytest.mark.parametrize("byte", [0, 3, 9, 11])  # length bytes and the length's CRC
+def test_a_damaged_header_deep_in_a_long_file_is_found(
+    long_file: bytes, where: float, byte: int
+) -> None:
+    spans = [len(r) for r in _walk_reference(long_file)]
+    offsets = np.cumsum([0] + [n + 16 for n in spans])
+    record = int(len(spans) * where)
+    bad = bytearray(long_file)
+    bad[int(offsets[record]) + byte] ^= 0x10
+    got = frame(bytes(bad), final=True)
+    want_starts, want_damage = _walk_only(bytes(bad))
+    assert got.starts.tolist() == want_starts
+    assert got.damage == want_damage and got.damage[0][0] == int(offsets[record])
+    assert len(got.starts) == len(spans) - 1
+
+
+@pytest.mark.parametrize("cut", [1, 13, 40])
+def test_a_long_file_cut_mid_record_leaves_the_tail_pending(long_file: bytes, cut: int) -> None:
+    data = long_file[:-cut]
+    f = frame(data)
+    assert not f.damage and f.consumed + f.pending == len(data)
+    assert _records(data) == _walk_reference(long_file)[:-1]
+
+
+@pytest.mark.parametrize("byte", [1, 12, -5, -1])  # wall time, tag, value, payload CRC
+def test_a_damaged_payload_deep_in_a_long_file_loses_that_record_only(
+    long_file: bytes, byte: int
+) -> None:
+    from tfwatch.ingest.decode import TagPlugins
+    from tfwatch.ingest.tailer import frame_and_decode
+
+    spans = [len(r) for r in _walk_reference(long_file)]
+    offsets = np.cumsum([0] + [n + 16 for n in spans])
+    record = int(len(spans) * 0.6)
+    at = int(offsets[record]) + 12 + (byte if byte >= 0 else spans[record] + 4 + byte)
+    bad = bytearray(long_file)
+    bad[at] ^= 0x04
+    framing, batch = frame_and_decode(bytes(bad), True, TagPlugins())
+    assert [(o, kind) for o, kind, _ in framing.damage] == [(int(offsets[record]), "payload_crc")]
+    assert sum(len(steps) for _, steps, _, _ in batch.scalar_groups()) == len(spans) - 2

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from tfwatch.ingest.records import PayloadCrcError, payloads_ok
+from tfwatch.ingest.scalar_layout import ScalarPluginCheck, match_scalar_layouts
+
 if TYPE_CHECKING:
     from tfwatch.store.histograms import HistogramPoint
 
@@ -172,8 +175,6 @@ def decode_records(
     base = batch.events
     leftover = decode_fast_scalars(data, starts, lengths, batch, base, plugins, not verified)
     if not verified and leftover.shape[0]:
-        from tfwatch.ingest.records import PayloadCrcError, payloads_ok
-
         buf = np.frombuffer(data, dtype=np.uint8)
         if not payloads_ok(buf, starts[leftover], lengths[leftover]):
             raise PayloadCrcError("payload CRC mismatch")
@@ -390,8 +391,6 @@ def decode_fast_scalars(
     float/double tensors of the ``scalars`` plugin (TF2, Keras, TensorBoard's writer).
     ``check_crcs`` verifies the payload CRCs of the records it decodes.
     """
-    from tfwatch.ingest.scalar_layout import ScalarPluginCheck, match_scalar_layouts
-
     check = ScalarPluginCheck(plugins.plugin, plugins.declares_scalars) if plugins else None
     matched = match_scalar_layouts(data, starts, lengths, check, check_crcs)
     if matched is None:

@@ -89,31 +89,82 @@ def frame(data: bytes, final: bool = False, verify_payloads: bool = True) -> Fra
 
 
 def _frame_fast(buf: npt.NDArray[np.uint8], verify_payloads: bool = True) -> Framing | None:
-    """Whole-buffer framing when every record chains cleanly; None means walk instead."""
+    """Whole-buffer framing when every record chains cleanly; None means walk instead.
+
+    Record starts are searched for in a window; where the window's last records repeat
+    a pattern of lengths (a training loop logging the same tags every step), the pattern
+    is extrapolated and checked at once: every following record whose 12 header bytes
+    (length and its CRC) equal the pattern's is framed without a search.
+    """
     size = buf.shape[0]
     if size < HEADER + FOOTER + 1:
         return None
-    # Candidates: payload starts with 0x09 and the length's upper 32 bits are zero.
-    cand = np.flatnonzero(buf[HEADER:] == 0x09).astype(np.int64)
-    if cand.shape[0] == 0 or cand[0] != 0:
+    heads: list[I64] = []
+    sizes: list[I64] = []
+    pos, pending = 0, 0
+    while pos < size:
+        final = size - pos <= 2 * _SCAN
+        found = _scan(buf, pos, size if final else pos + _SCAN)
+        if found is None:
+            return None
+        cand, lengths, pos, pending = found
+        heads.append(cand)
+        sizes.append(lengths)
+        if final:
+            break
+        more = _extrapolate(buf, cand, lengths, pos)
+        if more is not None:
+            heads.append(more[0])
+            sizes.append(more[1])
+            pos = int(more[0][-1] + HEADER + more[1][-1] + FOOTER)
+    cand, lengths = np.concatenate(heads), np.concatenate(sizes)
+    if cand.shape[0] == 0:
         return None
-    cand = cand[cand + HEADER <= size]
+    starts = cand + HEADER
+    if verify_payloads and not payloads_ok(buf, starts, lengths):
+        return None
+    return Framing(
+        starts=starts,
+        lengths=lengths,
+        consumed=size - pending,
+        pending=pending,
+        payloads_verified=verify_payloads,
+    )
+
+
+_SCAN = 64 << 10  # bytes searched for record starts before a pattern is extrapolated
+_MAX_PATTERN = 256  # records in the longest repeating pattern of lengths looked for
+
+
+def _scan(buf: npt.NDArray[np.uint8], pos: int, stop: int) -> tuple[I64, I64, int, int] | None:
+    """Records chained from ``pos`` whose headers start before ``stop``: (header offsets,
+    lengths, offset after the last one, pending bytes). With ``stop`` at the end of the
+    buffer a record cut short there is pending; None when the chain breaks."""
+    size = buf.shape[0]
+    final = stop >= size
+    # Candidates: payload starts with 0x09 and the length's upper 32 bits are zero.
+    window = buf[pos + HEADER : stop + HEADER]
+    cand = np.flatnonzero(window == 0x09).astype(np.int64) + pos
+    if cand.shape[0] == 0 or cand[0] != pos:
+        return None
     lengths = _u64_at(buf, cand)
     small = (lengths >> 32) == 0
     if not small.all():
         cand, lengths = cand[small], lengths[small]
-    if cand.shape[0] == 0 or cand[0] != 0:
+    if cand.shape[0] == 0 or cand[0] != pos:
         return None
     nxt = cand + HEADER + lengths + FOOTER
-    # Follow the chain from offset 0 with vectorised checks: in the clean case every
-    # candidate is a record and each one's successor is the next candidate.
+    # Follow the chain with vectorised checks: in the clean case every candidate is a
+    # record and each one's successor is the next candidate.
     if cand.shape[0] > 1 and not np.array_equal(nxt[:-1], cand[1:]):
-        keep = _chain(cand, nxt)
+        keep = _chain(cand, nxt, None if final else stop)
         if keep is None:
             return None
         cand, lengths, nxt = cand[keep], lengths[keep], nxt[keep]
     pending = 0
     if nxt[-1] > size:
+        if not final:
+            return None  # a record longer than what is left: let the walk decide
         # The last record is still being written (or the file was cut there).
         tail = int(cand[-1])
         if lengths[-1] > MAX_RECORD or not _headers_ok(buf, cand[-1:], lengths[-1:]):
@@ -121,29 +172,55 @@ def _frame_fast(buf: npt.NDArray[np.uint8], verify_payloads: bool = True) -> Fra
         pending = size - tail
         cand, lengths, nxt = cand[:-1], lengths[:-1], nxt[:-1]
         if cand.shape[0] == 0:
-            return None
-    elif nxt[-1] != size:
+            return (cand, lengths, pos, pending) if pos else None
+    elif final and nxt[-1] != size:
         trailing = size - int(nxt[-1])
         if trailing >= HEADER:
             return None  # bytes after the chain that are not a record: walk them
         pending = trailing
     if not _headers_ok(buf, cand, lengths):
         return None
-    starts = cand + HEADER
-    if verify_payloads and not payloads_ok(buf, starts, lengths):
+    return cand, lengths, int(nxt[-1]), pending
+
+
+def _extrapolate(
+    buf: npt.NDArray[np.uint8], cand: I64, lengths: I64, pos: int
+) -> tuple[I64, I64] | None:
+    """The records from ``pos`` on that repeat the last records' pattern of lengths,
+    verified by their headers: (header offsets, lengths), or None."""
+    n = cand.shape[0]
+    for p in range(1, min(_MAX_PATTERN, n // 3) + 1):
+        last = lengths[n - p :]
+        if np.array_equal(lengths[n - 2 * p : n - p], last) and np.array_equal(
+            lengths[n - 3 * p : n - 2 * p], last
+        ):
+            break
+    else:
         return None
-    consumed = size - pending
-    return Framing(
-        starts=starts,
-        lengths=lengths,
-        consumed=consumed,
-        pending=pending,
-        payloads_verified=verify_payloads,
-    )
+    first = int(cand[n - p])
+    row = pos - first
+    rows = (buf.shape[0] - pos) // row
+    if rows < 1:
+        return None
+    offsets = cand[n - p :] - first
+    alike = np.ones(rows, dtype=bool)
+    crcs = _u32_at(buf, cand[n - p :] + 8).tolist()
+    for off, length, crc in zip(offsets.tolist(), lengths[n - p :].tolist(), crcs, strict=True):
+        # This record's length and length CRC in every row, read as strided words.
+        alike &= _strided(buf, "<u8", pos + off, row, rows) == length
+        alike &= _strided(buf, "<u4", pos + off + 8, row, rows) == crc
+    if not alike.all():
+        rows = int(np.flatnonzero(~alike)[0])
+        if rows == 0:
+            return None
+    heads = (pos + np.arange(rows, dtype=np.int64)[:, None] * row + offsets).ravel()
+    return heads, np.tile(lengths[n - p :], rows)
 
 
-def _chain(cand: I64, nxt: I64) -> npt.NDArray[np.intp] | None:
-    """Indices of the candidates reachable from the first one, or None if the chain breaks."""
+def _chain(cand: I64, nxt: I64, stop: int | None = None) -> npt.NDArray[np.intp] | None:
+    """Indices of the candidates reachable from the first one, or None if the chain
+    breaks. With ``stop``, the chain may end at a successor at or past ``stop`` (the
+    candidates were only looked for before it)."""
     index = {p: i for i, p in enumerate(cand.tolist())}
     keep: list[int] = []
     i: int | None = 0
@@ -153,6 +230,8 @@ def _chain(cand: I64, nxt: I64) -> npt.NDArray[np.intp] | None:
         keep.append(i)
         target = nxt_list[i]
         i = index.get(target)
+        if i is None and stop is not None and target >= stop:
+            return np.asarray(keep, dtype=np.intp)
         if i is None and target <= last:
             return None  # successor is not a candidate: damage or an unusual event
     if keep[-1] != len(nxt_list) - 1 and nxt_list[keep[-1]] > last:
@@ -216,6 +295,16 @@ def _u32_at(buf: npt.NDArray[np.uint8], pos: I64) -> npt.NDArray[np.uint32]:
     """Little-endian ``uint32`` at each of ``pos`` (each at most ``len(buf) - 4``)."""
     words = np.ndarray((max(buf.shape[0] - 3, 0),), dtype="<u4", buffer=buf, strides=(1,))
     out: npt.NDArray[np.uint32] = words[pos]
+    return out
+
+
+def _strided(
+    buf: npt.NDArray[np.uint8], dtype: str, offset: int, stride: int, count: int
+) -> npt.NDArray[np.generic]:
+    """``count`` words of ``dtype`` at ``offset``, ``offset + stride``, ... (a view)."""
+    out: npt.NDArray[np.generic] = np.ndarray(
+        (count,), dtype=dtype, buffer=buf, offset=offset, strides=(stride,)
+    )
     return out
 
 

@@ -27,7 +27,7 @@ U8 = npt.NDArray[np.uint8]
 #: Fewer rows than this are left to the record-by-record matcher (not worth the setup).
 MIN_ROWS = 8
 #: From this many rows on, CRC table lookups go column by column.
-_COLUMNWISE_ROWS = 256
+_COLUMNWISE_ROWS = 64
 
 
 @dataclass(frozen=True)
@@ -78,17 +78,16 @@ def read_block(
     varying = np.zeros(width_bytes, dtype=bool)
     for cols in (wall.ravel(), value, step, crc.ravel()):
         varying[cols] = True
-    same = grid == grid[0]
-    unchanged = same.all(axis=0)  # per column: no row differs from the first
+    unchanged = _unchanged_columns(grid)
     if not unchanged[~varying].all():  # a constant byte differs: stop before that row
-        rows = _first_false(np.logical_or(same, varying).all(axis=1), rows)
+        rows = _first_false(np.logical_or(grid == grid[0], varying).all(axis=1), rows)
     steps, varints_ok = _steps(grid, at, period.step_len)
     rows = _first_false(varints_ok, rows)
     if rows < MIN_ROWS:
         return None
     if rows < grid.shape[0]:
         grid, steps = grid[:rows], steps[:rows]
-        unchanged = (grid == grid[0]).all(axis=0)
+        unchanged = _unchanged_columns(grid)
     if check_crcs:
         _check_crcs(grid, unchanged, at, size, wall, step, value, period, crc)
     walls = _take(grid, wall.ravel()).view("<f8")
@@ -99,6 +98,18 @@ def read_block(
         values=_values(grid, at + period.value_at, period.width),
         walls=walls.astype(np.float64, copy=False),
     )
+
+
+_CACHE_ROWS_BYTES = 128 << 10  # compare this much of the grid at a time (stays in cache)
+
+
+def _unchanged_columns(grid: U8) -> npt.NDArray[np.bool_]:
+    """Per column, whether every row holds the first row's byte."""
+    step = max(1, _CACHE_ROWS_BYTES // grid.shape[1])
+    out = np.ones(grid.shape[1], dtype=bool)
+    for a in range(0, grid.shape[0], step):
+        out &= (grid[a : a + step] == grid[0]).all(axis=0)
+    return out
 
 
 def _rows_alike(starts: I64, lengths: I64, i0: int, p: int) -> int:
@@ -145,11 +156,14 @@ def _steps(grid: U8, at: I64, step_len: I64) -> tuple[I64, npt.NDArray[np.bool_]
         cols = at[sel][:, None] + 10 + np.arange(k)
         raw = _take(grid, cols.ravel()).reshape(-1, *cols.shape)  # (rows, records, k)
         if k == 1:
-            ok &= (raw[:, :, 0] < 0x80).all(axis=1)
+            wrong = raw[:, :, 0] >= 0x80
+            if wrong.any():
+                ok &= ~wrong.any(axis=1)
             out[:, sel] = raw[:, :, 0]
             continue
-        cont = raw >= 0x80
-        ok &= (cont == (np.arange(k) < k - 1)).all(axis=(1, 2))
+        wrong = (raw >= 0x80) != (np.arange(k) < k - 1)
+        if wrong.any():
+            ok &= ~wrong.any(axis=(1, 2))
         value = np.zeros(raw.shape[:2], dtype=np.uint64)
         for j in range(k):
             value |= (raw[:, :, j] & np.uint8(0x7F)).astype(np.uint64) << np.uint64(7 * j)
@@ -194,15 +208,14 @@ def _check_crcs(
     row_of_table = ((at + size - 1)[owner] - cols) << 8
     table = distance_table(int(size.max()))
     if grid.shape[0] >= _COLUMNWISE_ROWS:
-        # Column by column: each column's 256-entry table stays in the first-level cache.
+        # Column by column: each column's 256 entries stay in the first-level cache.
         acc = np.zeros((p, grid.shape[0]), dtype=np.uint32)
         for c, r, t in zip(cols.tolist(), owner.tolist(), row_of_table.tolist(), strict=True):
             acc[r] ^= table[t : t + 256][grid[:, c]]
         varying = acc.T
     else:
         looked_up = table[row_of_table.astype(np.int32)[None, :] + _take(grid, cols)]
-        starts_of = np.searchsorted(owner, np.arange(p))
-        varying = np.bitwise_xor.reduceat(looked_up, starts_of, axis=1)  # (rows, p)
+        varying = np.bitwise_xor.reduceat(looked_up, np.searchsorted(owner, np.arange(p)), axis=1)
     constant = np.asarray(
         [
             crc32c(grid[0, int(a) : int(a) + int(n)].tobytes()) ^ int(v)

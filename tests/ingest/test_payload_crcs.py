@@ -124,6 +124,12 @@ ORDERS = {
     # The period breaks: a new tag from step 150 on, then every 10 steps only.
     "period_breaks": [(t, s, -s * 1.5) for s in range(300) for t in ("x", "y")]
     + [("z", s, 1.0) for s in range(300, 400, 10)],
+    # An evaluation every 40 steps interrupts the pattern (blocks between them).
+    "eval_interrupts": [
+        (t, s, s * 0.25)
+        for s in range(600)
+        for t in ("train/loss", "train/lr", *(["val/acc", "val/loss"] if s % 40 == 39 else []))
+    ],
     # A few dozen steps: short runs of repeating records.
     "short": [(t, s, s / 9) for s in range(50) for t in ("a/b", "c")],
     # No order at all.

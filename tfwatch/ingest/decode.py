@@ -105,17 +105,24 @@ class DecodedBatch:
         return ids, steps, values, walls
 
     def scalar_groups(self) -> list[tuple[str, I64, F64, F64]]:
-        """Chunks of (tag, steps, values, wall times); a tag may come in several chunks,
-        in file order."""
+        """(tag, steps, values, wall times) chunks in file order per tag (a tag may come
+        in several chunks)."""
         self.flush()
         ids = [int(chunk[0]) for chunk in self.scalar_tag_ids if chunk.shape[0]]
         if self._paths_used == {"fast"} and len(ids) == len(self.scalar_tag_ids):
-            # One vectorised pass made these: each tag's chunks come in file order.
+            # One vectorised pass made these: each tag's chunks come in file order, and
+            # are joined so that the store takes each tag's points at once.
+            by_tag: dict[int, list[int]] = {}
+            for k, i in enumerate(ids):
+                by_tag.setdefault(i, []).append(k)
             return [
-                (self.scalar_tags[i], steps, values, walls)
-                for i, steps, values, walls in zip(
-                    ids, self.scalar_steps, self.scalar_values, self.scalar_walls, strict=True
+                (
+                    self.scalar_tags[i],
+                    _joined([self.scalar_steps[k] for k in ks]),
+                    _joined([self.scalar_values[k] for k in ks]),
+                    _joined([self.scalar_walls[k] for k in ks]),
                 )
+                for i, ks in by_tag.items()
             ]
         all_ids, steps, values, walls = self.scalar_points()
         if not all_ids.shape[0]:
@@ -127,6 +134,10 @@ class DecodedBatch:
             (self.scalar_tags[int(all_ids[a])], steps[a:b], values[a:b], walls[a:b])
             for a, b in itertools.pairwise(cuts)
         ]
+
+
+def _joined(chunks: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
+    return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
 
 
 class TagPlugins:

@@ -203,16 +203,23 @@ def _extrapolate(
     if rows < 1:
         return None
     offsets = cand[n - p :] - first
-    alike = np.ones(rows, dtype=bool)
     crcs = _u32_at(buf, cand[n - p :] + 8).tolist()
-    for off, length, crc in zip(offsets.tolist(), lengths[n - p :].tolist(), crcs, strict=True):
-        # This record's length and length CRC in every row, read as strided words.
-        alike &= _strided(buf, "<u8", pos + off, row, rows) == length
-        alike &= _strided(buf, "<u4", pos + off + 8, row, rows) == crc
-    if not alike.all():
-        rows = int(np.flatnonzero(~alike)[0])
-        if rows == 0:
-            return None
+    pattern = list(zip(offsets.tolist(), lengths[n - p :].tolist(), crcs, strict=True))
+    total, rows, start, step = rows, 0, pos, 64
+    # Growing steps: a pattern broken soon costs little, however long the buffer.
+    while rows < total:
+        count = min(step, total - rows)
+        alike = np.ones(count, dtype=bool)
+        for off, length, crc in pattern:
+            # This record's length and length CRC in every row, read as strided words.
+            alike &= _strided(buf, "<u8", start + off, row, count) == length
+            alike &= _strided(buf, "<u4", start + off + 8, row, count) == crc
+        if not alike.all():
+            rows += int(np.flatnonzero(~alike)[0])
+            break
+        rows, start, step = rows + count, start + count * row, step * 2
+    if rows == 0:
+        return None
     heads = (pos + np.arange(rows, dtype=np.int64)[:, None] * row + offsets).ravel()
     return heads, np.tile(lengths[n - p :], rows)
 

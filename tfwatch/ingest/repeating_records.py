@@ -12,6 +12,7 @@ matcher (see :mod:`tfwatch.ingest.scalar_layout`), which checked its layout and 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,10 +25,12 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 U8 = npt.NDArray[np.uint8]
 
-#: Fewer rows than this are left to the record-by-record matcher (not worth the setup).
+#: Blocks of fewer rows or records than these are left to the record-by-record matcher:
+#: reading a block costs about as much as matching two thousand records one by one.
 MIN_ROWS = 8
+MIN_RECORDS = 2048
 #: From this many rows on, CRC table lookups go column by column.
-_COLUMNWISE_ROWS = 64
+_COLUMNWISE_ROWS = 512
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Period:
 class Block:
     """The points of ``rows`` repetitions of a period, per record of the period."""
 
+    first: int  # index of the block's first record
     end: int  # index of the first record after the block
     rows: int
     steps: I64  # (rows, period)
@@ -53,46 +57,55 @@ class Block:
 
 
 def read_block(
-    buf: U8, starts: I64, lengths: I64, period: Period, check_crcs: bool
+    buf: U8,
+    starts: I64,
+    lengths: I64,
+    period: Period,
+    check_crcs: bool,
+    start: int | None = None,
 ) -> Block | None:
-    """Read the repetitions of ``period`` that follow it (itself included); None when
-    fewer than :data:`MIN_ROWS` rows repeat it.
+    """Read the repetitions of ``period`` from record ``start`` on (by default the period
+    itself, which then counts as the first row); None when fewer than
+    :data:`MIN_ROWS` rows or :data:`MIN_RECORDS` records repeat it.
 
     ``buf`` is the framed buffer (zero padding past the end is fine), ``starts`` and
     ``lengths`` the payloads found in it. With ``check_crcs`` the payload CRCs are
     verified and :class:`PayloadCrcError` is raised if one fails.
     """
     i0, p = period.first, len(period.tags)
-    rows = _rows_alike(starts, lengths, i0, p)
-    if rows < MIN_ROWS:
-        return None
-    base = int(starts[i0]) - HEADER
-    width_bytes = int(starts[i0 + p] - starts[i0])
-    grid = buf[base : base + rows * width_bytes].reshape(rows, width_bytes)
-    at = starts[i0 : i0 + p] - base  # payload offsets within a row
+    first = i0 if start is None else start
     size = lengths[i0 : i0 + p]
+    rows = _rows_alike(starts, lengths, first, size)
+    if rows < MIN_ROWS or rows * p < MIN_RECORDS:
+        return None
+    at = starts[i0 : i0 + p] - (int(starts[i0]) - HEADER)  # payload offsets within a row
+    row_bytes = int((size + HEADER + 4).sum())
+    reference = buf[int(starts[i0]) - HEADER :][:row_bytes]
+    base = int(starts[first]) - HEADER
+    grid = buf[base : base + rows * row_bytes].reshape(rows, row_bytes)
     wall = at[:, None] + np.arange(1, 9)
     value = _columns(at + period.value_at, period.width)
     step = _columns(at + 10, period.step_len)
     crc = (at + size)[:, None] + np.arange(4)
-    varying = np.zeros(width_bytes, dtype=bool)
+    varying = np.zeros(row_bytes, dtype=bool)
     for cols in (wall.ravel(), value, step, crc.ravel()):
         varying[cols] = True
-    unchanged = _unchanged_columns(grid)
+    unchanged = _unchanged_columns(grid, reference)
     if not unchanged[~varying].all():  # a constant byte differs: stop before that row
-        rows = _first_false(np.logical_or(grid == grid[0], varying).all(axis=1), rows)
+        rows = _first_false(np.logical_or(grid == reference, varying).all(axis=1), rows)
     steps, varints_ok = _steps(grid, at, period.step_len)
     rows = _first_false(varints_ok, rows)
-    if rows < MIN_ROWS:
+    if rows < MIN_ROWS or rows * p < MIN_RECORDS:
         return None
     if rows < grid.shape[0]:
         grid, steps = grid[:rows], steps[:rows]
-        unchanged = _unchanged_columns(grid)
+        unchanged = _unchanged_columns(grid, reference)
     if check_crcs:
-        _check_crcs(grid, unchanged, at, size, wall, step, value, period, crc)
+        _check_crcs(grid, reference, unchanged, at, size, wall, step, value, crc)
     walls = _take(grid, wall.ravel()).view("<f8")
     return Block(
-        end=i0 + rows * p,
+        first=first,
+        end=first + rows * p,
         rows=rows,
         steps=steps,
         values=_values(grid, at + period.value_at, period.width),
@@ -103,26 +116,44 @@ def read_block(
 _CACHE_ROWS_BYTES = 128 << 10  # compare this much of the grid at a time (stays in cache)
 
 
-def _unchanged_columns(grid: U8) -> npt.NDArray[np.bool_]:
-    """Per column, whether every row holds the first row's byte."""
+def _unchanged_columns(grid: U8, reference: U8) -> npt.NDArray[np.bool_]:
+    """Per column, whether every row holds the reference row's byte."""
     step = max(1, _CACHE_ROWS_BYTES // grid.shape[1])
     out = np.ones(grid.shape[1], dtype=bool)
     for a in range(0, grid.shape[0], step):
-        out &= (grid[a : a + step] == grid[0]).all(axis=0)
+        out &= (grid[a : a + step] == reference).all(axis=0)
     return out
 
 
-def _rows_alike(starts: I64, lengths: I64, i0: int, p: int) -> int:
-    """How many periods from ``i0`` have the first one's record lengths, back to back."""
-    most = (starts.shape[0] - i0) // p
+def _rows_alike(starts: I64, lengths: I64, first: int, size: I64) -> int:
+    """How many periods from record ``first`` have the record lengths ``size``, back to
+    back."""
+    p = size.shape[0]
+    most = (starts.shape[0] - first) // p
     if most < 2:
         return 0
-    shape = lengths[i0 : i0 + most * p].reshape(most, p)
-    rows = _first_false((shape == shape[0]).all(axis=1), most)
-    row_bytes = int((shape[0] + HEADER + 4).sum())
-    # Damage skipped between records breaks the rows apart.
-    contiguous = starts[i0 : i0 + rows * p : p] == starts[i0] + row_bytes * np.arange(rows)
-    return _first_false(contiguous, rows)
+    row_bytes = int((size + HEADER + 4).sum())
+    rows = 0
+    # Growing steps: a pattern broken soon costs little, however long the buffer.
+    for a, b in _doubling(most):
+        shape = lengths[first + a * p : first + b * p].reshape(b - a, p)
+        alike = (shape == size).all(axis=1)
+        # Damage skipped between records breaks the rows apart.
+        heads = starts[first + a * p : first + b * p : p]
+        alike &= heads == starts[first] + row_bytes * np.arange(a, b)
+        rows = a + _first_false(alike, b - a)
+        if rows < b:
+            break
+    return rows
+
+
+def _doubling(total: int, first: int = 64) -> Iterator[tuple[int, int]]:
+    """``(a, b)`` ranges covering ``0..total``, each twice as long as the one before."""
+    a, size = 0, first
+    while a < total:
+        b = min(total, a + size)
+        yield a, b
+        a, size = b, size * 2
 
 
 def _take(grid: U8, cols: I64) -> U8:
@@ -184,18 +215,19 @@ def _values(grid: U8, first: I64, width: I64) -> F64:
 
 def _check_crcs(
     grid: U8,
+    reference: U8,
     unchanged: npt.NDArray[np.bool_],
     at: I64,
     size: I64,
     wall: I64,
     step: I64,
     value: I64,
-    period: Period,
     crc: I64,
 ) -> None:
     """Verify every payload CRC of the block (see ``scalar_layout._crcs_ok`` for the
-    arithmetic): only the varying bytes that do change within the block are looked up,
-    and the first row's records give each record's constant with one C call."""
+    arithmetic): only the varying bytes that differ from the reference row somewhere in
+    the block are looked up, and the reference row's records give each record's
+    constant with one C call."""
     p = at.shape[0]
     cols = np.concatenate([wall.ravel(), step, value])
     owner = np.searchsorted(at, cols, side="right") - 1  # the record each column is in
@@ -207,19 +239,27 @@ def _check_crcs(
     cols, owner = cols[changes], owner[changes]
     row_of_table = ((at + size - 1)[owner] - cols) << 8
     table = distance_table(int(size.max()))
-    if grid.shape[0] >= _COLUMNWISE_ROWS:
-        # Column by column: each column's 256 entries stay in the first-level cache.
-        acc = np.zeros((p, grid.shape[0]), dtype=np.uint32)
-        for c, r, t in zip(cols.tolist(), owner.tolist(), row_of_table.tolist(), strict=True):
-            acc[r] ^= table[t : t + 256][grid[:, c]]
-        varying = acc.T
-    else:
-        looked_up = table[row_of_table.astype(np.int32)[None, :] + _take(grid, cols)]
-        varying = np.bitwise_xor.reduceat(looked_up, np.searchsorted(owner, np.arange(p)), axis=1)
+    by_record = np.searchsorted(owner, np.arange(p))
+
+    def lookups(rows: U8) -> npt.NDArray[np.uint32]:
+        """(rows, p): the XOR of each record's looked-up columns."""
+        if rows.shape[0] >= _COLUMNWISE_ROWS:
+            # Column by column: each column's 256 entries stay in the first-level cache.
+            acc = np.zeros((p, rows.shape[0]), dtype=np.uint32)
+            for c, r, t in zip(cols.tolist(), owner.tolist(), row_of_table.tolist(), strict=True):
+                acc[r] ^= table[t : t + 256][rows[:, c]]
+            out: npt.NDArray[np.uint32] = acc.T
+            return out
+        looked_up = table[row_of_table.astype(np.int32)[None, :] + _take(rows, cols)]
+        out = np.bitwise_xor.reduceat(looked_up, by_record, axis=1)
+        return out
+
+    varying = lookups(grid)
+    of_reference = lookups(reference[None, :])[0]
     constant = np.asarray(
         [
-            crc32c(grid[0, int(a) : int(a) + int(n)].tobytes()) ^ int(v)
-            for a, n, v in zip(at.tolist(), size.tolist(), varying[0].tolist(), strict=True)
+            crc32c(reference[int(a) : int(a) + int(n)].tobytes()) ^ int(v)
+            for a, n, v in zip(at.tolist(), size.tolist(), of_reference.tolist(), strict=True)
         ],
         dtype=np.uint32,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from tfwatch import __version__
 from tfwatch.ingest.sources import SourceError
@@ -150,14 +151,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _ls(args: argparse.Namespace) -> int:
     from tfwatch.commands.listing import emit, run_row, select_tags
     from tfwatch.loading import load_once
+
+    scanned: list[Any] = []
+
+    def scan() -> None:
+        # State and writer PID come from this host's processes (one scan, as the table
+        # shows them), scanned while worker processes read the files.
+        from tfwatch.system.processes import scan_processes
+
+        scanned.append(scan_processes())
+
+    tailer = load_once(args.roots, storage_options=_storage_options(args), meanwhile=scan)
     from tfwatch.system.run_inputs import run_inputs
     from tfwatch.system.state_tracker import assess_runs
 
-    tailer = load_once(args.roots, storage_options=_storage_options(args))
     runs = sorted(tailer.runs.values(), key=lambda r: r.name)
     tags = select_tags(runs, args.tags)
-    # State and writer PID from this host's processes (one scan), as the table shows them.
-    states = assess_runs([run_inputs(r) for r in runs])
+    states = assess_runs([run_inputs(r) for r in runs], table=scanned[0] if scanned else None)
     rows = [run_row(r, tags, states[r.name][1].as_json()) for r in runs]
     emit(rows, tags, args.format or "table")
     return 0

@@ -54,14 +54,16 @@ def load_once(
     retain_all: bool = False,
     run_pattern: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Tailer:
     """Read every root completely, once; raise :class:`SourceError` when a root fails
-    or when no run at all was found."""
+    or when no run at all was found. ``meanwhile`` runs during the load (see
+    :meth:`Tailer.poll`)."""
     tailer = make_tailer(
         roots, retain_all=retain_all, run_pattern=run_pattern, storage_options=storage_options
     )
     reuse_freed_memory()  # one bulk read, then the process ends
-    result = tailer.poll(final=True)
+    result = tailer.poll(final=True, meanwhile=meanwhile)
     if result.unlisted_roots:
         raise SourceError(result.unlisted_roots[0])
     # A root that was listed but holds unreadable directories or files: report what

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import random
 import struct
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,12 +86,21 @@ def _flip_every_byte_of_one_record(data: bytes, record: int) -> None:
     assert by_decoder >= length - 2  # all but the wall-time key byte's flips
 
 
-@pytest.mark.parametrize("steps", [300, 40])  # long runs of rows, and a few dozen
+@pytest.mark.parametrize(
+    ("steps", "tags", "blocks"),
+    [
+        (2500, 1, True),  # long blocks of one tag
+        (400, 8, True),  # blocks of a few hundred rows of eight tags
+        (40, 2, False),  # too few records for a block: the record-by-record matcher
+    ],
+)
 def test_a_flipped_bit_anywhere_in_a_simple_value_record_is_damage(
-    tbx_run: Callable[..., Path], steps: int
+    tmp_path: Path, blocks_read: list[int], steps: int, tags: int, blocks: bool
 ) -> None:
-    run = tbx_run("r", {t: [(s, s / 7) for s in range(steps)] for t in ("loss", "acc/top1")})
-    _flip_every_byte_of_one_record(only_event_file(run).read_bytes(), record=steps // 2 + 17)
+    data = _tbx_file(tmp_path, [(f"t{k}", s, s / 7) for s in range(steps) for k in range(tags)])
+    frame_and_decode(data, True, TagPlugins())
+    assert bool(blocks_read) == blocks
+    _flip_every_byte_of_one_record(data, record=(steps * tags) // 2 + 17)
 
 
 @pytest.mark.parametrize("name", ["tf2_summary", "tb_writer", "keras_fit"])
@@ -118,14 +127,20 @@ def _tbx_file(tmp_path: Path, events: list[tuple[str, int, float]]) -> bytes:
 
 ORDERS = {
     # The common case: the same tags in the same order every step.
-    "periodic": [(t, s, s * 0.5) for s in range(400) for t in ("a", "b", "c")],
+    "periodic": [(t, s, s * 0.5) for s in range(1000) for t in ("a", "b", "c")],
     # A tag twice per period (a train and an eval value of one tag).
     "tag_twice_per_period": [(t, s, s + 0.25) for s in range(300) for t in ("a", "b", "a")],
     # The period breaks: a new tag from step 150 on, then every 10 steps only.
     "period_breaks": [(t, s, -s * 1.5) for s in range(300) for t in ("x", "y")]
     + [("z", s, 1.0) for s in range(300, 400, 10)],
-    # An evaluation every 40 steps interrupts the pattern (blocks between them).
+    # An evaluation every 1,000 steps interrupts the pattern (blocks between them).
     "eval_interrupts": [
+        (t, s, s * 0.25)
+        for s in range(3000)
+        for t in ("train/loss", "train/lr", "gpu", *(["val/acc", "val/loss"] * (s % 1000 == 999)))
+    ],
+    # An evaluation every 40 steps: too short between them for blocks.
+    "eval_often": [
         (t, s, s * 0.25)
         for s in range(600)
         for t in ("train/loss", "train/lr", *(["val/acc", "val/loss"] if s % 40 == 39 else []))
@@ -144,10 +159,35 @@ ORDERS = {
 }
 
 
+BLOCKS = {"periodic": 1, "eval_interrupts": 3, "varint_boundaries": 0, "random": 0}
+
+
 @pytest.mark.parametrize("order", sorted(ORDERS))
-def test_tag_orders_decode_like_the_protobuf_parser(tmp_path: Path, order: str) -> None:
+def test_tag_orders_decode_like_the_protobuf_parser(
+    tmp_path: Path, order: str, blocks_read: list[int]
+) -> None:
     data = _tbx_file(tmp_path, ORDERS[order])
     want = _oracle(data)
     framing, batch = frame_and_decode(data, True, TagPlugins())
     assert not framing.damage
     assert _points(batch) == want
+    if order in BLOCKS:  # the path under test is the one meant
+        assert len(blocks_read) == BLOCKS[order]
+
+
+@pytest.fixture
+def blocks_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Rows of each block the decoder read (the record matcher took the rest)."""
+    from tfwatch.ingest import scalar_layout
+
+    rows: list[int] = []
+    original = scalar_layout.read_block
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        block = original(*args, **kwargs)
+        if block is not None:
+            rows.append(block.rows)
+        return block
+
+    monkeypatch.setattr(scalar_layout, "read_block", counting)
+    return rows

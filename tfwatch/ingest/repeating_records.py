@@ -29,8 +29,6 @@ U8 = npt.NDArray[np.uint8]
 #: reading a block costs about as much as matching two thousand records one by one.
 MIN_ROWS = 8
 MIN_RECORDS = 2048
-#: From this many rows on, CRC table lookups go column by column.
-_COLUMNWISE_ROWS = 512
 
 
 @dataclass(frozen=True)
@@ -243,15 +241,13 @@ def _check_crcs(
 
     def lookups(rows: U8) -> npt.NDArray[np.uint32]:
         """(rows, p): the XOR of each record's looked-up columns."""
-        if rows.shape[0] >= _COLUMNWISE_ROWS:
-            # Column by column: each column's 256 entries stay in the first-level cache.
-            acc = np.zeros((p, rows.shape[0]), dtype=np.uint32)
-            for c, r, t in zip(cols.tolist(), owner.tolist(), row_of_table.tolist(), strict=True):
-                acc[r] ^= table[t : t + 256][rows[:, c]]
-            out: npt.NDArray[np.uint32] = acc.T
-            return out
-        looked_up = table[row_of_table.astype(np.int32)[None, :] + _take(rows, cols)]
-        out = np.bitwise_xor.reduceat(looked_up, by_record, axis=1)
+        out = np.empty((rows.shape[0], p), dtype=np.uint32)
+        index = row_of_table.astype(np.int32)[None, :]
+        # A slice of rows at a time, so the lookups' temporaries stay in cache.
+        step = max(1, _CACHE_ROWS_BYTES // (4 * cols.shape[0]))
+        for a in range(0, rows.shape[0], step):
+            looked_up = table[index + _take(rows[a : a + step], cols)]
+            out[a : a + step] = np.bitwise_xor.reduceat(looked_up, by_record, axis=1)
         return out
 
     varying = lookups(grid)

@@ -92,8 +92,13 @@ class Tailer:
         """Per-root state, in the order the roots were given."""
         return [r.status for r in self._roots]
 
-    def poll(self, final: bool = False) -> PollResult:
-        """List every root and read what was appended; ``final`` for one-shot reads."""
+    def poll(
+        self, final: bool = False, meanwhile: Callable[[], object] | None = None
+    ) -> PollResult:
+        """List every root and read what was appended; ``final`` for one-shot reads.
+
+        ``meanwhile`` is called once while worker processes read (or after reading,
+        when there are none): work that does not need the runs can overlap the load."""
         result = PollResult()
         work: list[tuple[_Root, Run, EventFileState, int]] = []
         failed: set[str] = set()
@@ -114,7 +119,8 @@ class Tailer:
                 plan([(f.path, f.offset, size) for r, _, f, size in work if r is root])
         self.progress = (0, total)
         if self._parallel_worth_it(work, total):
-            done = self._read_parallel(work, final, result, failed)
+            done = self._read_parallel(work, final, result, failed, meanwhile)
+            meanwhile = None
         else:
             done = 0
             for root, run, state, size in work:
@@ -134,6 +140,8 @@ class Tailer:
                     continue
                 result.changed.add(run.name)
                 self.progress = (done, total)
+        if meanwhile is not None:
+            meanwhile()
         for root in self._roots:
             if root.label not in failed:
                 root.status.state, root.status.last_error = "ok", ""
@@ -184,6 +192,7 @@ class Tailer:
         final: bool,
         result: PollResult,
         failed: set[str],
+        meanwhile: Callable[[], object] | None = None,
     ) -> int:
         """Read whole runs in worker processes and adopt the runs they send back."""
         jobs: dict[str, _RunJob] = {}
@@ -199,7 +208,10 @@ class Tailer:
         done, total = 0, self.progress[1]
         context = mp.get_context("fork" if threading.active_count() == 1 else "forkserver")
         with context.Pool(self._workers, initializer=reuse_freed_memory) as pool:
-            for run, plugins, handled, errors in pool.imap_unordered(_read_job, ordered):
+            results = pool.imap_unordered(_read_job, ordered)
+            if meanwhile is not None:
+                meanwhile()  # this process would only wait for the workers
+            for run, plugins, handled, errors in results:
                 with self.lock:
                     self.runs[run.name] = run
                     self._plugins[run.name] = plugins

@@ -61,10 +61,12 @@ def read_block(
     period: Period,
     check_crcs: bool,
     start: int | None = None,
+    rows: int | None = None,
 ) -> Block | None:
     """Read the repetitions of ``period`` from record ``start`` on (by default the period
     itself, which then counts as the first row); None when fewer than
-    :data:`MIN_ROWS` rows or :data:`MIN_RECORDS` records repeat it.
+    :data:`MIN_ROWS` rows or :data:`MIN_RECORDS` records repeat it. ``rows`` is what
+    :func:`repeats` said for ``start``, when the caller asked it already.
 
     ``buf`` is the framed buffer (zero padding past the end is fine), ``starts`` and
     ``lengths`` the payloads found in it. With ``check_crcs`` the payload CRCs are
@@ -73,7 +75,8 @@ def read_block(
     i0, p = period.first, len(period.tags)
     first = i0 if start is None else start
     size = lengths[i0 : i0 + p]
-    rows = _rows_alike(starts, lengths, first, size)
+    if rows is None:
+        rows = repeats(starts, lengths, period, first)
     if rows < MIN_ROWS or rows * p < MIN_RECORDS:
         return None
     at = starts[i0 : i0 + p] - (int(starts[i0]) - HEADER)  # payload offsets within a row
@@ -121,6 +124,14 @@ def _unchanged_columns(grid: U8, reference: U8) -> npt.NDArray[np.bool_]:
     for a in range(0, grid.shape[0], step):
         out &= (grid[a : a + step] == reference).all(axis=0)
     return out
+
+
+def repeats(starts: I64, lengths: I64, period: Period, first: int | None = None) -> int:
+    """How many periods from record ``first`` (by default the period's own first record)
+    have the period's record lengths, back to back: the most rows a block there can
+    have."""
+    size = lengths[period.first : period.first + len(period.tags)]
+    return _rows_alike(starts, lengths, period.first if first is None else first, size)
 
 
 def _rows_alike(starts: I64, lengths: I64, first: int, size: I64) -> int:

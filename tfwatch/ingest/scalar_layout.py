@@ -26,7 +26,14 @@ import numpy.typing as npt
 
 from tfwatch.ingest.crc32c import crc32c, distance_table, mask_array
 from tfwatch.ingest.records import PayloadCrcError, payloads_ok
-from tfwatch.ingest.repeating_records import Block, Period, read_block
+from tfwatch.ingest.repeating_records import (
+    MIN_RECORDS,
+    MIN_ROWS,
+    Block,
+    Period,
+    read_block,
+    repeats,
+)
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -132,16 +139,24 @@ def match_scalar_layouts(
         else:
             end = min(n, pos + window)
             head = _match_records(buf, starts[pos:end], lengths[pos:end], scalar_plugin, check_crcs)
+            short_end = end  # where a repeating run too short for a block ends
             for period in _periods_of(head, pos):
-                block = read_block(buf, starts, lengths, period, check_crcs)
-                if block is not None:
-                    break
+                rows = repeats(starts, lengths, period)
+                p = len(period.tags)
+                if rows >= MIN_ROWS and rows * p >= MIN_RECORDS:
+                    block = read_block(buf, starts, lengths, period, check_crcs, rows=rows)
+                    if block is not None:
+                        break
+                elif rows >= MIN_ROWS:
+                    short_end = max(short_end, period.first + rows * p)
             if block is None:
-                # Nothing repeats here: keep what the window matched, look further on
-                # in a longer window (a file that never repeats goes in long windows).
+                # Nothing long repeats here: keep what the window matched and read on in
+                # a longer window, through the end of a short run (a file that never
+                # repeats goes in long windows).
                 period = None
                 parts.append(_shifted(head.scalars, pos) if head else _all_left(pos, end))
-                pos, window = end, min(window * 4, _WINDOW_MAX)
+                pos = end
+                window = max(min(window * 4, _WINDOW_MAX), short_end - end + _WINDOW)
                 continue
             if head is not None:
                 parts.append(_shifted(head.scalars, pos, below=block.first - pos))
@@ -213,7 +228,7 @@ class _Matched:
     lengths: I64  # payload lengths
 
 
-def _periods_of(head: _Matched | None, pos: int, tries: int = 3) -> list[Period]:
+def _periods_of(head: _Matched | None, pos: int, tries: int = 2) -> list[Period]:
     """Periods of ``head``'s records that may start a block.
 
     When all of ``head``'s tags repeat, the first periods of its run of back-to-back
@@ -240,8 +255,9 @@ def _periods_of(head: _Matched | None, pos: int, tries: int = 3) -> list[Period]
         if not runs or first > runs[0][1]:
             runs.append((p, first, idx.shape[0]))
     out = []
-    for p, first, end in runs:
-        for j in range(first, min(first + tries * p, end - p + 1), p):
+    for k, (p, first, end) in enumerate(runs):
+        # The run that ends the window starts where its lengths settled: one try.
+        for j in range(first, min(first + (tries if k == 0 else 1) * p, end - p + 1), p):
             out.append(
                 Period(
                     first=pos + int(idx[j]),

@@ -178,10 +178,10 @@ def test_tag_orders_decode_like_the_protobuf_parser(
 @pytest.fixture
 def blocks_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Rows of each block the decoder read (the record matcher took the rest)."""
-    from tfwatch.ingest import scalar_layout
+    from tfwatch.ingest import scalar_segments
 
     rows: list[int] = []
-    original = scalar_layout.read_block
+    original = scalar_segments.read_block
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         block = original(*args, **kwargs)
@@ -189,5 +189,5 @@ def blocks_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             rows.append(block.rows)
         return block
 
-    monkeypatch.setattr(scalar_layout, "read_block", counting)
+    monkeypatch.setattr(scalar_segments, "read_block", counting)
     return rows

@@ -17,7 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from tfwatch.ingest.records import PayloadCrcError, payloads_ok
-from tfwatch.ingest.scalar_layout import ScalarPluginCheck, match_scalar_layouts
+from tfwatch.ingest.scalar_layout import ScalarPluginCheck
+from tfwatch.ingest.scalar_segments import match_scalar_layouts
 
 if TYPE_CHECKING:
     from tfwatch.store.histograms import HistogramPoint

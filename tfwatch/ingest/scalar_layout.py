@@ -8,11 +8,12 @@ PyTorch)::
 and a rank-0 float/double tensor of the ``scalars`` plugin (TF2, Keras, PyTorch
 ``new_style``, TensorBoard's writer), where ``15 <f32>`` becomes ``42 <tensor> [4a
 <metadata>]``. Every byte of a layout is checked; a record that differs anywhere is left
-to the protobuf parser. Tags are grouped by a hash of their bytes and then compared word
-for word, so a hash collision can never merge two tags.
+to the protobuf parser. Tags are grouped exactly (:mod:`tfwatch.ingest.byte_spans`).
 
 Once every byte is known to match its group's layout, payload CRCs are cheap: records of
 one group differ only in their wall time, step and value bytes (see :func:`_crcs_ok`).
+This module reads records one by one; :mod:`tfwatch.ingest.scalar_segments` decides which
+records it reads and which go as repeating blocks.
 """
 
 from __future__ import annotations
@@ -24,23 +25,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tfwatch.ingest.byte_spans import distinct_spans
 from tfwatch.ingest.crc32c import crc32c, distance_table, mask_array
 from tfwatch.ingest.records import PayloadCrcError, payloads_ok
-from tfwatch.ingest.repeating_records import (
-    MIN_RECORDS,
-    MIN_ROWS,
-    Block,
-    Period,
-    read_block,
-    repeats,
-)
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 U8 = npt.NDArray[np.uint8]
 _MAX_TAG = 120  # one-byte lengths keep the layout fixed; longer tags use the parser
-_PAD = 512  # zero bytes appended to a buffer so probes never index past its end
-_HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
+PAD = 512  # zero bytes appended to a buffer so probes never index past its end
 
 
 Group = tuple[I64, I64, F64, F64]
@@ -102,119 +95,8 @@ def _long_varints(buf: U8, pos: I64) -> tuple[npt.NDArray[np.uint64], I64]:
     return value, length
 
 
-def match_scalar_layouts(
-    data: bytes,
-    starts: I64,
-    lengths: I64,
-    scalar_plugin: ScalarPluginCheck | None = None,
-    check_crcs: bool = False,
-) -> LayoutScalars | None:
-    """Decode the records in either scalar layout; None when none of them are.
-
-    ``scalar_plugin`` tells whether a tag is known to carry the ``scalars`` plugin and
-    whether a serialised ``SummaryMetadata`` declares it; without it, tensor scalars
-    are left to the parser. With ``check_crcs``, the payload CRCs of the records it
-    decodes are verified (before anything is remembered from them) and
-    :class:`PayloadCrcError` is raised if one fails.
-
-    The buffer is read in segments: a window of records goes through the record-by-
-    record matcher, and where its tags repeat with a period, the repetitions that follow
-    are read as a block (:mod:`tfwatch.ingest.repeating_records`).
-    """
-    n = starts.shape[0]
-    if not ((lengths >= 18) & (lengths < 256)).any():
-        return None
-    # Zero padding past the end lets every layout probe index without bounds checks:
-    # probes reach at most ~300 bytes past a record's start.
-    buf = np.concatenate([np.frombuffer(data, dtype=np.uint8), np.zeros(_PAD, dtype=np.uint8)])
-    parts: list[LayoutScalars] = []
-    gaps: list[I64] = []  # records between blocks of one pattern, matched together last
-    pos, window = 0, _WINDOW
-    period: Period | None = None
-    while pos < n:
-        block = _resumed(buf, starts, lengths, period, check_crcs, pos)
-        if block is not None:
-            if block.first > pos:
-                gaps.append(np.arange(pos, block.first, dtype=np.int64))
-        else:
-            end = min(n, pos + window)
-            head = _match_records(buf, starts[pos:end], lengths[pos:end], scalar_plugin, check_crcs)
-            short_end = end  # where a repeating run too short for a block ends
-            for period in _periods_of(head, pos):
-                rows = repeats(starts, lengths, period)
-                p = len(period.tags)
-                if rows >= MIN_ROWS and rows * p >= MIN_RECORDS:
-                    block = read_block(buf, starts, lengths, period, check_crcs, rows=rows)
-                    if block is not None:
-                        break
-                elif rows >= MIN_ROWS:
-                    short_end = max(short_end, period.first + rows * p)
-            if block is None:
-                # Nothing long repeats here: keep what the window matched and read on in
-                # a longer window, through the end of a short run (a file that never
-                # repeats goes in long windows).
-                period = None
-                parts.append(_shifted(head.scalars, pos) if head else _all_left(pos, end))
-                pos = end
-                window = max(min(window * 4, _WINDOW_MAX), short_end - end + _WINDOW)
-                continue
-            if head is not None:
-                parts.append(_shifted(head.scalars, pos, below=block.first - pos))
-        assert period is not None
-        parts.append(_block_scalars(block, period))
-        pos, window = block.end, _WINDOW
-    if gaps:
-        parts.append(
-            _gap_scalars(buf, starts, lengths, np.concatenate(gaps), scalar_plugin, check_crcs)
-        )
-    return _joined(parts)
-
-
-_MAX_GAP = 16  # records between two blocks of one pattern (an evaluation, a histogram)
-
-
-def _resumed(
-    buf: U8, starts: I64, lengths: I64, period: Period | None, check_crcs: bool, pos: int
-) -> Block | None:
-    """The block of ``period``'s pattern that resumes within a few records of ``pos``."""
-    if period is None:
-        return None
-    p = len(period.tags)
-    pattern = lengths[period.first : period.first + p]
-    for first in range(pos, min(pos + _MAX_GAP, starts.shape[0]) + 1):
-        if not np.array_equal(lengths[first : first + p], pattern):
-            continue
-        block = read_block(buf, starts, lengths, period, check_crcs, start=first)
-        if block is not None:
-            return block
-    return None
-
-
-def _gap_scalars(
-    buf: U8,
-    starts: I64,
-    lengths: I64,
-    records: I64,
-    scalar_plugin: ScalarPluginCheck | None,
-    check_crcs: bool,
-) -> LayoutScalars:
-    """The records between blocks, matched in one call (their numbers mapped back)."""
-    found = _match_records(buf, starts[records], lengths[records], scalar_plugin, check_crcs)
-    if found is None:
-        return LayoutScalars({}, records, 0.0)
-    groups = {
-        tag: [(records[idx], steps, values, walls) for idx, steps, values, walls in chunks]
-        for tag, chunks in found.scalars.groups.items()
-    }
-    return LayoutScalars(groups, records[found.scalars.leftover], found.scalars.max_wall)
-
-
-_WINDOW = 64  # records read one by one to find the period of what follows
-_WINDOW_MAX = 16384
-
-
 @dataclass
-class _Matched:
+class Matched:
     """What the record-by-record matcher found, with each matched record's layout."""
 
     scalars: LayoutScalars
@@ -228,123 +110,14 @@ class _Matched:
     lengths: I64  # payload lengths
 
 
-def _periods_of(head: _Matched | None, pos: int, tries: int = 2) -> list[Period]:
-    """Periods of ``head``'s records that may start a block.
-
-    When all of ``head``'s tags repeat, the first periods of its run of back-to-back
-    records (the very first often differs: step 0 written without a step field). Then,
-    or when they do not (an evaluation logged every few hundred steps interrupts the
-    pattern), the first periods of the repeating run that ends the window (where the
-    records may have grown, e.g. by a step's second varint byte).
-    """
-    if head is None or head.idx.shape[0] < 3:
-        return []
-    idx, inverse = head.idx, head.inverse
-    runs: list[tuple[int, int, int]] = []  # (period, first, end) in matched records
-    if head.period:
-        gaps = np.flatnonzero(np.diff(idx) != 1)
-        runs.append((head.period, 0, int(gaps[0]) + 1 if gaps.shape[0] else idx.shape[0]))
-    p = head.period or _suffix_period(idx, inverse)
-    if p:
-        # Back from the end while each record's tag is the one a period before it,
-        # adjoining, and the record as long.
-        size = head.lengths
-        alike = (inverse[p:] == inverse[:-p]) & (idx[p:] - idx[:-p] == p) & (size[p:] == size[:-p])
-        breaks = np.flatnonzero(~alike)
-        first = int(breaks[-1]) + 1 if breaks.shape[0] else 0
-        if not runs or first > runs[0][1]:
-            runs.append((p, first, idx.shape[0]))
-    out = []
-    for k, (p, first, end) in enumerate(runs):
-        # The run that ends the window starts where its lengths settled: one try.
-        for j in range(first, min(first + (tries if k == 0 else 1) * p, end - p + 1), p):
-            out.append(
-                Period(
-                    first=pos + int(idx[j]),
-                    tags=[head.names[i] for i in inverse[j : j + p].tolist()],
-                    step_len=head.step_len[j : j + p],
-                    value_at=head.value_at[j : j + p],
-                    width=head.width[j : j + p],
-                )
-            )
-    return out
-
-
-def _suffix_period(idx: I64, inverse: I64, longest: int = 512) -> int:
-    """The smallest ``p`` such that the last three periods of records hold the same tags
-    in the same order, back to back (0 if none)."""
-    n = idx.shape[0]
-    for p in range(1, min(longest, n // 3) + 1):
-        last = inverse[n - p :]
-        if (
-            np.array_equal(inverse[n - 2 * p : n - p], last)
-            and np.array_equal(inverse[n - 3 * p : n - 2 * p], last)
-            and int(idx[-1] - idx[n - 3 * p]) == 3 * p - 1
-        ):
-            return p
-    return 0
-
-
-def _shifted(found: LayoutScalars, pos: int, below: int | None = None) -> LayoutScalars:
-    """``found`` (read from record ``pos`` on) in buffer-wide record numbers, keeping only
-    its records before ``pos + below``."""
-    groups: dict[str, list[Group]] = {}
-    max_wall = -np.inf
-    for tag, chunks in found.groups.items():
-        for idx, steps, values, walls in chunks:
-            keep = idx.shape[0] if below is None else int(np.searchsorted(idx, below))
-            if keep:
-                part = (idx[:keep] + pos, steps[:keep], values[:keep], walls[:keep])
-                groups.setdefault(tag, []).append(part)
-                max_wall = max(max_wall, float(np.nanmax(walls[:keep])))
-    leftover = found.leftover if below is None else found.leftover[found.leftover < below]
-    return LayoutScalars(groups, leftover + pos, max_wall if groups else 0.0)
-
-
-def _block_scalars(block: Block, period: Period) -> LayoutScalars:
-    p = len(period.tags)
-    groups: dict[str, Group] = {}
-    rows = np.arange(block.rows, dtype=np.int64) * p + block.first
-    for r, tag in enumerate(period.tags):
-        part = (rows + r, block.steps[:, r], block.values[:, r], block.walls[:, r])
-        _add_group(groups, tag, part)
-    max_wall = float(np.nanmax(block.walls)) if block.walls.size else 0.0
-    chunks = {tag: [group] for tag, group in groups.items()}
-    return LayoutScalars(chunks, np.empty(0, dtype=np.int64), max_wall)
-
-
-def _all_left(pos: int, end: int) -> LayoutScalars:
-    return LayoutScalars({}, np.arange(pos, end, dtype=np.int64), 0.0)
-
-
-def _joined(parts: list[LayoutScalars]) -> LayoutScalars | None:
-    """One result from the segments; each tag's chunks in file order."""
-    groups: dict[str, list[Group]] = {}
-    for part in parts:
-        for tag, chunks in part.groups.items():
-            groups.setdefault(tag, []).extend(chunks)
-    if not groups:
-        return None
-    for tag, chunks in groups.items():
-        chunks.sort(key=lambda c: int(c[0][0]))
-        firsts = [int(c[0][0]) for c in chunks[1:]]
-        if any(int(c[0][-1]) > f for c, f in zip(chunks, firsts, strict=False)):
-            # Records matched between blocks interleave with the blocks': merge them.
-            merged = [np.concatenate(column) for column in zip(*chunks, strict=True)]
-            order = np.argsort(merged[0], kind="stable")
-            groups[tag] = [(merged[0][order], merged[1][order], merged[2][order], merged[3][order])]
-    leftover = np.sort(np.concatenate([part.leftover for part in parts]).astype(np.int64))
-    return LayoutScalars(groups, leftover, max(part.max_wall for part in parts))
-
-
-def _match_records(
+def match_records(
     buf: U8,
     starts: I64,
     lengths: I64,
     scalar_plugin: ScalarPluginCheck | None,
     check_crcs: bool,
-) -> _Matched | None:
-    """The record-by-record matcher (see :func:`match_scalar_layouts`); ``buf`` is
+) -> Matched | None:
+    """The record-by-record matcher (see :mod:`tfwatch.ingest.scalar_segments`); ``buf`` is
     padded and ``starts`` may be any consecutive records of it."""
     ok = (lengths >= 18) & (lengths < 256)
     if not ok.any():
@@ -377,7 +150,7 @@ def _match_records(
     walls: F64 = _words(buf, "<f8")[s + 1]  # type: ignore[assignment]
     steps = np.where(has_step[idx], step_raw[idx], np.uint64(0)).view(np.int64)
     values = _words(buf, "<f4")[after[idx] + 1].astype(np.float64)
-    names, inverse, period = _spans(buf, off[idx] + 6, tl)
+    names, inverse, period = distinct_spans(buf, off[idx] + 6, tl)
     if names is None:
         return None
     metas = _metadata_spans(buf, idx, after, tensor) if tensor is not None else None
@@ -414,9 +187,7 @@ def _match_records(
     chunks = {tag: [group] for tag, group in groups.items()}
     scalars = LayoutScalars(groups=chunks, leftover=leftover, max_wall=max_wall)
     matched_lengths = lengths[idx]
-    return _Matched(
-        scalars, idx, names, inverse, period, step_len, value_at, width, matched_lengths
-    )
+    return Matched(scalars, idx, names, inverse, period, step_len, value_at, width, matched_lengths)
 
 
 class ScalarPluginCheck:
@@ -472,7 +243,7 @@ def _metadata_spans(buf: U8, idx: I64, after: I64, tensor: Tensor) -> Metas:
         return msel, [], msel
     tlen = np.where(f64[msel], 14, 10)
     meta_at = after[idx][msel] + 2 + tlen + 2
-    meta_names, meta_inv, _ = _spans(buf, meta_at, meta_len[msel], text=False)
+    meta_names, meta_inv, _ = distinct_spans(buf, meta_at, meta_len[msel], text=False)
     return msel, meta_names, meta_inv
 
 
@@ -624,84 +395,6 @@ def _tensor_values(
     return keep
 
 
-_WORD_MASKS = np.asarray([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], np.uint64)
-_MAX_PERIOD = 4096
-
-
-def _spans(buf: U8, pos: I64, length: I64, text: bool = True) -> tuple[list[Any] | None, I64, int]:
-    """Distinct byte strings ``buf[pos:pos+length]``: (decoded strings, index per span,
-    period).
-
-    A training loop logs the same tags in the same order every step, so the strings
-    usually repeat with a period: when every span equals the one ``period`` before it,
-    the first period alone is looked at. Otherwise spans are grouped by a hash of their
-    bytes and then compared word for word, so a collision can never merge two different
-    strings (None if one did). ``period`` is 0 when the spans do not repeat.
-    """
-    n = pos.shape[0]
-    width = int(length.max()) if n else 0
-    shortest = int(length.min()) if n else 0
-    nwords = max(1, (width + 7) // 8)
-    # Word k of every span, one row per k. Words may run past a span's end: those bytes
-    # are masked off (the caller padded ``buf``); words inside every span need no mask.
-    words: npt.NDArray[np.uint64] = _words(buf, "<u8")  # type: ignore[assignment]
-    cols = np.empty((nwords, n), dtype=np.uint64)
-    for k in range(nwords):
-        cols[k] = words[pos + 8 * k]
-        if shortest < 8 * (k + 1):
-            cols[k] &= _WORD_MASKS[np.clip(length - 8 * k, 0, 8)]
-    period = _period(cols, length)
-    if period:
-        seen: dict[tuple[int, bytes], int] = {}
-        firsts: list[int] = []
-        inverse_p = np.empty(period, dtype=np.int64)
-        for i in range(period):
-            key = (int(length[i]), cols[:, i].tobytes())
-            if key not in seen:
-                seen[key] = len(firsts)
-                firsts.append(i)
-            inverse_p[i] = seen[key]
-        first = np.asarray(firsts, dtype=np.int64)
-        inverse = np.tile(inverse_p, -(-n // period))[:n]
-        return _decode_spans(buf, pos, length, first, text), inverse, period
-    h = length.astype(np.uint64)
-    for k in range(nwords):
-        h = (h ^ cols[k]) * _HASH_MUL
-    keys = np.unique(h)  # hash-based in NumPy 2; few distinct strings per buffer
-    inverse = np.searchsorted(keys, h)
-    first = np.full(keys.shape[0], h.shape[0], dtype=np.int64)
-    np.minimum.at(first, inverse, np.arange(h.shape[0], dtype=np.int64))
-    rep = first[inverse]
-    if not (np.array_equal(cols, cols[:, rep]) and np.array_equal(length, length[rep])):
-        return None, inverse, 0
-    return _decode_spans(buf, pos, length, first, text), inverse, 0
-
-
-def _period(cols: npt.NDArray[np.uint64], length: I64) -> int:
-    """The smallest ``p`` with every span equal to the one ``p`` before it (0 if none
-    up to :data:`_MAX_PERIOD`). ``cols`` holds word k of every span in row k."""
-    n = cols.shape[1]
-    if n < 4:
-        return 0
-    probe = min(n, _MAX_PERIOD + 1)
-    alike = (cols[:, 1:probe] == cols[:, :1]).all(axis=0) & (length[1:probe] == length[0])
-    same = np.flatnonzero(alike)
-    if not same.shape[0]:
-        return 0
-    p = int(same[0]) + 1
-    if np.array_equal(cols[:, p:], cols[:, :-p]) and np.array_equal(length[p:], length[:-p]):
-        return p
-    return 0
-
-
-def _decode_spans(buf: U8, pos: I64, length: I64, first: I64, text: bool) -> list[Any]:
-    out: list[Any] = []
-    for i in first.tolist():
-        raw = buf[int(pos[i]) : int(pos[i]) + int(length[i])].tobytes()
-        out.append(raw.decode("utf-8", "replace") if text else raw)
-    return out
-
-
 def _split(
     names: list[str], inverse: I64, idx: I64, steps: I64, values: F64, walls: F64, period: int
 ) -> dict[str, Group]:
@@ -712,18 +405,18 @@ def _split(
         for j in range(min(period, idx.shape[0])):
             # Strided views: the store copies what it keeps.
             part = (idx[j::period], steps[j::period], values[j::period], walls[j::period])
-            _add_group(groups, names[int(inverse[j])], part)
+            add_group(groups, names[int(inverse[j])], part)
         return groups
     key_type = np.int16 if len(names) < 2**15 else np.int64
     order = np.argsort(inverse.astype(key_type), kind="stable")  # radix sort
     bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse, minlength=len(names)))])
     for g, name in enumerate(names):
         sel = order[bounds[g] : bounds[g + 1]]
-        _add_group(groups, name, (idx[sel], steps[sel], values[sel], walls[sel]))
+        add_group(groups, name, (idx[sel], steps[sel], values[sel], walls[sel]))
     return groups
 
 
-def _add_group(groups: dict[str, Group], name: str, part: Group) -> None:
+def add_group(groups: dict[str, Group], name: str, part: Group) -> None:
     old = groups.get(name)
     if old is not None:  # two byte strings that decode alike (invalid UTF-8)
         merged = [np.concatenate([o, p]) for o, p in zip(old, part, strict=True)]

@@ -24,8 +24,8 @@ from tfwatch.report.wording import (
     duration,
     effect_reading,
     hparam_value,
+    metric_table,
     rho_text,
-    steps_text,
     summary_line,
 )
 from tfwatch.safe_text import unicode_text
@@ -112,29 +112,18 @@ def _delta_html(better: bool | None, text: str) -> str:
 
 
 def _metric(report: Comparison, metric: MetricSummary) -> str:
-    header = ["Run", "Trend", "Final", "Best", "Best at step"]
-    with_base = report.baseline is not None and metric.baseline_target is not None
-    if with_base:
-        header += ["Δ vs baseline", "Steps to baseline final"]
+    header, table_rows = metric_table(report, metric)
     rows = []
-    for run in report.runs:
-        cell = metric.cells.get(run.name)
-        if cell is None:
-            continue
-        row = [
-            ("name", h(run.name)),
-            ("spark", h(cell.sparkline)),
-            ("n", format_value(cell.final)),
-            ("n", format_value(cell.best)),
-            ("n", format_count(cell.best_step) if cell.best_step >= 0 else "-"),
-        ]
-        if with_base:
-            delta = delta_text(cell)
-            if run.name == report.baseline:
+    for r in table_rows:
+        row = [("name", h(r.run)), ("spark", h(r.cell.sparkline))]
+        row += [("n", text) for text in r.numbers]
+        if r.versus is not None:
+            delta, steps = r.versus
+            if r.is_baseline:
                 row.append(("n", "baseline"))
             else:
-                row.append(("n", _delta_html(cell.better, delta) if delta else "-"))
-            row.append(("n", h(steps_text(cell, metric))))
+                row.append(("n", _delta_html(r.cell.better, delta) if delta else "-"))
+            row.append(("n", h(steps)))
         rows.append(row)
     lines, left_out = charted(metric, report.baseline)
     legend = "".join(f"<li>{legend_swatch(i)}{h(line.run)}</li>" for i, line in enumerate(lines))

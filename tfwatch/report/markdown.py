@@ -23,8 +23,8 @@ from tfwatch.report.wording import (
     duration,
     effect_reading,
     hparam_value,
+    metric_table,
     rho_text,
-    steps_text,
     summary_line,
 )
 from tfwatch.safe_text import unicode_text
@@ -83,25 +83,13 @@ def _overview(report: Comparison) -> str:
 
 def _metric_section(report: Comparison, metric: MetricSummary) -> list[str]:
     out = [f"### {md(metric.tag)}", "", f"_{direction(metric)}_", ""]
-    header = ["Run", "Trend", "Final", "Best", "Best at step"]
-    with_base = report.baseline is not None and metric.baseline_target is not None
-    if with_base:
-        header += ["Δ vs baseline", "Steps to baseline final"]
+    header, table_rows = metric_table(report, metric)
     rows = []
-    for run in report.runs:
-        cell = metric.cells.get(run.name)
-        if cell is None:
-            continue
-        row = [
-            md(run.name),
-            f"`{cell.sparkline}`",
-            format_value(cell.final),
-            format_value(cell.best),
-            format_count(cell.best_step) if cell.best_step >= 0 else "-",
-        ]
-        if with_base:
-            delta = "baseline" if run.name == report.baseline else md(delta_text(cell)) or "-"
-            row += [delta, md(steps_text(cell, metric))]
+    for r in table_rows:
+        row = [md(r.run), f"`{r.cell.sparkline}`", *r.numbers]
+        if r.versus is not None:
+            delta, steps = r.versus
+            row += ["baseline" if r.is_baseline else md(delta) or "-", md(steps)]
         rows.append(row)
     out += [table(header, rows, right=(2, 3, 4, 6)), ""]
     out += _chart(report, metric)

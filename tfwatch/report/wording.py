@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from tfwatch.formatting import format_count, format_value
 from tfwatch.report.hparam_importance import HparamEffect, HparamValue, Importance
@@ -35,6 +36,36 @@ def steps_text(cell: MetricCell, metric: MetricSummary) -> str:
     if cell.steps_to_baseline is None:
         return "not reached"
     return format_count(cell.steps_to_baseline)
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One run's row of a metric's table, as plain text (each format escapes it)."""
+
+    run: str
+    cell: MetricCell
+    numbers: tuple[str, str, str]  # final, best, best at step
+    #: The baseline columns' texts (delta, steps to the baseline's final); None without.
+    versus: tuple[str, str] | None
+    is_baseline: bool
+
+
+def metric_table(report: Comparison, metric: MetricSummary) -> tuple[list[str], list[MetricRow]]:
+    """Header and rows of a metric's table: every run that logged the metric."""
+    header = ["Run", "Trend", "Final", "Best", "Best at step"]
+    with_base = report.baseline is not None and metric.baseline_target is not None
+    if with_base:
+        header += ["Δ vs baseline", "Steps to baseline final"]
+    rows = []
+    for run in report.runs:
+        cell = metric.cells.get(run.name)
+        if cell is None:
+            continue
+        best_at = format_count(cell.best_step) if cell.best_step >= 0 else "-"
+        numbers = (format_value(cell.final), format_value(cell.best), best_at)
+        versus = (delta_text(cell), steps_text(cell, metric)) if with_base else None
+        rows.append(MetricRow(run.name, cell, numbers, versus, run.name == report.baseline))
+    return header, rows
 
 
 def hparam_value(value: HparamValue | None) -> str:

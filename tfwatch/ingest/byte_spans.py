@@ -13,16 +13,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tfwatch.ingest.byte_views import words_at
+
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _words(buf: U8) -> npt.NDArray[np.uint64]:
-    """Unaligned little-endian 8-byte words starting at every byte offset (a view)."""
-    n = max(buf.shape[0] - 7, 0)
-    view: npt.NDArray[np.uint64] = np.ndarray((n,), dtype="<u8", buffer=buf, strides=(1,))
-    return view
 
 
 _WORD_MASKS = np.asarray([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], np.uint64)
@@ -47,7 +42,7 @@ def distinct_spans(
     nwords = max(1, (width + 7) // 8)
     # Word k of every span, one row per k. Words may run past a span's end: those bytes
     # are masked off (the caller padded ``buf``); words inside every span need no mask.
-    words = _words(buf)
+    words: npt.NDArray[np.uint64] = words_at(buf, "<u8")  # type: ignore[assignment]
     cols = np.empty((nwords, n), dtype=np.uint64)
     for k in range(nwords):
         cols[k] = words[pos + 8 * k]

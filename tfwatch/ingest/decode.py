@@ -119,9 +119,9 @@ class DecodedBatch:
             return [
                 (
                     self.scalar_tags[i],
-                    _joined([self.scalar_steps[k] for k in ks]),
-                    _joined([self.scalar_values[k] for k in ks]),
-                    _joined([self.scalar_walls[k] for k in ks]),
+                    _concatenated([self.scalar_steps[k] for k in ks]),
+                    _concatenated([self.scalar_values[k] for k in ks]),
+                    _concatenated([self.scalar_walls[k] for k in ks]),
                 )
                 for i, ks in by_tag.items()
             ]
@@ -137,7 +137,7 @@ class DecodedBatch:
         ]
 
 
-def _joined(chunks: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
+def _concatenated(chunks: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
     return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
 
 

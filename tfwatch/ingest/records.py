@@ -14,11 +14,13 @@ also locates damage and resynchronises on the next valid record.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
+from tfwatch.ingest.byte_views import strided_words, words_at
 from tfwatch.ingest.crc32c import crc32c, crc32c_at, mask, mask_array
 
 HEADER = 12
@@ -205,19 +207,19 @@ def _extrapolate(
     offsets = cand[n - p :] - first
     crcs = _u32_at(buf, cand[n - p :] + 8).tolist()
     pattern = list(zip(offsets.tolist(), lengths[n - p :].tolist(), crcs, strict=True))
-    total, rows, start, step = rows, 0, pos, 64
+    total, rows = rows, 0
     # Growing steps: a pattern broken soon costs little, however long the buffer.
-    while rows < total:
-        count = min(step, total - rows)
-        alike = np.ones(count, dtype=bool)
+    for a, b in growing_ranges(total):
+        alike = np.ones(b - a, dtype=bool)
+        start = pos + a * row
         for off, length, crc in pattern:
             # This record's length and length CRC in every row, read as strided words.
-            alike &= _strided(buf, "<u8", start + off, row, count) == length
-            alike &= _strided(buf, "<u4", start + off + 8, row, count) == crc
+            alike &= strided_words(buf, "<u8", start + off, row, b - a) == length
+            alike &= strided_words(buf, "<u4", start + off + 8, row, b - a) == crc
         if not alike.all():
-            rows += int(np.flatnonzero(~alike)[0])
+            rows = a + int(np.flatnonzero(~alike)[0])
             break
-        rows, start, step = rows + count, start + count * row, step * 2
+        rows = b
     if rows == 0:
         return None
     heads = (pos + np.arange(rows, dtype=np.int64)[:, None] * row + offsets).ravel()
@@ -300,27 +302,25 @@ def payloads_ok(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> bool:
 
 def _u32_at(buf: npt.NDArray[np.uint8], pos: I64) -> npt.NDArray[np.uint32]:
     """Little-endian ``uint32`` at each of ``pos`` (each at most ``len(buf) - 4``)."""
-    words = np.ndarray((max(buf.shape[0] - 3, 0),), dtype="<u4", buffer=buf, strides=(1,))
-    out: npt.NDArray[np.uint32] = words[pos]
-    return out
-
-
-def _strided(
-    buf: npt.NDArray[np.uint8], dtype: str, offset: int, stride: int, count: int
-) -> npt.NDArray[np.generic]:
-    """``count`` words of ``dtype`` at ``offset``, ``offset + stride``, ... (a view)."""
-    out: npt.NDArray[np.generic] = np.ndarray(
-        (count,), dtype=dtype, buffer=buf, offset=offset, strides=(stride,)
-    )
+    out: npt.NDArray[np.uint32] = words_at(buf, "<u4")[pos]  # type: ignore[assignment]
     return out
 
 
 def _u64_at(buf: npt.NDArray[np.uint8], pos: I64) -> I64:
     """Little-endian ``uint64`` at each of ``pos``, as ``int64`` (lengths: the callers
     keep those below 2^32)."""
-    words = np.ndarray((max(buf.shape[0] - 7, 0),), dtype="<i8", buffer=buf, strides=(1,))
-    out: I64 = words[pos]
+    out: I64 = words_at(buf, "<i8")[pos]  # type: ignore[assignment]
     return out
+
+
+def growing_ranges(total: int, first: int = 64) -> Iterator[tuple[int, int]]:
+    """``(a, b)`` ranges covering ``0..total``, each twice as long as the one before: a
+    look-ahead in these steps costs little when what it looks for ends soon."""
+    a, size = 0, first
+    while a < total:
+        b = min(total, a + size)
+        yield a, b
+        a, size = b, size * 2
 
 
 def _walk(data: bytes, buf: npt.NDArray[np.uint8], final: bool = False) -> Framing:

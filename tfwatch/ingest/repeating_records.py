@@ -12,14 +12,13 @@ matcher (see :mod:`tfwatch.ingest.scalar_layout`), which checked its layout and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from tfwatch.ingest.crc32c import crc32c, distance_table, mask_array
-from tfwatch.ingest.records import HEADER, PayloadCrcError
+from tfwatch.ingest.records import HEADER, PayloadCrcError, growing_ranges
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -144,7 +143,7 @@ def _rows_alike(starts: I64, lengths: I64, first: int, size: I64) -> int:
     row_bytes = int((size + HEADER + 4).sum())
     rows = 0
     # Growing steps: a pattern broken soon costs little, however long the buffer.
-    for a, b in _doubling(most):
+    for a, b in growing_ranges(most):
         shape = lengths[first + a * p : first + b * p].reshape(b - a, p)
         alike = (shape == size).all(axis=1)
         # Damage skipped between records breaks the rows apart.
@@ -154,15 +153,6 @@ def _rows_alike(starts: I64, lengths: I64, first: int, size: I64) -> int:
         if rows < b:
             break
     return rows
-
-
-def _doubling(total: int, first: int = 64) -> Iterator[tuple[int, int]]:
-    """``(a, b)`` ranges covering ``0..total``, each twice as long as the one before."""
-    a, size = 0, first
-    while a < total:
-        b = min(total, a + size)
-        yield a, b
-        a, size = b, size * 2
 
 
 def _take(grid: U8, cols: I64) -> U8:

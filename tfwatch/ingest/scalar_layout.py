@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tfwatch.ingest.byte_spans import distinct_spans
+from tfwatch.ingest.byte_views import words_at
 from tfwatch.ingest.crc32c import crc32c, distance_table, mask_array
 from tfwatch.ingest.records import PayloadCrcError, payloads_ok
 
@@ -49,20 +50,10 @@ class LayoutScalars:
     max_wall: float
 
 
-def _words(buf: U8, dtype: str) -> npt.NDArray[np.generic]:
-    """Unaligned little-endian words starting at every byte offset (a view, no copy)."""
-    width = np.dtype(dtype).itemsize
-    n = max(buf.shape[0] - width + 1, 0)
-    view: npt.NDArray[np.generic] = np.ndarray(
-        (n,), dtype=dtype, buffer=buf, offset=0, strides=(1,)
-    )
-    return view
-
-
 def _varints(buf: U8, pos: I64) -> tuple[npt.NDArray[np.uint64], I64]:
     """Decode up to 10-byte varints at ``pos``: (values, byte lengths; 0 = malformed)."""
     # Steps below 2^28 take at most four bytes: one unaligned word, no per-byte loop.
-    w = _words(buf, "<u4")[pos].astype(np.uint32)
+    w = words_at(buf, "<u4")[pos].astype(np.uint32)
     c1 = (w >> np.uint32(7)) & np.uint32(1)
     c2 = c1 & (w >> np.uint32(15))
     c3 = c2 & (w >> np.uint32(23))
@@ -129,7 +120,7 @@ def match_records(
     ok &= ~has_step | (step_len > 0)
     off = np.where(has_step, starts + 10 + step_len, starts + 9)
     # 2a <n1> 0a <value_len> 0a <tag_len>: the six header bytes in one word.
-    head = _words(buf, "<u8")[off].view(np.int64)
+    head = words_at(buf, "<u8")[off].view(np.int64)
     ok &= (head & 0xFF00FF00FF) == 0x0A000A002A
     value_len = (head >> 24) & 0xFF
     tag_len = (head >> 40) & 0xFF
@@ -147,9 +138,9 @@ def match_records(
     if idx.shape[0] == 0:
         return None
     s, tl = starts[idx], tag_len[idx]
-    walls: F64 = _words(buf, "<f8")[s + 1]  # type: ignore[assignment]
+    walls: F64 = words_at(buf, "<f8")[s + 1]  # type: ignore[assignment]
     steps = np.where(has_step[idx], step_raw[idx], np.uint64(0)).view(np.int64)
-    values = _words(buf, "<f4")[after[idx] + 1].astype(np.float64)
+    values = words_at(buf, "<f4")[after[idx] + 1].astype(np.float64)
     names, inverse, period = distinct_spans(buf, off[idx] + 6, tl)
     if names is None:
         return None
@@ -306,7 +297,7 @@ def _crcs_ok(
     for g in np.flatnonzero(first >= 0).tolist():
         r = int(first[g])
         const[g] = crc32c(buf[int(s[r]) : int(e[r])].tobytes()) ^ int(acc[r])
-    stored = _words(buf, "<u4")[e]
+    stored = words_at(buf, "<u4")[e]
     return bool(np.array_equal(mask_array(const[group] ^ acc), stored))
 
 
@@ -336,7 +327,7 @@ def _varying_bytes_crc(
 
     acc = np.zeros(n, dtype=np.uint32)
     base = ((e - 1 - s) << 8).astype(np.int32)
-    wall_hi = _words(buf, "<u4")[s + 5]
+    wall_hi = words_at(buf, "<u4")[s + 5]
     wall_bytes = 4 if np.all(wall_hi == wall_hi[0]) else 8
     for j in range(1, 1 + wall_bytes):
         acc ^= shifted(j)[base + buf[j:][s]]
@@ -370,9 +361,9 @@ def _tensor_values(
     is_tensor, f64, has_meta = tensor[0][idx], tensor[1][idx], tensor[2][idx]
     a = after[idx]
     sel = np.flatnonzero(is_tensor & ~f64)
-    values[sel] = _words(buf, "<f4")[a[sel] + 8].astype(np.float64)
+    values[sel] = words_at(buf, "<f4")[a[sel] + 8].astype(np.float64)
     sel = np.flatnonzero(is_tensor & f64)
-    values[sel] = _words(buf, "<f8")[a[sel] + 8]
+    values[sel] = words_at(buf, "<f8")[a[sel] + 8]
     keep = np.ones(idx.shape[0], dtype=bool)
     if not is_tensor.any():
         return keep

@@ -149,6 +149,9 @@ ORDERS = {
     "short": [(t, s, s / 9) for s in range(50) for t in ("a/b", "c")],
     # No order at all.
     "random": [(random.Random(7).choice("pqrs") + str(i % 3), i, i / 3) for i in range(1000)],
+    # Blocks of steps that take four varint bytes, and six (the longer varints' path).
+    "four_byte_steps": [(t, 2**21 + s, s / 3) for s in range(900) for t in ("a", "bb", "c")],
+    "six_byte_steps": [(t, 2**35 + s, s / 3) for s in range(900) for t in ("a", "bb", "c")],
     # Steps around each varint length, negative ones and past 2^53.
     "varint_boundaries": [
         ("s", step, float(i))
@@ -159,7 +162,14 @@ ORDERS = {
 }
 
 
-BLOCKS = {"periodic": 1, "eval_interrupts": 3, "varint_boundaries": 0, "random": 0}
+BLOCKS = {
+    "periodic": 1,
+    "eval_interrupts": 3,
+    "four_byte_steps": 1,
+    "six_byte_steps": 1,
+    "varint_boundaries": 0,
+    "random": 0,
+}
 
 
 @pytest.mark.parametrize("order", sorted(ORDERS))
@@ -173,6 +183,47 @@ def test_tag_orders_decode_like_the_protobuf_parser(
     assert _points(batch) == want
     if order in BLOCKS:  # the path under test is the one meant
         assert len(blocks_read) == BLOCKS[order]
+
+
+def test_blocks_of_float_and_double_tensor_scalars_decode_like_the_parser(
+    tmp_path: Path, blocks_read: list[int]
+) -> None:
+    """Rank-0 DT_FLOAT and DT_DOUBLE tensors side by side (PyTorch's ``new_style`` with
+    ``double_precision``, TensorBoard's writer), the scalars plugin on every event, framed
+    by TensorBoard's event file writer; then a flipped bit in a double's record."""
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
+    from tensorboard.compat.proto.tensor_pb2 import TensorProto
+    from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    plugin = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="scalars"))
+    writer = EventFileWriter(str(tmp_path))
+    want: dict[str, list[tuple[int, float]]] = {}
+    for step in range(700):
+        for tag, double in (("loss", True), ("lr", False), ("val/acc", True)):
+            value = step / 7 - 3.0
+            shape = TensorShapeProto()  # rank 0, written out as the writers do
+            tensor = (
+                TensorProto(dtype=2, tensor_shape=shape, double_val=[value])  # DT_DOUBLE
+                if double
+                else TensorProto(dtype=1, tensor_shape=shape, float_val=[value])  # DT_FLOAT
+            )
+            summary = Summary(value=[Summary.Value(tag=tag, tensor=tensor, metadata=plugin)])
+            writer.add_event(Event(wall_time=1.7e9 + step / 3, step=step, summary=summary))
+            kept = value if double else struct.unpack("<f", struct.pack("<f", value))[0]
+            want.setdefault(tag, []).append((step, kept))
+    writer.close()
+    data = only_event_file(tmp_path).read_bytes()
+    framing, batch = frame_and_decode(data, True, TagPlugins())
+    assert not framing.damage
+    got = {
+        tag: list(zip(steps.tolist(), values.tolist(), strict=True))
+        for tag, steps, values, _ in batch.scalar_groups()
+    }
+    assert got == want
+    assert blocks_read
+    _flip_every_byte_of_one_record(data, record=1 + 3 * 400)
 
 
 @pytest.fixture

@@ -21,11 +21,13 @@ def words_at(buf: U8, dtype: str) -> npt.NDArray[np.generic]:
     return view
 
 
-def strided_words(
-    buf: U8, dtype: str, offset: int, stride: int, count: int
+def row_words(
+    buf: U8, dtype: str, offset: int, rows: int, stride: int, width: int
 ) -> npt.NDArray[np.generic]:
-    """``count`` words of ``dtype`` at ``offset``, ``offset + stride``, ... (a view)."""
+    """Rows ``stride`` bytes apart from ``offset``, with the ``dtype`` word that starts at
+    each of a row's first ``width`` bytes (a view: indexing its columns reads one field
+    of every row at once)."""
     view: npt.NDArray[np.generic] = np.ndarray(
-        (count,), dtype=dtype, buffer=buf, offset=offset, strides=(stride,)
+        (rows, width), dtype=dtype, buffer=buf, offset=offset, strides=(stride, 1)
     )
     return view

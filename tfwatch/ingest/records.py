@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from tfwatch.ingest.byte_views import strided_words, words_at
+from tfwatch.ingest.byte_views import row_words, words_at
 from tfwatch.ingest.crc32c import crc32c, crc32c_at, mask, mask_array
 
 HEADER = 12
@@ -205,17 +205,18 @@ def _extrapolate(
     if rows < 1:
         return None
     offsets = cand[n - p :] - first
-    crcs = _u32_at(buf, cand[n - p :] + 8).tolist()
-    pattern = list(zip(offsets.tolist(), lengths[n - p :].tolist(), crcs, strict=True))
+    crcs = _u32_at(buf, cand[n - p :] + 8)
+    pattern = lengths[n - p :].astype(np.uint64)
+    width = int(offsets[-1]) + 1  # the last header's first byte (headers lie in the row)
     total, rows = rows, 0
     # Growing steps: a pattern broken soon costs little, however long the buffer.
     for a, b in growing_ranges(total):
-        alike = np.ones(b - a, dtype=bool)
-        start = pos + a * row
-        for off, length, crc in pattern:
-            # This record's length and length CRC in every row, read as strided words.
-            alike &= strided_words(buf, "<u8", start + off, row, b - a) == length
-            alike &= strided_words(buf, "<u4", start + off + 8, row, b - a) == crc
+        # Every record's length and length CRC in every row, gathered as words.
+        start, count = pos + a * row, b - a
+        length_words = row_words(buf, "<u8", start, count, row, width)
+        crc_words = row_words(buf, "<u4", start, count, row, width + 8)
+        alike = (length_words[:, offsets] == pattern).all(axis=1)
+        alike &= (crc_words[:, offsets + 8] == crcs).all(axis=1)
         if not alike.all():
             rows = a + int(np.flatnonzero(~alike)[0])
             break

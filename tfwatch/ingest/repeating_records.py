@@ -12,6 +12,8 @@ matcher (see :mod:`tfwatch.ingest.scalar_layout`), which checked its layout and 
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +29,7 @@ U8 = npt.NDArray[np.uint8]
 #: Blocks of fewer rows or records than these are left to the record-by-record matcher:
 #: reading a block costs about as much as matching two thousand records one by one.
 MIN_ROWS = 8
-MIN_RECORDS = 2048
+MIN_RECORDS = 1024
 
 
 @dataclass(frozen=True)
@@ -83,46 +85,141 @@ def read_block(
     reference = buf[int(starts[i0]) - HEADER :][:row_bytes]
     base = int(starts[first]) - HEADER
     grid = buf[base : base + rows * row_bytes].reshape(rows, row_bytes)
-    wall = at[:, None] + np.arange(1, 9)
-    value = _columns(at + period.value_at, period.width)
-    step = _columns(at + 10, period.step_len)
-    crc = (at + size)[:, None] + np.arange(4)
-    varying = np.zeros(row_bytes, dtype=bool)
-    for cols in (wall.ravel(), value, step, crc.ravel()):
-        varying[cols] = True
-    unchanged = _unchanged_columns(grid, reference)
-    if not unchanged[~varying].all():  # a constant byte differs: stop before that row
+    fields = _RowFields.of(at, size, period)
+    changed = _changed_columns(grid, reference)
+    varying = fields.varying(row_bytes)
+    if changed[~varying].any():  # a constant byte differs: stop before that row
         rows = _first_false(np.logical_or(grid == reference, varying).all(axis=1), rows)
-    steps, varints_ok = _steps(grid, at, period.step_len)
+    # Every field's bytes of every row in one gather; the fields are views of it.
+    raw = np.take(grid[:rows], fields.columns, axis=1)
+    steps, varints_ok = _steps(raw, fields, period.step_len)
     rows = _first_false(varints_ok, rows)
     if rows < MIN_ROWS or rows * p < MIN_RECORDS:
         return None
-    if rows < grid.shape[0]:
-        grid, steps = grid[:rows], steps[:rows]
-        unchanged = _unchanged_columns(grid, reference)
+    if rows < raw.shape[0]:
+        grid, raw, steps = grid[:rows], raw[:rows], steps[:rows]
+        changed = _changed_columns(grid, reference)
     if check_crcs:
-        _check_crcs(grid, reference, unchanged, at, size, wall, step, value, crc)
-    walls = _take(grid, wall.ravel()).view("<f8")
+        _check_crcs(raw, reference, changed, fields, at, size)
+    values = np.empty((rows, p), dtype=np.float64)
+    values[:, fields.f32] = raw[:, fields.f32_at].view("<f4")
+    values[:, fields.f64] = raw[:, fields.f64_at].view("<f8")
     return Block(
         first=first,
         end=first + rows * p,
         rows=rows,
         steps=steps,
-        values=_values(grid, at + period.value_at, period.width),
-        walls=walls.astype(np.float64, copy=False),
+        values=values,
+        walls=raw[:, fields.wall_at].view("<f8"),
     )
 
 
+@dataclass(frozen=True)
+class _RowFields:
+    """Where the fields of a row's records are, in the row (``*_col``) and in the
+    compact array of field bytes gathered from every row (``*_at``, slices)."""
+
+    columns: I64  # the row's columns gathered, in this order:
+    wall_at: slice  # 8 bytes per record
+    f32: I64  # records with a float32 value ...
+    f32_at: slice  # ... and their value bytes
+    f64: I64
+    f64_at: slice
+    short_steps: I64  # records whose step varint takes 1 to 4 bytes: a word each
+    short_at: slice
+    long_steps: I64  # records with longer step varints: their bytes
+    long_at: slice
+    crc_at: slice  # 4 bytes per record
+    # The wall time, step and value bytes (which the payload CRCs fold in): their
+    # positions in the compact array, row columns and records.
+    varying_at: I64
+    varying_col: I64
+    varying_owner: I64
+
+    @staticmethod
+    def of(at: I64, size: I64, period: Period) -> _RowFields:
+        step_len, width = period.step_len, period.width
+        value_col = at + period.value_at
+        f32, f64 = np.flatnonzero(width == 4), np.flatnonzero(width == 8)
+        short = np.flatnonzero((step_len > 0) & (step_len <= 4))
+        long = np.flatnonzero(step_len > 4)
+        parts = [
+            (at[:, None] + np.arange(1, 9)).ravel(),
+            (value_col[f32][:, None] + np.arange(4)).ravel(),
+            (value_col[f64][:, None] + np.arange(8)).ravel(),
+            (at[short][:, None] + 10 + np.arange(4)).ravel(),
+            _columns(at[long] + 10, step_len[long]),
+            ((at + size)[:, None] + np.arange(4)).ravel(),
+        ]
+        bounds = np.cumsum([0] + [c.shape[0] for c in parts]).tolist()
+        spans = [slice(a, b) for a, b in itertools.pairwise(bounds)]
+        columns = np.concatenate(parts)
+        # The varying bytes: all of the wall time and value, the step's own bytes.
+        p = at.shape[0]
+        in_step = np.arange(4) < step_len[short][:, None]
+        varying_at = np.concatenate(
+            [
+                np.arange(spans[0].start, spans[2].stop),
+                (spans[3].start + np.flatnonzero(in_step.ravel())),
+                np.arange(spans[4].start, spans[4].stop),
+            ]
+        )
+        owner_parts = [
+            np.repeat(np.arange(p), 8),
+            np.repeat(f32, 4),
+            np.repeat(f64, 8),
+            np.repeat(short, 4)[in_step.ravel()],
+            np.repeat(long, step_len[long]),
+        ]
+        return _RowFields(
+            columns=columns,
+            wall_at=spans[0],
+            f32=f32,
+            f32_at=spans[1],
+            f64=f64,
+            f64_at=spans[2],
+            short_steps=short,
+            short_at=spans[3],
+            long_steps=long,
+            long_at=spans[4],
+            crc_at=spans[5],
+            varying_at=varying_at,
+            varying_col=columns[varying_at],
+            varying_owner=np.concatenate(owner_parts),
+        )
+
+    def varying(self, row_bytes: int) -> npt.NDArray[np.bool_]:
+        """Per column of a row, whether it may differ between rows."""
+        out = np.zeros(row_bytes, dtype=bool)
+        out[self.varying_col] = True
+        out[self.columns[self.crc_at]] = True
+        return out
+
+
 _CACHE_ROWS_BYTES = 128 << 10  # compare this much of the grid at a time (stays in cache)
+_LOOKUP_BYTES = 512 << 10  # CRC lookups: index temporaries of about this size
 
 
-def _unchanged_columns(grid: U8, reference: U8) -> npt.NDArray[np.bool_]:
-    """Per column, whether every row holds the reference row's byte."""
-    step = max(1, _CACHE_ROWS_BYTES // grid.shape[1])
-    out = np.ones(grid.shape[1], dtype=bool)
-    for a in range(0, grid.shape[0], step):
-        out &= (grid[a : a + step] == reference).all(axis=0)
-    return out
+def _changed_columns(grid: U8, reference: U8) -> npt.NDArray[np.bool_]:
+    """Per column, whether some row's byte differs from the reference row's.
+
+    Compared as 8-byte words (``g`` rows to a word row where the row length needs it):
+    XOR with the reference, then OR over the rows, leaves the bits that ever changed."""
+    rows, width = grid.shape
+    g = 8 // math.gcd(width, 8)
+    full = rows - rows % g
+    changed = np.zeros(width, dtype=bool)
+    if full:
+        words = grid[:full].reshape(full // g, g * width).view("<u8")
+        ref = np.tile(reference, g).view("<u8")
+        diff = np.zeros(ref.shape[0], dtype=np.uint64)
+        step = max(1, _CACHE_ROWS_BYTES // (g * width))
+        for a in range(0, words.shape[0], step):
+            diff |= np.bitwise_or.reduce(words[a : a + step] ^ ref, axis=0)
+        changed = np.asarray(diff.view(np.uint8).reshape(g, width).any(axis=0))
+    if full < rows:
+        changed |= (grid[full:] != reference).any(axis=0)
+    return changed
 
 
 def repeats(starts: I64, lengths: I64, period: Period, first: int | None = None) -> int:
@@ -155,13 +252,6 @@ def _rows_alike(starts: I64, lengths: I64, first: int, size: I64) -> int:
     return rows
 
 
-def _take(grid: U8, cols: I64) -> U8:
-    """Columns ``cols`` of every row, C-ordered (``grid[:, cols]`` may come back
-    column-major, which ``view`` cannot reinterpret)."""
-    out: U8 = np.take(grid, cols, axis=1)
-    return out
-
-
 def _first_false(ok: npt.NDArray[np.bool_], limit: int) -> int:
     bad = np.flatnonzero(~ok[:limit])
     return int(bad[0]) if bad.shape[0] else limit
@@ -176,83 +266,93 @@ def _columns(first: I64, count: I64) -> I64:
     return cols[k < count[:, None]]
 
 
-def _steps(grid: U8, at: I64, step_len: I64) -> tuple[I64, npt.NDArray[np.bool_]]:
+def _steps(raw: U8, fields: _RowFields, step_len: I64) -> tuple[I64, npt.NDArray[np.bool_]]:
     """Each row's steps, and which rows' step varints end where the first row's do (the
     continuation bits are all that can make a varint longer or shorter)."""
-    out = np.zeros((grid.shape[0], at.shape[0]), dtype=np.uint64)
-    ok = np.ones(grid.shape[0], dtype=bool)
-    for k in sorted(set(step_len.tolist()) - {0}):
-        sel = np.flatnonzero(step_len == k)
-        cols = at[sel][:, None] + 10 + np.arange(k)
-        raw = _take(grid, cols.ravel()).reshape(-1, *cols.shape)  # (rows, records, k)
-        if k == 1:
-            wrong = raw[:, :, 0] >= 0x80
-            if wrong.any():
-                ok &= ~wrong.any(axis=1)
-            out[:, sel] = raw[:, :, 0]
-            continue
-        wrong = (raw >= 0x80) != (np.arange(k) < k - 1)
+    rows = raw.shape[0]
+    out = np.zeros((rows, step_len.shape[0]), dtype=np.uint64)
+    ok = np.ones(rows, dtype=bool)
+    short = fields.short_steps
+    if short.shape[0]:
+        # Steps below 2^28 (up to four varint bytes): one word per record, the bytes
+        # unpacked by masks and shifts.
+        short_len = step_len[short]
+        words = raw[:, fields.short_at].view("<u4") & _LOW_BYTES[short_len]
+        # Every byte's continuation bit is set but the last's.
+        wrong = (words & _HIGH_BITS[short_len]) != _HIGH_BITS[short_len - 1]
         if wrong.any():
-            ok &= ~wrong.any(axis=(1, 2))
-        value = np.zeros(raw.shape[:2], dtype=np.uint64)
+            ok &= ~wrong.any(axis=1)
+        low7 = np.uint32(0x7F)
+        value = words & low7
+        for j in range(1, int(short_len.max())):
+            value |= (words >> np.uint32(j)) & (low7 << np.uint32(7 * j))
+        out[:, short] = value
+    first = fields.long_at.start
+    for r in fields.long_steps.tolist():
+        k = int(step_len[r])
+        raw_step = raw[:, first : first + k]
+        first += k
+        wrong = (raw_step >= 0x80) != (np.arange(k) < k - 1)
+        if wrong.any():
+            ok &= ~wrong.any(axis=1)
+        value = np.zeros(rows, dtype=np.uint64)
         for j in range(k):
-            value |= (raw[:, :, j] & np.uint8(0x7F)).astype(np.uint64) << np.uint64(7 * j)
-        out[:, sel] = value
+            value |= (raw_step[:, j] & np.uint8(0x7F)).astype(np.uint64) << np.uint64(7 * j)
+        out[:, r] = value
     steps: I64 = out.view(np.int64)
     return steps, ok
 
 
-def _values(grid: U8, first: I64, width: I64) -> F64:
-    out = np.empty((grid.shape[0], first.shape[0]), dtype=np.float64)
-    for w, dtype in ((4, "<f4"), (8, "<f8")):
-        sel = np.flatnonzero(width == w)
-        if sel.shape[0]:
-            raw = _take(grid, (first[sel][:, None] + np.arange(w)).ravel())
-            out[:, sel] = raw.view(dtype)
-    return out
+_HIGH_BITS = np.array([0, 0x80, 0x8080, 0x808080, 0x80808080], dtype=np.uint32)
+_LOW_BYTES = np.array([0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF], dtype=np.uint32)
 
 
 def _check_crcs(
-    grid: U8,
+    raw: U8,
     reference: U8,
-    unchanged: npt.NDArray[np.bool_],
+    changed: npt.NDArray[np.bool_],
+    fields: _RowFields,
     at: I64,
     size: I64,
-    wall: I64,
-    step: I64,
-    value: I64,
-    crc: I64,
 ) -> None:
     """Verify every payload CRC of the block (see ``scalar_layout._crcs_ok`` for the
     arithmetic): only the varying bytes that differ from the reference row somewhere in
     the block are looked up, and the reference row's records give each record's
     constant with one C call."""
-    p = at.shape[0]
-    cols = np.concatenate([wall.ravel(), step, value])
-    owner = np.searchsorted(at, cols, side="right") - 1  # the record each column is in
-    order = np.lexsort((cols, owner))
-    cols, owner = cols[order], owner[order]
-    first_of_record = np.ones(cols.shape[0], dtype=bool)
-    first_of_record[1:] = owner[1:] != owner[:-1]
-    changes = ~unchanged[cols] | first_of_record  # one column per record at least
-    cols, owner = cols[changes], owner[changes]
-    row_of_table = ((at + size - 1)[owner] - cols) << 8
-    table = distance_table(int(size.max()))
-    by_record = np.searchsorted(owner, np.arange(p))
+    rows, p = raw.shape[0], at.shape[0]
+    keep = changed[fields.varying_col]
+    cols, owner = fields.varying_col[keep], fields.varying_owner[keep]
+    order = np.argsort(owner, kind="stable")
+    cols, owner, positions = cols[order], owner[order], fields.varying_at[keep][order]
+    # Slot-major layout: slot j of every record side by side, so the lookups of each
+    # record XOR together slot by slot. Records with fewer changed bytes fill their
+    # slots with a lookup in an all-zero table row.
+    count = np.bincount(owner, minlength=p)
+    slot = np.arange(cols.shape[0]) - np.repeat(np.cumsum(count) - count, count)
+    slots = max(1, int(count.max()))
+    longest = int(size.max())
+    by_slot = np.zeros((slots, p), dtype=np.int64)
+    shifts = np.full((slots, p), longest << 8, dtype=np.int64)
+    by_slot[slot, owner] = positions
+    shifts[slot, owner] = ((at + size - 1)[owner] - cols) << 8
+    layout, offset = by_slot.ravel(), shifts.ravel()
+    table = np.concatenate([distance_table(longest), np.zeros(256, dtype=np.uint32)])
 
-    def lookups(rows: U8) -> npt.NDArray[np.uint32]:
-        """(rows, p): the XOR of each record's looked-up columns."""
-        out = np.empty((rows.shape[0], p), dtype=np.uint32)
-        index = row_of_table.astype(np.int32)[None, :]
-        # A slice of rows at a time, so the lookups' temporaries stay in cache.
-        step = max(1, _CACHE_ROWS_BYTES // (4 * cols.shape[0]))
-        for a in range(0, rows.shape[0], step):
-            looked_up = table[index + _take(rows[a : a + step], cols)]
-            out[a : a + step] = np.bitwise_xor.reduceat(looked_up, by_record, axis=1)
-        return out
+    def lookups(part: U8) -> npt.NDArray[np.uint32]:
+        """(rows, p): the XOR of each record's looked-up bytes."""
+        looked_up = table.take(np.take(part, layout, axis=1) + offset)
+        by_slot = looked_up.reshape(part.shape[0], slots, p)
+        xor: npt.NDArray[np.uint32] = by_slot[:, 0].copy()
+        for j in range(1, slots):
+            xor ^= by_slot[:, j]
+        return xor
 
-    varying = lookups(grid)
-    of_reference = lookups(reference[None, :])[0]
+    varying = np.empty((rows, p), dtype=np.uint32)
+    # A slice of rows at a time bounds the lookups' temporaries.
+    chunk = max(1, _LOOKUP_BYTES // (8 * layout.shape[0]))
+    for a in range(0, rows, chunk):
+        varying[a : a + chunk] = lookups(raw[a : a + chunk])
+    of_reference = lookups(reference[None, fields.columns])[0]
     constant = np.asarray(
         [
             crc32c(reference[int(a) : int(a) + int(n)].tobytes()) ^ int(v)
@@ -260,6 +360,6 @@ def _check_crcs(
         ],
         dtype=np.uint32,
     )
-    stored = _take(grid, crc.ravel()).view("<u4")
+    stored = raw[:, fields.crc_at].view("<u4")
     if not np.array_equal(mask_array(constant[None, :] ^ varying), stored):
         raise PayloadCrcError("payload CRC mismatch")

@@ -108,11 +108,18 @@ def match_records(
     scalar_plugin: ScalarPluginCheck | None,
     check_crcs: bool,
 ) -> Matched | None:
-    """The record-by-record matcher (see :mod:`tfwatch.ingest.scalar_segments`); ``buf`` is
-    padded and ``starts`` may be any consecutive records of it."""
+    """The record-by-record matcher (see :mod:`tfwatch.ingest.scalar_segments`) for the
+    records ``starts`` (in increasing order) of ``buf``."""
     ok = (lengths >= 18) & (lengths < 256)
     if not ok.any():
         return None
+    # The probes read up to a few hundred bytes past a record's start: they look at a
+    # zero-padded copy of just these records' bytes (padding the whole buffer would copy
+    # all of it for the few records read one by one).
+    lo, hi = int(starts[0]), int(starts[-1] + lengths[-1]) + 4  # through the last CRC
+    part = np.zeros(hi - lo + PAD, dtype=np.uint8)
+    part[: hi - lo] = buf[lo:hi]
+    buf, starts = part, starts - lo
     ends = starts + lengths
     ok &= buf[starts] == 0x09
     has_step = buf[starts + 9] == 0x10

@@ -22,7 +22,6 @@ from tfwatch.ingest.repeating_records import (
 )
 from tfwatch.ingest.scalar_layout import (
     I64,
-    PAD,
     U8,
     Group,
     LayoutScalars,
@@ -55,9 +54,7 @@ def match_scalar_layouts(
     n = starts.shape[0]
     if not ((lengths >= 18) & (lengths < 256)).any():
         return None
-    # Zero padding past the end lets every layout probe index without bounds checks:
-    # probes reach at most ~300 bytes past a record's start.
-    buf = np.concatenate([np.frombuffer(data, dtype=np.uint8), np.zeros(PAD, dtype=np.uint8)])
+    buf = np.frombuffer(data, dtype=np.uint8)
     parts: list[LayoutScalars] = []
     gaps: list[I64] = []  # records between blocks of one pattern, matched together last
     pos, window = 0, _WINDOW

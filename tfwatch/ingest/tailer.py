@@ -12,7 +12,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
@@ -168,6 +167,8 @@ class Tailer:
 
         if len(self._roots) < 2:
             return [list_one(root) for root in self._roots]
+        from concurrent.futures import ThreadPoolExecutor  # (a one-root ls never needs it)
+
         with ThreadPoolExecutor(len(self._roots), thread_name_prefix="tfwatch-list") as pool:
             return list(pool.map(list_one, self._roots))
 

@@ -17,9 +17,10 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psutil
+if TYPE_CHECKING:
+    import psutil
 
 #: Part of every event file name, whichever writer made it.
 EVENT_FILE_MARK = "tfevents"
@@ -145,8 +146,23 @@ def _read_proc(pid: int, boot: float, ticks: int) -> tuple[ProcessInfo | None, b
     return info, denied
 
 
+def _boot_time() -> float:
+    """When this host booted, in seconds since the epoch (the ``btime`` line of
+    ``/proc/stat``; psutil, which reads the same, is not imported for it)."""
+    try:
+        with open(f"{_PROC}/stat", "rb") as f:
+            for line in f:
+                if line.startswith(b"btime "):
+                    return float(line.split()[1])
+    except OSError:
+        pass
+    import psutil
+
+    return float(psutil.boot_time())
+
+
 def _scan_proc() -> tuple[dict[int, ProcessInfo], int]:
-    boot, ticks = psutil.boot_time(), os.sysconf("SC_CLK_TCK")
+    boot, ticks = _boot_time(), os.sysconf("SC_CLK_TCK")
     found: dict[int, ProcessInfo] = {}
     denied = 0
     for entry in os.listdir(_PROC):
@@ -174,6 +190,8 @@ def _from_psutil(proc: psutil.Process, info: dict[str, Any]) -> ProcessInfo:
 
 
 def _scan_psutil() -> tuple[dict[int, ProcessInfo], int]:
+    import psutil
+
     found: dict[int, ProcessInfo] = {}
     denied = 0
     for proc in psutil.process_iter(_ATTRS, ad_value=None):
@@ -203,6 +221,8 @@ def scan_processes(use_proc: bool = _LINUX_PROC) -> ProcessTable:
 
 def describe_process(pid: int) -> ProcessInfo | None:
     """One process looked up on its own (e.g. a GPU process between scans)."""
+    import psutil
+
     try:
         proc = psutil.Process(pid)
         with proc.oneshot():

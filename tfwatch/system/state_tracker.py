@@ -9,7 +9,6 @@ were seen to change, so its cadence includes how often the writer actually flush
 from __future__ import annotations
 
 import itertools
-import statistics
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -39,7 +38,8 @@ class _RunMemory:
         if self.growth is None or len(self.growth) < 4:
             return None
         times = list(self.growth)
-        return statistics.median(b - a for a, b in itertools.pairwise(times))
+        gaps = sorted(b - a for a, b in itertools.pairwise(times))
+        return (gaps[(len(gaps) - 1) // 2] + gaps[len(gaps) // 2]) / 2
 
 
 class RunStateTracker:

@@ -184,3 +184,51 @@ def test_truncated_file_is_reread(tbx_run, tmp_path: Path) -> None:
         f.write(data[len(data) // 2 :])
     t.poll()
     assert _points(t, "r", "x") == [(i, float(i)) for i in range(50)]
+
+
+def _everything(tailer: Tailer) -> dict[str, object]:
+    """What a load kept, run by run: every point, the damage and the bytes read."""
+    return {
+        name: (
+            {tag: _points(tailer, name, tag) for tag in sorted(run.scalars)},
+            [(d.file, d.offset, d.kind, d.skipped_bytes) for d in run.damage],
+            {path: (f.offset, f.records) for path, f in run.files.items()},
+        )
+        for name, run in sorted(tailer.runs.items())
+    }
+
+
+def test_worker_processes_read_what_one_process_reads(tbx_run, tmp_path: Path, monkeypatch) -> None:
+    """Cold loads of many bytes go to worker processes, which hand each run back through
+    a file in memory (or, when that cannot be written, through the pool's pipe)."""
+    from tfwatch.ingest import tailer as tailer_module
+
+    for k in range(5):
+        tbx_run(f"logs/run{k}", {"loss": [(i, i / (k + 1)) for i in range(300)], "lr": [(0, 0.1)]})
+    damaged = only_event_file(tmp_path / "logs" / "run3")
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    root = str(tmp_path / "logs")
+
+    serial = Tailer([("", LocalSource(root))], retain_all=True, workers=1)
+    serial.poll(final=True)
+    want = _everything(serial)
+    assert want["run3"][1]  # the damage is there to be carried across
+
+    handoff = tmp_path / "shm"
+    handoff.mkdir()
+    monkeypatch.setattr(tailer_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(tailer_module, "_handoff_root", lambda: str(handoff))
+    parallel = Tailer([("", LocalSource(root))], retain_all=True, workers=2)
+    assert parallel.poll(final=True).changed == set(want)
+    assert _everything(parallel) == want
+    assert not list(handoff.iterdir())  # every handoff file taken, the directory gone
+
+    def no_room(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tailer_module.pickle, "dump", no_room)  # inherited by forked workers
+    piped = Tailer([("", LocalSource(root))], retain_all=True, workers=2)
+    piped.poll(final=True)
+    assert _everything(piped) == want

@@ -30,6 +30,9 @@ FOOTER = 4
 MAX_RECORD = 256 << 20
 # Payloads up to this size have their CRCs checked in lockstep; longer ones one by one.
 _LOCKSTEP_MAX = 512
+# Fewer records of one length than this are checked one C call each (a lockstep pass
+# costs one NumPy call per byte of the length).
+_LOCKSTEP_MIN = 32
 
 I64 = npt.NDArray[np.int64]
 
@@ -289,7 +292,7 @@ def payloads_ok(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> bool:
     cuts = np.flatnonzero(np.diff(by_length)) + 1
     for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), int(by_length.shape[0])], strict=True):
         length, sel = int(by_length[a]), order[a:b]
-        if length <= _LOCKSTEP_MAX:
+        if length <= _LOCKSTEP_MAX and b - a >= _LOCKSTEP_MIN:
             crc = mask_array(crc32c_at(buf, starts[sel], length))
             if not np.array_equal(crc, stored[sel]):
                 return False

@@ -181,7 +181,7 @@ def match_records(
     if idx.shape[0] == 0:
         return None
     groups = _split(names, inverse, idx, steps, values, walls, period)
-    max_wall = float(np.nanmax(walls)) if walls.shape[0] else 0.0
+    max_wall = float(np.fmax.reduce(walls, axis=None)) if walls.shape[0] else 0.0
     chunks = {tag: [group] for tag, group in groups.items()}
     scalars = LayoutScalars(groups=chunks, leftover=leftover, max_wall=max_wall)
     matched_lengths = lengths[idx]

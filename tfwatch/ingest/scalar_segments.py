@@ -209,7 +209,7 @@ def _shifted(found: LayoutScalars, pos: int, below: int | None = None) -> Layout
             if keep:
                 part = (idx[:keep] + pos, steps[:keep], values[:keep], walls[:keep])
                 groups.setdefault(tag, []).append(part)
-                max_wall = max(max_wall, float(np.nanmax(walls[:keep])))
+                max_wall = max(max_wall, float(np.fmax.reduce(walls[:keep], axis=None)))
     leftover = found.leftover if below is None else found.leftover[found.leftover < below]
     return LayoutScalars(groups, leftover + pos, max_wall if groups else 0.0)
 
@@ -221,7 +221,7 @@ def _block_scalars(block: Block, period: Period) -> LayoutScalars:
     for r, tag in enumerate(period.tags):
         part = (rows + r, block.steps[:, r], block.values[:, r], block.walls[:, r])
         add_group(groups, tag, part)
-    max_wall = float(np.nanmax(block.walls)) if block.walls.size else 0.0
+    max_wall = float(np.fmax.reduce(block.walls, axis=None)) if block.walls.size else 0.0
     chunks = {tag: [group] for tag, group in groups.items()}
     return LayoutScalars(chunks, np.empty(0, dtype=np.int64), max_wall)
 

@@ -165,3 +165,15 @@ def test_logdir_options_and_viewers() -> None:
     assert is_viewer(["/opt/venv/bin/python", "/opt/venv/bin/tfwatch", "runs"])
     assert not is_viewer(["python", "tensorboard_logging_demo.py", "--logdir", "runs"])
     assert cmdline_logdirs(["tensorboard", "--logdir", "/runs"], "/") == []
+
+
+def test_proc_scan_names_processes_as_psutil_does() -> None:
+    """The /proc scan (boot time from /proc/stat, no psutil) and psutil agree on who a
+    process is: its PID and start time."""
+    import psutil
+
+    me = scan_processes().get(os.getpid())
+    assert me is not None
+    assert abs(me.create_time - psutil.Process(os.getpid()).create_time()) < 0.05
+    via_psutil = scan_processes(use_proc=False).get(os.getpid())
+    assert via_psutil is not None and abs(via_psutil.create_time - me.create_time) < 0.05

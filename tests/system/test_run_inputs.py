@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from tensorboardX import SummaryWriter
 from tensorboardX.summary import hparams
 
 from tfwatch.ingest.discovery import parse_roots
 from tfwatch.ingest.sources import LocalSource
 from tfwatch.ingest.tailer import Tailer
-from tfwatch.system.run_inputs import RunInputsCache, run_inputs, step_stride, write_cadence
+from tfwatch.system.run_inputs import (
+    RunInputsCache,
+    median,
+    run_inputs,
+    step_stride,
+    write_cadence,
+)
 
 T0 = 1_700_000_000.0
 
@@ -66,3 +73,10 @@ def test_cadence_and_stride_need_enough_points() -> None:
     assert write_cadence([T0, T0 + 5, T0 + 10, T0 + 100]) == 5.0
     assert step_stride([7]) == 1
     assert step_stride([0, 5, 10, 10, 15]) == 5
+
+
+def test_median_of_odd_and_even_counts() -> None:
+    assert median(np.array([3.0, 1.0, 2.0])) == 2.0
+    assert median(np.array([4, 1, 3, 2])) == 2.5
+    assert median(np.array([7.5])) == 7.5
+    assert median(np.array([1.0, np.inf, 2.0])) == 2.0

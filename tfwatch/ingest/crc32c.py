@@ -48,6 +48,9 @@ def _base_table() -> U32:
 
 _T0 = _base_table()
 
+#: Rows of zeros before the tables of :func:`padded_distance_table`.
+ZERO_ROWS = 24
+
 
 class PositionTables:
     """Tables ``T[d][v]``: raw CRC contribution of byte ``v`` followed by ``d`` zero bytes.
@@ -57,6 +60,7 @@ class PositionTables:
 
     def __init__(self) -> None:
         self._tables = np.empty((0, 256), dtype=np.uint32)
+        self._padded = np.zeros(ZERO_ROWS * 256, dtype=np.uint32)
         self._consts: dict[int, int] = {}
 
     def tables(self, length: int) -> U32:
@@ -75,7 +79,13 @@ class PositionTables:
                 row = (row >> np.uint32(8)) ^ _T0[row & np.uint32(0xFF)]
                 new[d] = row
             self._tables = new
+            self._padded = np.concatenate([np.zeros(ZERO_ROWS * 256, dtype=np.uint32), new.ravel()])
         return self._tables[:length]
+
+    def padded(self, length: int) -> U32:
+        """:meth:`tables` flat, after :data:`ZERO_ROWS` rows of zeros."""
+        self.tables(length)
+        return self._padded[: (ZERO_ROWS + length) * 256]
 
     def constant(self, length: int) -> int:
         """The CRC32C of ``length`` zero bytes: the init/xorout part of any message."""
@@ -94,6 +104,13 @@ def distance_table(length: int) -> U32:
     contribution of byte ``v`` at distance ``d`` from a message's end is entry
     ``d * 256 + v``."""
     return _POSITIONS.tables(length).reshape(-1)
+
+
+def padded_distance_table(length: int) -> U32:
+    """:func:`distance_table` after :data:`ZERO_ROWS` rows of zeros (a view of a cached
+    table): lookups shifted back by up to that many rows, or meant to add nothing, read
+    zeros."""
+    return _POSITIONS.padded(length)
 
 
 def crc32c_rows(block: npt.NDArray[np.uint8]) -> U32:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from tfwatch.ingest.crc32c import crc32c, distance_table, mask_array
+from tfwatch.ingest.crc32c import ZERO_ROWS, crc32c, mask_array, padded_distance_table
 from tfwatch.ingest.records import HEADER, PayloadCrcError, growing_ranges
 
 I64 = npt.NDArray[np.int64]
@@ -27,7 +27,7 @@ F64 = npt.NDArray[np.float64]
 U8 = npt.NDArray[np.uint8]
 
 #: Blocks of fewer rows or records than these are left to the record-by-record matcher:
-#: reading a block costs about as much as matching two thousand records one by one.
+#: setting a block up costs about as much as matching a thousand records one by one.
 MIN_ROWS = 8
 MIN_RECORDS = 1024
 
@@ -41,6 +41,9 @@ class Period:
     step_len: I64  # varint bytes of each record's step (0: no step field)
     value_at: I64  # offset of each record's value within its payload
     width: I64  # 4 (float32 value) or 8 (float64)
+    #: Where its fields lie in a row, worked out for its first block and kept for the
+    #: blocks that resume it.
+    fields: list[_RowFields] = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass
@@ -85,7 +88,9 @@ def read_block(
     reference = buf[int(starts[i0]) - HEADER :][:row_bytes]
     base = int(starts[first]) - HEADER
     grid = buf[base : base + rows * row_bytes].reshape(rows, row_bytes)
-    fields = _RowFields.of(at, size, period)
+    if not period.fields:
+        period.fields.append(_RowFields.of(at, size, period))
+    fields = period.fields[0]
     changed = _changed_columns(grid, reference)
     varying = fields.varying(row_bytes)
     if changed[~varying].any():  # a constant byte differs: stop before that row
@@ -116,8 +121,9 @@ def read_block(
 
 @dataclass(frozen=True)
 class _RowFields:
-    """Where the fields of a row's records are, in the row (``*_col``) and in the
-    compact array of field bytes gathered from every row (``*_at``, slices)."""
+    """Where the fields of a row's records are. ``columns`` are the bytes of a row that
+    are gathered from every row into one compact array; the ``*_at`` slices say where
+    each field lies in that array."""
 
     columns: I64  # the row's columns gathered, in this order:
     wall_at: slice  # 8 bytes per record
@@ -138,6 +144,8 @@ class _RowFields:
 
     @staticmethod
     def of(at: I64, size: I64, period: Period) -> _RowFields:
+        """The fields of ``period``'s records, whose payloads start at ``at`` in the row
+        and are ``size`` bytes long."""
         step_len, width = period.step_len, period.width
         value_col = at + period.value_at
         f32, f64 = np.flatnonzero(width == 4), np.flatnonzero(width == 8)
@@ -326,25 +334,24 @@ def _check_crcs(
     cols, owner, positions = cols[order], owner[order], fields.varying_at[keep][order]
     # Slot-major layout: slot j of every record side by side, so the lookups of each
     # record XOR together slot by slot. Records with fewer changed bytes fill their
-    # slots with a lookup in an all-zero table row.
+    # slots with a lookup in one of the zero rows before the table.
     count = np.bincount(owner, minlength=p)
     slot = np.arange(cols.shape[0]) - np.repeat(np.cumsum(count) - count, count)
     slots = max(1, int(count.max()))
-    longest = int(size.max())
     by_slot = np.zeros((slots, p), dtype=np.int64)
-    shifts = np.full((slots, p), longest << 8, dtype=np.int64)
+    shifts = np.zeros((slots, p), dtype=np.int64)
     by_slot[slot, owner] = positions
-    shifts[slot, owner] = ((at + size - 1)[owner] - cols) << 8
+    shifts[slot, owner] = (ZERO_ROWS + (at + size - 1)[owner] - cols) << 8
     layout, offset = by_slot.ravel(), shifts.ravel()
-    table = np.concatenate([distance_table(longest), np.zeros(256, dtype=np.uint32)])
+    table = padded_distance_table(int(size.max()))
 
     def lookups(part: U8) -> npt.NDArray[np.uint32]:
         """(rows, p): the XOR of each record's looked-up bytes."""
         looked_up = table.take(np.take(part, layout, axis=1) + offset)
-        by_slot = looked_up.reshape(part.shape[0], slots, p)
-        xor: npt.NDArray[np.uint32] = by_slot[:, 0].copy()
+        per_slot = looked_up.reshape(part.shape[0], slots, p)
+        xor: npt.NDArray[np.uint32] = per_slot[:, 0].copy()
         for j in range(1, slots):
-            xor ^= by_slot[:, j]
+            xor ^= per_slot[:, j]
         return xor
 
     varying = np.empty((rows, p), dtype=np.uint32)

@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from tfwatch.ingest.byte_spans import distinct_spans
 from tfwatch.ingest.byte_views import words_at
-from tfwatch.ingest.crc32c import crc32c, distance_table, mask_array
+from tfwatch.ingest.crc32c import ZERO_ROWS, crc32c, mask_array, padded_distance_table
 from tfwatch.ingest.records import PayloadCrcError, payloads_ok
 
 I64 = npt.NDArray[np.int64]
@@ -308,9 +308,6 @@ def _crcs_ok(
     return bool(np.array_equal(mask_array(const[group] ^ acc), stored))
 
 
-_SHIFT_ROWS = 24  # the table is padded so it can be read shifted by up to this many rows
-
-
 def _varying_bytes_crc(
     buf: U8, s: I64, e: I64, step_len: I64, value_at: I64, width: I64
 ) -> npt.NDArray[np.uint32]:
@@ -325,8 +322,8 @@ def _varying_bytes_crc(
     """
     n = s.shape[0]
     length = int((e - s).max())
-    table = np.concatenate([np.zeros(_SHIFT_ROWS * 256, dtype=np.uint32), distance_table(length)])
-    pad = _SHIFT_ROWS * 256
+    table = padded_distance_table(length)
+    pad = ZERO_ROWS * 256
 
     def shifted(j: int) -> npt.NDArray[np.uint32]:
         out: npt.NDArray[np.uint32] = table[pad - (j << 8) :]
@@ -383,7 +380,7 @@ def _tensor_values(
             return no_tensors
         good = np.asarray([check.declares_scalars(m) for m in meta_names], dtype=bool)
         keep[msel] = good[meta_inv]
-        declared[np.unique(inverse[msel][good[meta_inv]])] = True
+        declared[inverse[msel][good[meta_inv]]] = True
     # No metadata: the tag must be known as scalars (TF1 writes it on the first event only).
     known = np.asarray([check.known.get(n) == "scalars" for n in names], dtype=bool) | declared
     bare = np.flatnonzero(is_tensor & ~has_meta)

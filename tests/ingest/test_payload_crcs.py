@@ -103,6 +103,41 @@ def test_a_flipped_bit_anywhere_in_a_simple_value_record_is_damage(
     _flip_every_byte_of_one_record(data, record=(steps * tags) // 2 + 17)
 
 
+@pytest.mark.parametrize(
+    ("order", "grown"),
+    [("steps_reach_128", 1), ("steps_reach_2_21", 1), ("tag_changes_at_128", 0)],
+)
+def test_a_block_follows_from_the_last_when_only_the_steps_grew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: str, grown: int
+) -> None:
+    from tfwatch.ingest import scalar_segments
+
+    found: list[object] = []
+    original = scalar_segments._grown
+
+    def spy(*args: Any) -> Any:
+        period = original(*args)
+        if period is not None:
+            found.append(period)
+        return period
+
+    monkeypatch.setattr(scalar_segments, "_grown", spy)
+    data = _tbx_file(tmp_path, ORDERS[order])
+    framing, batch = frame_and_decode(data, True, TagPlugins())
+    assert not framing.damage
+    assert _points(batch) == _oracle(data)
+    assert len(found) == grown
+
+
+def test_a_flipped_bit_in_a_block_after_the_steps_grew_is_damage(
+    tmp_path: Path, blocks_read: list[int]
+) -> None:
+    data = _tbx_file(tmp_path, ORDERS["steps_reach_128"])
+    frame_and_decode(data, True, TagPlugins())
+    assert blocks_read == [127, 272]  # steps 1-127, then 128-399 (step 0 has no field)
+    _flip_every_byte_of_one_record(data, record=1 + 10 * 200 + 4)
+
+
 @pytest.mark.parametrize("name", ["tf2_summary", "tb_writer", "keras_fit"])
 def test_a_flipped_bit_anywhere_in_a_tensor_scalar_record_is_damage(name: str) -> None:
     path = max(WRITERS.joinpath(name).rglob("*tfevents*"), key=lambda p: p.stat().st_size)
@@ -152,6 +187,16 @@ ORDERS = {
     # Blocks of steps that take four varint bytes, and six (the longer varints' path).
     "four_byte_steps": [(t, 2**21 + s, s / 3) for s in range(900) for t in ("a", "bb", "c")],
     "six_byte_steps": [(t, 2**35 + s, s / 3) for s in range(900) for t in ("a", "bb", "c")],
+    # Ten tags across steps 128 and 2^21, where every step varint grows by a byte: the
+    # block after the boundary follows from the one before it.
+    "steps_reach_128": [(f"t{k}", s, s / 3) for s in range(400) for k in range(10)],
+    "steps_reach_2_21": [
+        (f"t{k}", s, s / 3) for s in range(2**21 - 150, 2**21 + 150) for k in range(10)
+    ],
+    # The same, but one tag is replaced by another as long at the boundary.
+    "tag_changes_at_128": [
+        (f"t{k}" if k < 9 or s < 128 else "u9", s, -s / 3) for s in range(400) for k in range(10)
+    ],
     # Steps around each varint length, negative ones and past 2^53.
     "varint_boundaries": [
         ("s", step, float(i))
@@ -167,6 +212,9 @@ BLOCKS = {
     "eval_interrupts": 3,
     "four_byte_steps": 1,
     "six_byte_steps": 1,
+    "steps_reach_128": 2,
+    "steps_reach_2_21": 2,
+    "tag_changes_at_128": 2,
     "varint_boundaries": 0,
     "random": 0,
 }

@@ -61,6 +61,11 @@ def match_scalar_layouts(
     period: Period | None = None
     while pos < n:
         block = _resumed(buf, starts, lengths, period, check_crcs, pos)
+        grown = None if block is not None else _grown(buf, starts, lengths, period, pos)
+        if grown is not None:
+            block = read_block(buf, starts, lengths, grown, check_crcs)
+            if block is not None:
+                period = grown
         if block is not None:
             if block.first > pos:
                 gaps.append(np.arange(pos, block.first, dtype=np.int64))
@@ -116,6 +121,48 @@ def _resumed(
         if block is not None:
             return block
     return None
+
+
+def _grown(buf: U8, starts: I64, lengths: I64, period: Period | None, pos: int) -> Period | None:
+    """``period`` with every step one varint byte longer, from record ``pos`` on: what a
+    training loop writes once its steps reach 128, 16,384, 2,097,152... None unless the
+    records at ``pos`` are exactly that.
+
+    Their bytes are compared with ``period``'s first records (which the record matcher
+    checked), all but the wall time, step and value, so they need no matching of their
+    own; the block reader then checks the new steps' varints and every CRC."""
+    if period is None:
+        return None
+    p, i0 = len(period.tags), period.first
+    stepped = (period.step_len > 0).astype(np.int64)
+    new = slice(pos, pos + p)
+    if pos + p > starts.shape[0] or not stepped.any():
+        return None
+    if not np.array_equal(lengths[new], lengths[i0 : i0 + p] + stepped):
+        return None
+    if not np.array_equal(starts[new][1:], starts[new][:-1] + lengths[new][:-1] + 16):
+        return None  # not back to back (bytes skipped between them)
+    mv = buf.data  # (slices of a memoryview compare as bytes, without copies)
+    for r in range(p):
+        o, g = int(starts[i0 + r]), int(starts[pos + r])
+        size, k = int(lengths[i0 + r]), int(period.step_len[r])
+        v, w, d = int(period.value_at[r]), int(period.width[r]), int(stepped[r])
+        # Key of the wall time; the step's key; what lies between the step and the
+        # value; what follows the value.
+        if not (
+            mv[o] == mv[g]
+            and mv[o + 9 : o + 10] == mv[g + 9 : g + 10]
+            and mv[o + 10 + k : o + v] == mv[g + 10 + k + d : g + v + d]
+            and mv[o + v + w : o + size] == mv[g + v + w + d : g + size + d]
+        ):
+            return None
+    return Period(
+        first=pos,
+        tags=period.tags,
+        step_len=period.step_len + stepped,
+        value_at=period.value_at + stepped,
+        width=period.width,
+    )
 
 
 def _gap_scalars(

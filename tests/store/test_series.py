@@ -9,7 +9,14 @@ import math
 import numpy as np
 import pytest
 
-from tfwatch.store.series import MAX_BUCKETS, RECENT, ScalarSeries
+from tfwatch.store.series import (
+    MAX_BUCKETS,
+    RECENT,
+    ScalarSeries,
+    fold_rows,
+    merge_buckets,
+    total_bucket,
+)
 
 
 def _feed(series: ScalarSeries, steps: np.ndarray, values: np.ndarray, sizes: list[int]) -> None:
@@ -71,3 +78,22 @@ def test_a_restart_supersedes_later_steps_across_folded_history() -> None:
     recent = series.recent()
     assert np.all(np.diff(recent.steps) > 0) and recent.steps[-1] == 15_999
     assert not math.isnan(series.min_value)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_total_of_many_buckets_equals_merging_them_one_by_one(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    rows, width = int(rng.integers(1, 300)), int(rng.integers(1, 9))
+    values = rng.normal(size=(rows, width)).round(1)  # ties between buckets too
+    special = rng.random(values.shape)
+    values[special < 0.05] = np.nan
+    values[(special > 0.05) & (special < 0.08)] = np.inf
+    if seed == 0:
+        values[:] = np.nan  # no finite value anywhere
+    steps = np.arange(rows * width, dtype=np.int64).reshape(rows, width)
+    walls = 1.7e9 + steps.astype(np.float64)
+    parts = fold_rows(steps, values, walls)
+    merged = parts[:1]
+    for i in range(1, rows):
+        merged = merge_buckets(merged, parts[i : i + 1])
+    assert total_bucket(parts).tobytes() == merged.tobytes()

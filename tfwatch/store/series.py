@@ -111,6 +111,32 @@ def merge_buckets(a: npt.NDArray[np.void], b: npt.NDArray[np.void]) -> npt.NDArr
     return cast("npt.NDArray[np.void]", out)
 
 
+def total_bucket(parts: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
+    """``parts`` (in step order, at least one) merged into one bucket, as merging them
+    pairwise from the left with :func:`merge_buckets` would, in a few array passes."""
+    out: npt.NDArray[np.void] = parts[:1].copy()
+    out["last_step"] = parts["last_step"][-1]
+    out["count"] = parts["count"].sum()
+    for name, pick in (("min", np.argmin), ("max", np.argmax)):
+        values = parts[f"{name}_value"]
+        has = ~np.isnan(values)
+        if has.any():  # the first bucket holding the extreme (merging keeps the earliest)
+            fill = np.inf if name == "min" else -np.inf
+            i = int(pick(np.where(has, values, fill)))
+        else:
+            i = parts.shape[0] - 1
+        out[f"{name}_value"] = values[i]
+        out[f"{name}_step"] = parts[f"{name}_step"][i]
+    out["nan_count"] = parts["nan_count"].sum()
+    out["inf_count"] = parts["inf_count"].sum()
+    bad = np.flatnonzero(parts["nonfinite_step"] != _NO_STEP)
+    i = int(bad[0]) if bad.shape[0] else parts.shape[0] - 1
+    out["nonfinite_step"] = parts["nonfinite_step"][i]
+    out["nonfinite_value"] = parts["nonfinite_value"][i]
+    out["last_wall"] = parts["last_wall"][-1]
+    return out
+
+
 def _joined_buckets(a: npt.NDArray[np.void], b: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
     """``a`` then ``b``: joined as opaque records (``np.concatenate`` of structured
     arrays compares their fields first, which costs more than the copy)."""
@@ -299,10 +325,7 @@ class ScalarSeries:
                 parts = _joined_buckets(parts, tail)
             if parts.shape[0] == 0:
                 return None
-            agg = parts[:1]
-            for i in range(1, parts.shape[0]):
-                agg = merge_buckets(agg, parts[i : i + 1])
-            self._agg = agg
+            self._agg = total_bucket(parts)
         return self._agg
 
     def _field(self, name: str, default: float) -> float:

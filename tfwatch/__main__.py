@@ -1,5 +1,5 @@
 """``python -m tfwatch``."""
 
-from tfwatch.cli import main
+from tfwatch.cli import run
 
-raise SystemExit(main())
+run()

@@ -17,10 +17,8 @@ from tfwatch.safe_text import printable
 def open_source(path: str, storage_options: Mapping[str, Any] | None = None) -> Source:
     """The source for one root: local paths directly; URLs and SSH ``host:path`` through
     fsspec, with ``storage_options`` (``--storage-option``) passed on."""
-    from tfwatch.ingest.ssh_target import parse_ssh_target
-
     url = "://" in path and not path.startswith("file://")
-    if url or parse_ssh_target(path) is not None:
+    if url or (":" in path and _ssh_target(path)):
         from tfwatch.ingest.remote import open_remote
 
         remote: Source = open_remote(path, storage_options)
@@ -28,6 +26,12 @@ def open_source(path: str, storage_options: Mapping[str, Any] | None = None) -> 
     local = LocalSource(path.removeprefix("file://"))
     local.check()
     return local
+
+
+def _ssh_target(path: str) -> bool:
+    from tfwatch.ingest.ssh_target import parse_ssh_target
+
+    return parse_ssh_target(path) is not None
 
 
 def make_tailer(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 
 def _tfwatch(*args: str) -> subprocess.CompletedProcess[str]:
@@ -83,3 +86,33 @@ def test_ls_imports_only_what_it_uses(tbx_run, tmp_path: Path) -> None:
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True
     )
     assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_output_on_a_full_disk_is_one_clear_line(tbx_run, tmp_path: Path) -> None:
+    """Whether the write fails while the command prints (export's many points) or only
+    when the output is flushed at exit (a short table)."""
+    tbx_run("a", {"loss": [(s, 1.0 / (s + 1)) for s in range(3000)]})
+    for args in (["ls", str(tmp_path)], ["export", str(tmp_path)]):
+        with open("/dev/full", "w") as full:
+            res = subprocess.run(
+                [sys.executable, "-m", "tfwatch", *args],
+                stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+            )  # fmt: skip
+        assert res.returncode == 1, (args, res.stderr)
+        assert res.stderr == "tfwatch: cannot write the output: No space left on device\n"
+
+
+def test_a_reader_gone_before_the_output_is_no_error(tbx_run, tmp_path: Path) -> None:
+    """`tfwatch ls | head -0`: the pipe is closed before anything is written."""
+    tbx_run("a", {"loss": [(0, 2.0)]})
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        res = subprocess.run(
+            [sys.executable, "-m", "tfwatch", "ls", str(tmp_path)],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert res.returncode == 0 and res.stderr == ""

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import fnmatch
-import json
 import sys
 import time
 from collections.abc import Iterable
@@ -56,6 +54,8 @@ def run_row(run: Run, tags: list[str], extra: dict[str, Any] | None = None) -> d
 
 
 def write_json(rows: list[dict[str, Any]], out: IO[str]) -> None:
+    import json  # (as csv below: only the format asked for is loaded)
+
     json.dump({"runs": rows}, out, indent=2, allow_nan=False, ensure_ascii=False)
     out.write("\n")
 
@@ -64,6 +64,8 @@ def write_csv(rows: list[dict[str, Any]], tags: list[str], out: IO[str]) -> None
     base = ["name", "last_step", "last_write", "scalar_tags", "points", "files", "damage"]
     extra = [k for k in ("state", "pid") if rows and k in rows[0]]
     header = base + extra + [f"{t}:{k}" for t in tags for k in ("last", "min", "max")]
+    import csv
+
     w = csv.writer(out)
     w.writerow(header)
     for row in rows:

@@ -42,7 +42,7 @@ _TEXT_PLUGIN = "text"
 _IMAGE_PLUGIN = "images"
 
 
-@dataclass
+@dataclass(eq=False)  # holds arrays: compared by identity
 class DecodedBatch:
     """Everything decoded from one buffer of records, in file order per kind."""
 

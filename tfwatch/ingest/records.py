@@ -51,7 +51,7 @@ class Damage:
         return f"{self.file}: {self.kind} at byte {self.offset}, {self.skipped_bytes} bytes skipped"
 
 
-@dataclass
+@dataclass(eq=False)  # holds arrays: compared by identity
 class Framing:
     """What :func:`frame` found in a buffer."""
 

@@ -32,7 +32,7 @@ MIN_ROWS = 8
 MIN_RECORDS = 1024
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class Period:
     """One period of records, as the record-by-record matcher read it."""
 
@@ -46,7 +46,7 @@ class Period:
     fields: list[_RowFields] = field(default_factory=list, compare=False, repr=False)
 
 
-@dataclass
+@dataclass(eq=False)  # holds arrays: compared by identity
 class Block:
     """The points of ``rows`` repetitions of a period, per record of the period."""
 
@@ -119,7 +119,7 @@ def read_block(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class _RowFields:
     """Where the fields of a row's records are. ``columns`` are the bytes of a row that
     are gathered from every row into one compact array; the ``*_at`` slices say where

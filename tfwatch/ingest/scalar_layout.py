@@ -40,7 +40,7 @@ PAD = 512  # zero bytes appended to a buffer so probes never index past its end
 Group = tuple[I64, I64, F64, F64]
 
 
-@dataclass
+@dataclass(eq=False)  # holds arrays: compared by identity
 class LayoutScalars:
     """Decoded scalars by tag: chunks of (record indices, steps, values, wall times),
     each tag's chunks in file order."""
@@ -86,7 +86,7 @@ def _long_varints(buf: U8, pos: I64) -> tuple[npt.NDArray[np.uint64], I64]:
     return value, length
 
 
-@dataclass
+@dataclass(eq=False)  # holds arrays: compared by identity
 class Matched:
     """What the record-by-record matcher found, with each matched record's layout."""
 

@@ -11,7 +11,7 @@ import numpy.typing as npt
 KEEP = 64
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class HistogramPoint:
     """One histogram record, whichever encoding it came in."""
 

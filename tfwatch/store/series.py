@@ -26,7 +26,7 @@ RECENT = 1024
 MAX_BUCKETS = 256
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class SeriesArrays:
     """Points of a series in step order."""
 

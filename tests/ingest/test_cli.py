@@ -77,6 +77,7 @@ def test_ls_imports_only_what_it_uses(tbx_run, tmp_path: Path) -> None:
     costs `ls` milliseconds of start-up)."""
     tbx_run("a", {"loss": [(0, 2.0)]})
     unused = ["textual", "psutil", "numpy.ma", "statistics", "concurrent.futures"]
+    unused.append("multiprocessing")  # worker processes are forked without it
     code = (
         "import sys; from tfwatch.cli import main; main(['ls', sys.argv[1]]);"
         f"loaded = [m for m in {unused!r} if m in sys.modules];"

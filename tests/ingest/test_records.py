@@ -191,7 +191,7 @@ def test_a_damaged_payload_deep_in_a_long_file_loses_that_record_only(
     long_file: bytes, byte: int
 ) -> None:
     from tfwatch.ingest.decode import TagPlugins
-    from tfwatch.ingest.tailer import frame_and_decode
+    from tfwatch.ingest.file_reads import frame_and_decode
 
     spans = [len(r) for r in _walk_reference(long_file)]
     offsets = np.cumsum([0] + [n + 16 for n in spans])

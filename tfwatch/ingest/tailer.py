@@ -7,25 +7,22 @@ of :attr:`runs` from other threads take :attr:`lock`.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-import pickle
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import closing
 from dataclasses import dataclass, field
 
-from tfwatch.ingest.allocator import reuse_freed_memory
-from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
+from tfwatch.ingest.decode import TagPlugins
 from tfwatch.ingest.discovery import run_name_for
-from tfwatch.ingest.records import Damage, Framing, PayloadCrcError, frame
+from tfwatch.ingest.file_reads import read_file
+from tfwatch.ingest.records import Damage
 from tfwatch.ingest.sources import FileInfo, LocalSource, Source, SourceError
+from tfwatch.ingest.worker_reads import RunJob, read_in_workers
 from tfwatch.store.runs import EventFileState, Run
 
-CHUNK = 64 << 20  # read at most this much of one file per step (bounded memory)
-# Below this many new bytes a process pool costs more than it saves.
+# Below this many new bytes worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 32 << 20
 
 
@@ -198,37 +195,27 @@ class Tailer:
         meanwhile: Callable[[], object] | None = None,
     ) -> int:
         """Read whole runs in worker processes and adopt the runs they send back."""
-        jobs: dict[str, _RunJob] = {}
+        jobs: dict[str, RunJob] = {}
         roots: dict[str, _Root] = {}
         for root, run, state, size in work:
             job = jobs.get(run.name)
             if job is None:
-                job = jobs[run.name] = _RunJob(root.source, run, self._plugins[run.name], [], final)
+                job = jobs[run.name] = RunJob(root.source, run, self._plugins[run.name], [], final)
                 roots[run.name] = root
             job.files.append((state.path, size))
-        # Biggest runs first, so the two workers finish together.
+        # Biggest runs first, so the workers finish together.
         ordered = sorted(jobs.values(), key=lambda j: -sum(size for _, size in j.files))
         done, total = 0, self.progress[1]
-        context = mp.get_context("fork" if threading.active_count() == 1 else "forkserver")
-        with (
-            tempfile.TemporaryDirectory(prefix="tfwatch-", dir=_handoff_root()) as handoff,
-            context.Pool(self._workers, initializer=reuse_freed_memory) as pool,
-        ):
-            _widen_pipes(pool)
-            for k, job in enumerate(ordered):
-                job.handoff = os.path.join(handoff, f"{k}.pickle")
-            results = pool.imap_unordered(_read_job, ordered)
-            if meanwhile is not None:
-                meanwhile()  # this process would only wait for the workers
-            for read in results:
-                run, plugins = read.adopt()
+        with closing(read_in_workers(ordered, self._workers, meanwhile)) as reads:
+            for read in reads:
+                name = read.run.name
                 with self.lock:
-                    self.runs[run.name] = run
-                    self._plugins[run.name] = plugins
+                    self.runs[name] = read.run
+                    self._plugins[name] = read.plugins
                 for message in read.errors:
-                    self._fail(roots[run.name], message, result, failed)
+                    self._fail(roots[name], message, result, failed)
                 done += read.handled
-                result.changed.add(run.name)
+                result.changed.add(name)
                 self.progress = (done, total)
         return done
 
@@ -311,139 +298,3 @@ class Tailer:
                 if run.files and all(s.gone for s in run.files.values()) and not run.gone:
                     run.gone = True
                     result.gone_runs.append(run.name)
-
-
-def _widen_pipes(pool: object) -> None:
-    """Let the pool's pipes hold every job and a whole run's result (about half a
-    megabyte) at once, so that workers never wait for this process to move them 64 KB
-    at a time: with every core busy reading, each such wait is a trip through the
-    scheduler. Linux only; nothing happens where it cannot be done."""
-    try:
-        import fcntl
-
-        for queue in (pool._inqueue, pool._outqueue):  # type: ignore[attr-defined]
-            fcntl.fcntl(queue._writer.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
-    except (AttributeError, ImportError, OSError):
-        pass
-
-
-_PIPE_BYTES = 1 << 20  # Linux's default ceiling for unprivileged processes
-
-
-@dataclass
-class _RunJob:
-    """One run's files to read in a worker process."""
-
-    source: Source
-    run: Run
-    plugins: TagPlugins
-    files: list[tuple[str, int]]  # (path, size to read up to)
-    final: bool
-    handoff: str = ""  # a file to leave the read run in (see :func:`_read_job`)
-
-
-@dataclass
-class _ReadRun:
-    """A worker's answer: the run it read, or the file it left it in (see :func:`_read_job`)."""
-
-    handled: int
-    errors: list[str]
-    handoff: str | None  # the pickled (run, plugins), when written to a file
-    read: tuple[Run, TagPlugins] | None = None
-
-    def adopt(self) -> tuple[Run, TagPlugins]:
-        """The run and its tag plugins (taking the handoff file, if any)."""
-        if self.handoff is None:
-            assert self.read is not None
-            return self.read
-        with open(self.handoff, "rb") as f:
-            run, plugins = pickle.load(f)
-        os.unlink(self.handoff)
-        return run, plugins
-
-
-def _read_job(job: _RunJob) -> _ReadRun:
-    handled, errors = 0, []
-    now = time.time()
-    for path, size in job.files:
-        try:
-            handled += read_file(
-                job.source, job.run, job.run.files[path], size, job.final, job.plugins, now
-            )
-        except SourceError as e:
-            errors.append(str(e))
-    # A read run (about half a megabyte) goes back through a file in memory, not the
-    # pool's pipe: a worker writing into the pipe waits until the parent process, which
-    # gets a core only between the workers' slices, has read what came before.
-    if job.handoff:
-        try:
-            with open(job.handoff, "wb") as f:
-                pickle.dump((job.run, job.plugins), f, protocol=pickle.HIGHEST_PROTOCOL)
-            return _ReadRun(handled, errors, job.handoff)
-        except OSError:
-            pass  # (e.g. a full /dev/shm): the pipe, then
-    return _ReadRun(handled, errors, None, (job.run, job.plugins))
-
-
-def _handoff_root() -> str | None:
-    """Where workers leave the runs they read: shared memory where there is one (Linux),
-    else the temporary directory."""
-    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-
-
-def read_file(
-    source: Source,
-    run: Run,
-    state: EventFileState,
-    size: int,
-    final: bool,
-    plugins: TagPlugins,
-    now: float,
-    lock: AbstractContextManager[object] | None = None,
-) -> int:
-    """Read ``state.path`` from its offset up to ``size`` into ``run``; return bytes handled.
-
-    ``lock`` is held while the run changes but not while bytes are fetched, so a slow
-    remote read never keeps readers of the store waiting."""
-    handled = 0
-    chunk = CHUNK
-    while state.offset < size:
-        data = source.read(state.path, state.offset, min(size - state.offset, chunk))
-        if not data:
-            break
-        last = state.offset + len(data) >= size
-        framing, batch = frame_and_decode(data, final and last, plugins)
-        with lock or nullcontext():
-            run.apply(batch)
-            for off, kind, skipped in framing.damage:
-                run.damage.append(Damage(state.path, state.offset + off, kind, skipped))
-            for off in batch.bad_events:
-                run.damage.append(Damage(state.path, state.offset + off - 12, "bad_event", 0))
-            state.records += int(framing.starts.shape[0])
-            state.offset += framing.consumed
-            state.pending = framing.pending
-            if framing.consumed:
-                state.last_growth = run.last_growth = now
-        handled += framing.consumed
-        if framing.consumed == 0:
-            if last:
-                break  # only a partial record so far: wait for the writer
-            chunk *= 2  # a record longer than the chunk: read more at once
-    return handled
-
-
-def frame_and_decode(data: bytes, final: bool, plugins: TagPlugins) -> tuple[Framing, DecodedBatch]:
-    """Frame and decode one buffer. Payload CRCs are left to the decoder, which checks
-    them for less; if one fails, the buffer is framed again by the path that checks each
-    record and reports the damage."""
-    framing = frame(data, final=final, verify_payloads=False)
-    batch = DecodedBatch()
-    try:
-        decode_records(
-            data, framing.starts, framing.lengths, plugins, batch, framing.payloads_verified
-        )
-    except PayloadCrcError:
-        framing = frame(data, final=final)
-        batch = DecodedBatch()
-        decode_records(data, framing.starts, framing.lengths, plugins, batch)
-    return framing, batch

@@ -1,0 +1,160 @@
+"""Cold loads in worker processes: the same runs as one process reads, whatever happens
+to the workers (killed, failing, unable to hand a run back) and to this process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.writers import only_event_file
+from tfwatch.ingest import tailer as tailer_module
+from tfwatch.ingest import worker_reads
+from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.tailer import Tailer
+
+
+def _everything(tailer: Tailer) -> dict[str, object]:
+    """What a load kept, run by run: every point, the damage and the bytes read."""
+    out: dict[str, object] = {}
+    for name, run in sorted(tailer.runs.items()):
+        points = {}
+        for tag in sorted(run.scalars):
+            pts = run.scalars[tag].recent()
+            points[tag] = list(zip(pts.steps.tolist(), pts.values.tolist(), strict=True))
+        out[name] = (
+            points,
+            [(d.file, d.offset, d.kind, d.skipped_bytes) for d in run.damage],
+            {path: (f.offset, f.records) for path, f in run.files.items()},
+        )
+    return out
+
+
+@pytest.fixture
+def logs(tbx_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, object, Path]:
+    """Five runs, one of them damaged; what one process reads of them; the (private)
+    directory the workers hand runs back through. Every load of the tests is parallel."""
+    for k in range(5):
+        tbx_run(f"logs/run{k}", {"loss": [(i, i / (k + 1)) for i in range(300)], "lr": [(0, 0.1)]})
+    damaged = only_event_file(tmp_path / "logs" / "run3")
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    root = str(tmp_path / "logs")
+    serial = Tailer([("", LocalSource(root))], retain_all=True, workers=1)
+    serial.poll(final=True)
+    want = _everything(serial)
+    assert want["run3"][1]  # type: ignore[index]  # the damage is there to be carried across
+    handoff = tmp_path / "shm"
+    handoff.mkdir()
+    monkeypatch.setattr(tailer_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(worker_reads, "handoff_root", lambda: str(handoff))
+    return root, want, handoff
+
+
+def _parallel(root: str) -> Tailer:
+    t = Tailer([("", LocalSource(root))], retain_all=True, workers=2)
+    t.poll(final=True)
+    return t
+
+
+def _children() -> set[int]:
+    with open(f"/proc/{os.getpid()}/task/{threading.get_native_id()}/children") as f:
+        return {int(pid) for pid in f.read().split()}
+
+
+def test_forked_workers_read_what_one_process_reads(logs) -> None:
+    root, want, handoff = logs
+    assert threading.active_count() == 1  # (else a pool would read: see the last tests)
+    t = Tailer([("", LocalSource(root))], retain_all=True, workers=2)
+    assert t.poll(final=True).changed == set(want)
+    assert _everything(t) == want
+    assert not list(handoff.iterdir())  # every handoff file taken, the directory gone
+
+
+def test_runs_a_worker_could_not_hand_back_are_read_here(logs, monkeypatch) -> None:
+    root, want, handoff = logs
+
+    def no_room(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(worker_reads.pickle, "dump", no_room)  # inherited by the workers
+    assert _everything(_parallel(root)) == want
+    assert not list(handoff.iterdir())
+
+
+def test_a_killed_or_failing_worker_loses_no_run(logs, monkeypatch) -> None:
+    """One worker is killed in the middle of a run (as the OOM killer would), the other
+    fails on another run: both runs are read again by this process, nothing waits."""
+    root, want, _ = logs
+    parent, real = os.getpid(), worker_reads.read_job
+    read_here: list[str] = []
+
+    def fragile(job: worker_reads.RunJob) -> worker_reads.ReadRun:
+        if os.getpid() == parent:
+            read_here.append(job.run.name)
+        elif job.run.name == "run1":
+            os.kill(os.getpid(), signal.SIGKILL)
+        elif job.run.name == "run4":
+            raise RuntimeError("a bug that only a worker hits")
+        return real(job)
+
+    monkeypatch.setattr(worker_reads, "read_job", fragile)
+    assert threading.active_count() == 1
+    assert _everything(_parallel(root)) == want
+    assert sorted(read_here) == ["run1", "run4"]
+    assert not _children()  # every worker reaped
+
+
+def test_an_interrupted_load_stops_its_workers_and_cleans_up(logs) -> None:
+    root, _, handoff = logs
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt  # Ctrl-C while the workers read
+
+    t = Tailer([("", LocalSource(root))], retain_all=True, workers=2)
+    with pytest.raises(KeyboardInterrupt):
+        t.poll(final=True, meanwhile=interrupted)
+    assert not _children() and not list(handoff.iterdir())
+
+
+def test_with_other_threads_running_a_fork_server_pool_reads(logs, monkeypatch) -> None:
+    """As in the app, where forking this process is not safe."""
+    root, want, handoff = logs
+    pooled: list[int] = []
+    real = worker_reads._pooled
+
+    def spy(jobs, workers, meanwhile):  # type: ignore[no-untyped-def]
+        pooled.append(len(jobs))
+        return real(jobs, workers, meanwhile)
+
+    monkeypatch.setattr(worker_reads, "_pooled", spy)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _everything(_parallel(root)) == want
+        assert pooled == [5] and not list(handoff.iterdir())
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_handoff_dirs_of_killed_loads_are_swept(logs) -> None:
+    """A load killed outright (SIGKILL) leaves its directory behind: the next load
+    removes it once its process is gone, and leaves a live one's alone."""
+    root, want, handoff = logs
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = handoff / f"tfwatch-{int(gone.stdout)}-abcd1234"
+    dead.mkdir()
+    (dead / "0.pickle").write_bytes(b"x" * 100)
+    alive = handoff / f"tfwatch-{os.getppid()}-efgh5678"
+    alive.mkdir()
+    assert _everything(_parallel(root)) == want
+    assert sorted(p.name for p in handoff.iterdir()) == [alive.name]

@@ -1,0 +1,270 @@
+"""Whole runs read in worker processes for a cold load, and taken back.
+
+Each worker leaves the run it read in a file in shared memory (``/dev/shm``), not in a
+pipe: writing half a megabyte into a pipe made a worker wait until the parent process,
+which gets a core only between the workers' slices, had read it.
+
+From a single-threaded process (every one-shot command) the workers are forked
+directly. The jobs are in their memory already, so a job is its number sent through a
+pipe, and an answer five bytes back. A job whose answer does not come (its worker failed
+or was killed) is read again in this process: no run is lost or waited for forever.
+multiprocessing's pool cost a ``tfwatch ls`` of 800 k events some 20 ms of its 0.4 s
+(its modules, three handler threads, stopping its workers), and a job of a killed
+worker would keep it waiting. Where other threads run (the app) forking is not safe:
+there a pool started from a fork server does the reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import re
+import shutil
+import signal
+import struct
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass
+from typing import NoReturn
+
+from tfwatch.ingest.allocator import reuse_freed_memory
+from tfwatch.ingest.decode import TagPlugins
+from tfwatch.ingest.file_reads import read_file
+from tfwatch.ingest.sources import Source, SourceError
+from tfwatch.store.runs import Run
+
+
+@dataclass
+class RunJob:
+    """One run's files to read in a worker process."""
+
+    source: Source
+    run: Run
+    plugins: TagPlugins
+    files: list[tuple[str, int]]  # (path, size to read up to)
+    final: bool
+    handoff: str = ""  # the file to leave the read run in
+
+
+@dataclass
+class ReadRun:
+    """A run as read, its tags' plugins, the bytes handled and what could not be read."""
+
+    run: Run
+    plugins: TagPlugins
+    handled: int
+    errors: list[str]
+
+
+def read_job(job: RunJob) -> ReadRun:
+    """Read every file of ``job``, in whichever process calls it."""
+    handled, errors = 0, []
+    now = time.time()
+    for path, size in job.files:
+        try:
+            handled += read_file(
+                job.source, job.run, job.run.files[path], size, job.final, job.plugins, now
+            )
+        except SourceError as e:
+            errors.append(str(e))
+    return ReadRun(job.run, job.plugins, handled, errors)
+
+
+def read_in_workers(
+    jobs: Sequence[RunJob], workers: int, meanwhile: Callable[[], object] | None = None
+) -> Generator[ReadRun, None, None]:
+    """Every job read by up to ``workers`` processes, yielded as the reads finish.
+
+    ``meanwhile`` is called once the workers have started. Close the iterator (or use it
+    up) to stop the workers and remove the files they left."""
+    root = handoff_root()
+    _sweep_stale(root)
+    with tempfile.TemporaryDirectory(prefix=f"tfwatch-{os.getpid()}-", dir=root) as handoff:
+        for k, job in enumerate(jobs):
+            job.handoff = os.path.join(handoff, f"{k}.pickle")
+        if threading.active_count() == 1:
+            yield from _forked(jobs, workers, meanwhile)
+        else:
+            yield from _pooled(jobs, workers, meanwhile)
+
+
+def handoff_root() -> str | None:
+    """Where workers leave the runs they read: shared memory where there is one (Linux),
+    else the temporary directory."""
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+_STALE = re.compile(r"tfwatch-(\d+)-")
+
+
+def _sweep_stale(root: str | None) -> None:
+    """Remove handoff directories this user's killed loads left (their process is gone)."""
+    try:
+        names = os.listdir(root or tempfile.gettempdir())
+    except OSError:
+        return
+    for name in names:
+        m = _STALE.match(name)
+        if m is None:
+            continue
+        path = os.path.join(root or tempfile.gettempdir(), name)
+        try:
+            if os.stat(path).st_uid != os.getuid():
+                continue
+            os.kill(int(m.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except (OSError, OverflowError):
+            continue  # alive (or not ours to judge)
+
+
+def _leave(job: RunJob) -> bool:
+    """(In a worker) read ``job`` and leave it in its handoff file; False if it could not."""
+    try:
+        read = read_job(job)
+        with open(job.handoff, "wb") as f:
+            pickle.dump(read, f, protocol=pickle.HIGHEST_PROTOCOL)
+        return True
+    except Exception:  # the parent reads the job again: it reports what went wrong
+        with contextlib.suppress(OSError):
+            os.unlink(job.handoff)
+        return False
+
+
+def _take(handoff: str) -> ReadRun:
+    with open(handoff, "rb") as f:
+        read: ReadRun = pickle.load(f)
+    os.unlink(handoff)
+    return read
+
+
+_ANSWER = struct.Struct("<I?")  # a job's number; whether its run is in its handoff file
+
+
+def _forked(
+    jobs: Sequence[RunJob], workers: int, meanwhile: Callable[[], object] | None
+) -> Iterator[ReadRun]:
+    tasks_r, tasks_w = os.pipe()
+    answers_r, answers_w = os.pipe()
+    pids: list[int] = []
+    fed = 0
+    try:
+        for _ in range(min(workers, len(jobs))):
+            try:
+                pid = os.fork()
+            except OSError:
+                break  # no more processes allowed: fewer workers (or none)
+            if pid == 0:
+                _serve(jobs, tasks_r, answers_w, (tasks_w, answers_r))
+            pids.append(pid)
+        os.close(tasks_r)
+        os.close(answers_w)
+        tasks_r = answers_w = -1
+
+        def feed(n: int) -> None:
+            # Job numbers go out a few at a time, biggest job first, to whichever worker
+            # is free; at the end the pipe is closed, which tells the workers to stop.
+            nonlocal fed, tasks_w
+            upto = min(len(jobs), fed + n)
+            try:
+                os.write(tasks_w, b"".join(k.to_bytes(4, "little") for k in range(fed, upto)))
+            except BrokenPipeError:  # every worker has gone: the rest is read here
+                upto = len(jobs)
+            fed = upto
+            if fed == len(jobs):
+                os.close(tasks_w)
+                tasks_w = -1
+
+        if pids:
+            feed(2 * len(pids))
+        if meanwhile is not None:
+            meanwhile()
+        answered: set[int] = set()
+        pending = b""
+        while chunk := os.read(answers_r, 4096):  # until every worker has exited
+            pending += chunk
+            whole = len(pending) - len(pending) % _ANSWER.size
+            for k, ok in _ANSWER.iter_unpack(pending[:whole]):
+                if tasks_w >= 0:
+                    feed(1)
+                if ok:
+                    answered.add(k)
+                    yield _take(jobs[k].handoff)
+            pending = pending[whole:]
+        for k, job in enumerate(jobs):
+            if k not in answered:
+                yield read_job(job)  # its worker failed or died (or could not be started)
+    finally:
+        for fd in (tasks_r, tasks_w, answers_r, answers_w):
+            if fd >= 0:
+                os.close(fd)
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)  # (only if still there: stopped early)
+                os.waitpid(pid, 0)
+
+
+def _serve(
+    jobs: Sequence[RunJob], tasks: int, answers: int, parent_ends: tuple[int, int]
+) -> NoReturn:
+    """A forked worker's whole life: read the jobs whose numbers come through ``tasks``."""
+    status = 1
+    try:
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports it
+        for fd in parent_ends:
+            os.close(fd)
+        reuse_freed_memory()
+        while len(number := os.read(tasks, 4)) == 4:
+            k = int.from_bytes(number, "little")
+            os.write(answers, _ANSWER.pack(k, _leave(jobs[k])))
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _pooled(
+    jobs: Sequence[RunJob], workers: int, meanwhile: Callable[[], object] | None
+) -> Iterator[ReadRun]:
+    import multiprocessing as mp
+
+    context = mp.get_context("forkserver")
+    with context.Pool(min(workers, len(jobs)), initializer=reuse_freed_memory) as pool:
+        _widen_pipes(pool)
+        answers = pool.imap_unordered(_pool_answer, jobs)
+        if meanwhile is not None:
+            meanwhile()
+        for answer in answers:
+            yield _take(answer) if isinstance(answer, str) else answer
+
+
+def _pool_answer(job: RunJob) -> str | ReadRun:
+    """(In a pool's worker) the handoff file the read run was left in; or, when that
+    file cannot be written, the run itself (through the pool's pipe)."""
+    read = read_job(job)
+    try:
+        with open(job.handoff, "wb") as f:
+            pickle.dump(read, f, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        return read
+    return job.handoff
+
+
+def _widen_pipes(pool: object) -> None:
+    """Let the pool's pipes hold every job and a whole run's result (about half a
+    megabyte) at once, so that workers never wait for this process to move them 64 KB
+    at a time: with every core busy reading, each such wait is a trip through the
+    scheduler. Linux only; nothing happens where it cannot be done."""
+    try:
+        import fcntl
+
+        for queue in (pool._inqueue, pool._outqueue):  # type: ignore[attr-defined]
+            fcntl.fcntl(queue._writer.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (AttributeError, ImportError, OSError):
+        pass
+
+
+_PIPE_BYTES = 1 << 20  # Linux's default ceiling for unprivileged processes

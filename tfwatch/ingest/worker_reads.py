@@ -124,7 +124,11 @@ def _sweep_stale(root: str | None) -> None:
 def _leave(job: RunJob) -> bool:
     """(In a worker) read ``job`` and leave it in its handoff file; False if it could not."""
     try:
-        read = read_job(job)
+        # Into a copy of the run, as a pool's worker gets one: the run as forked stays
+        # shared with the parent (and referenced by its store), while the copy is freed
+        # once handed back; reading into the original kept every run a worker read.
+        run, plugins = pickle.loads(pickle.dumps((job.run, job.plugins)))
+        read = read_job(RunJob(job.source, run, plugins, job.files, job.final, job.handoff))
         with open(job.handoff, "wb") as f:
             pickle.dump(read, f, protocol=pickle.HIGHEST_PROTOCOL)
         return True

@@ -85,7 +85,7 @@ def read_in_workers(
     with tempfile.TemporaryDirectory(prefix=f"tfwatch-{os.getpid()}-", dir=root) as handoff:
         for k, job in enumerate(jobs):
             job.handoff = os.path.join(handoff, f"{k}.pickle")
-        if threading.active_count() == 1:
+        if threading.active_count() == 1 and hasattr(os, "fork"):
             yield from _forked(jobs, workers, meanwhile)
         else:
             yield from _pooled(jobs, workers, meanwhile)
@@ -235,7 +235,8 @@ def _pooled(
 ) -> Iterator[ReadRun]:
     import multiprocessing as mp
 
-    context = mp.get_context("forkserver")
+    methods = mp.get_all_start_methods()
+    context = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
     with context.Pool(min(workers, len(jobs)), initializer=reuse_freed_memory) as pool:
         _widen_pipes(pool)
         answers = pool.imap_unordered(_pool_answer, jobs)

@@ -4,6 +4,7 @@
     python bench/load.py --runs 20             # smaller
     python bench/load.py --skip-multiplexer    # the Python loader takes minutes at full size
     python bench/load.py --runs 16 --repeat 5  # 800 k events, medians of 5 alternating runs
+    python bench/load.py --runs 16 --repeat 5 --skip-multiplexer --paired 60  # ls vs Rust
 
 Each loader runs in its own process tree; wall time is measured around the load and peak
 RSS is sampled over the whole tree (tfwatch's worker processes included). ``tfwatch ls``
@@ -183,6 +184,14 @@ def main() -> None:
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out"))
     ap.add_argument("--skip-multiplexer", action="store_true")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each loader (median shown)")
+    ap.add_argument(
+        "--paired",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then N rounds of `tfwatch ls` and the Rust server taking turns: how often ls "
+        "was faster, and the median of the per-round ratios",
+    )
     args = ap.parse_args()
 
     t = time.perf_counter()
@@ -233,6 +242,32 @@ def main() -> None:
         print(
             f"{name:34} {sec:8.2f} {events / sec:12,.0f} {peak / 2**20:12.0f} {sec / base:10.1f}x"
         )
+    if args.paired:
+        paired_ls(logdir, args.paired)
+
+
+def paired_ls(logdir: str, rounds: int) -> None:
+    """`tfwatch ls` end to end against the Rust server's load, round by round (who goes
+    first alternates), so that both see the same moment of a noisy machine."""
+    ls_argv = [sys.executable, "-m", "tfwatch", "ls", logdir]
+    ratios, ls_times, rust_times = [], [], []
+    for k in range(rounds):
+        first_ls = k % 2 == 0
+        a = run_command(ls_argv) if first_ls else run_data_server(logdir, False)
+        b = run_data_server(logdir, False) if first_ls else run_command(ls_argv)
+        ls_run, rust = (a, b) if first_ls else (b, a)
+        if rust is None:
+            print("\npaired rounds: no tensorboard-data-server here")
+            return
+        ls_times.append(ls_run[0])
+        rust_times.append(rust[0])
+        ratios.append(ls_run[0] / rust[0])
+    faster = sum(r < 1 for r in ratios)
+    print(
+        f"\npaired, {rounds} rounds: tfwatch ls faster in {faster}; median ls/Rust "
+        f"{statistics.median(ratios):.2f} (ls {statistics.median(ls_times):.2f} s, "
+        f"Rust server {statistics.median(rust_times):.2f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import os
 import sys
@@ -166,10 +167,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as e:  # standard output on a full disk, a closed terminal...
-        print(f"tfwatch: cannot write the output: {e.strerror or e}", file=sys.stderr)
+        print(f"tfwatch: {_os_error(e)}", file=sys.stderr)
         return 1
     parser.print_help()
     return 2
+
+
+def _os_error(e: OSError) -> str:
+    """One line for an error no command turned into a message of its own."""
+    if e.filename:
+        return f"{e.filename}: {e.strerror or e}"
+    if e.errno in _OUTPUT_ERRNOS:
+        return f"cannot write the output: {e.strerror}"
+    return str(e)
+
+
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
 
 
 def run() -> NoReturn:
@@ -186,17 +199,19 @@ def _exit_at_once(code: int) -> NoReturn:
 
     Freeing every module and object one by one took ~40 ms after ``tfwatch ls`` (NumPy,
     the decoder, the store), as long as the load of a small logdir. Nothing is left
-    undone by skipping it: the commands close their output files, worker pools and
-    temporary directories close with their ``with`` blocks; the standard streams are
-    flushed here, and a failed flush is reported as it would be while writing."""
+    undone by skipping it: the commands close their output files, worker processes and
+    temporary directories are done with before the command returns; the standard
+    streams are flushed here, and a failed flush is reported as it would be while
+    writing."""
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         pass  # the reader has gone (``| head``): what it wanted, it got
-    except (OSError, ValueError) as e:
-        print(f"tfwatch: cannot write the output: {getattr(e, 'strerror', None) or e}",
-              file=sys.stderr)  # fmt: skip
+    except OSError as e:
+        print(f"tfwatch: {_os_error(e)}", file=sys.stderr)
         code = code or 1
+    except ValueError:  # standard output closed by the command: nothing left to write
+        pass
     with suppress(OSError, ValueError):
         sys.stderr.flush()
     os._exit(code)

@@ -117,3 +117,18 @@ def test_a_reader_gone_before_the_output_is_no_error(tbx_run, tmp_path: Path) ->
     finally:
         os.close(write_end)
     assert res.returncode == 0 and res.stderr == ""
+
+
+def test_an_os_error_no_command_described_is_still_one_honest_line() -> None:
+    import errno
+
+    from tfwatch.cli import _os_error
+
+    assert _os_error(OSError(errno.ENOSPC, "No space left on device")) == (
+        "cannot write the output: No space left on device"
+    )
+    assert _os_error(FileNotFoundError(errno.ENOENT, "No such file", "/x/y")) == (
+        "/x/y: No such file"
+    )
+    other = _os_error(OSError(errno.ECONNRESET, "Connection reset by peer"))
+    assert "output" not in other and "Connection reset" in other

@@ -233,6 +233,32 @@ def test_tag_orders_decode_like_the_protobuf_parser(
         assert len(blocks_read) == BLOCKS[order]
 
 
+def test_layouts_kept_across_files_are_used_only_where_they_fit(tmp_path: Path) -> None:
+    """A block's field layout is kept for the next file laid out the same (the runs of
+    a sweep): files of every order read in turn, then again in reverse, each decode as
+    the parser does."""
+    from tfwatch.ingest import repeating_records
+
+    repeating_records._FIELDS.clear()
+    # Records of the same sizes laid out apart, read first: one-letter tags with
+    # two-byte steps, two-letter tags with one-byte steps.
+    orders = {
+        "short_tags": [(t, s, s / 7) for s in range(128, 256) for t in "abcdefghij"],
+        "long_tags": [(t * 2, s, s / 7) for s in range(128) for t in "abcdefghij"],
+    }
+    orders.update((name, ORDERS[name]) for name in BLOCKS)
+    files = {name: _tbx_file(tmp_path / name, events) for name, events in orders.items()}
+    want = {name: _oracle(data) for name, data in files.items()}
+    kept = []
+    for name in [*files, *reversed(files)]:
+        framing, batch = frame_and_decode(files[name], True, TagPlugins())
+        assert not framing.damage and _points(batch) == want[name], name
+        kept.append(len(repeating_records._FIELDS))
+    # The two files of one record size get a layout each; the second reading of every
+    # file finds its layout kept.
+    assert kept[:2] == [1, 2] and kept[-1] == kept[len(files) - 1]
+
+
 def test_blocks_of_float_and_double_tensor_scalars_decode_like_the_parser(
     tmp_path: Path, blocks_read: list[int]
 ) -> None:

@@ -89,7 +89,7 @@ def read_block(
     base = int(starts[first]) - HEADER
     grid = buf[base : base + rows * row_bytes].reshape(rows, row_bytes)
     if not period.fields:
-        period.fields.append(_RowFields.of(at, size, period))
+        period.fields.append(_RowFields.cached(at, size, period))
     fields = period.fields[0]
     changed = _changed_columns(grid, reference)
     varying = fields.varying(row_bytes)
@@ -141,6 +141,23 @@ class _RowFields:
     varying_at: I64
     varying_col: I64
     varying_owner: I64
+
+    @staticmethod
+    def cached(at: I64, size: I64, period: Period) -> _RowFields:
+        """:meth:`of`, kept by layout: the runs of a sweep (and a run's files) log the
+        same tags the same way, so each file's period is laid out like the last one's
+        (working it out took a third of a millisecond per block, a tenth of the time
+        to read a 4,000-event file)."""
+        key = b"".join(
+            a.astype(np.int64, copy=False).tobytes()
+            for a in (at, size, period.step_len, period.value_at, period.width)
+        )
+        fields = _FIELDS.get(key)
+        if fields is None:
+            if len(_FIELDS) >= _FIELDS_KEPT:
+                _FIELDS.clear()
+            fields = _FIELDS[key] = _RowFields.of(at, size, period)
+        return fields
 
     @staticmethod
     def of(at: I64, size: I64, period: Period) -> _RowFields:
@@ -203,6 +220,9 @@ class _RowFields:
         out[self.columns[self.crc_at]] = True
         return out
 
+
+_FIELDS: dict[bytes, _RowFields] = {}  # see _RowFields.cached
+_FIELDS_KEPT = 256
 
 _CACHE_ROWS_BYTES = 128 << 10  # compare this much of the grid at a time (stays in cache)
 _LOOKUP_BYTES = 512 << 10  # CRC lookups: index temporaries of about this size

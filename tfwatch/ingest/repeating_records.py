@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -41,9 +41,6 @@ class Period:
     step_len: I64  # varint bytes of each record's step (0: no step field)
     value_at: I64  # offset of each record's value within its payload
     width: I64  # 4 (float32 value) or 8 (float64)
-    #: Where its fields lie in a row, worked out for its first block and kept for the
-    #: blocks that resume it.
-    fields: list[_RowFields] = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass(eq=False)  # holds arrays: compared by identity
@@ -88,9 +85,7 @@ def read_block(
     reference = buf[int(starts[i0]) - HEADER :][:row_bytes]
     base = int(starts[first]) - HEADER
     grid = buf[base : base + rows * row_bytes].reshape(rows, row_bytes)
-    if not period.fields:
-        period.fields.append(_RowFields.cached(at, size, period))
-    fields = period.fields[0]
+    fields = _RowFields.cached(at, size, period)
     changed = _changed_columns(grid, reference)
     varying = fields.varying(row_bytes)
     if changed[~varying].any():  # a constant byte differs: stop before that row
@@ -144,10 +139,9 @@ class _RowFields:
 
     @staticmethod
     def cached(at: I64, size: I64, period: Period) -> _RowFields:
-        """:meth:`of`, kept by layout: the runs of a sweep (and a run's files) log the
-        same tags the same way, so each file's period is laid out like the last one's
-        (working it out took a third of a millisecond per block, a tenth of the time
-        to read a 4,000-event file)."""
+        """:meth:`of`, kept by layout: the blocks that resume a period, and the runs of
+        a sweep, log the same tags the same way (working a layout out took a third of a
+        millisecond per block, a tenth of the time to read a 4,000-event file)."""
         key = b"".join(
             a.astype(np.int64, copy=False).tobytes()
             for a in (at, size, period.step_len, period.value_at, period.width)

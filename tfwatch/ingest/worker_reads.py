@@ -102,15 +102,16 @@ _STALE = re.compile(r"tfwatch-(\d+)-")
 
 def _sweep_stale(root: str | None) -> None:
     """Remove handoff directories this user's killed loads left (their process is gone)."""
+    where = root or tempfile.gettempdir()
     try:
-        names = os.listdir(root or tempfile.gettempdir())
+        names = os.listdir(where)
     except OSError:
         return
     for name in names:
         m = _STALE.match(name)
         if m is None:
             continue
-        path = os.path.join(root or tempfile.gettempdir(), name)
+        path = os.path.join(where, name)
         try:
             if os.stat(path).st_uid != os.getuid():
                 continue
@@ -128,14 +129,17 @@ def _leave(job: RunJob) -> bool:
         # shared with the parent (and referenced by its store), while the copy is freed
         # once handed back; reading into the original kept every run a worker read.
         run, plugins = pickle.loads(pickle.dumps((job.run, job.plugins)))
-        read = read_job(RunJob(job.source, run, plugins, job.files, job.final, job.handoff))
-        with open(job.handoff, "wb") as f:
-            pickle.dump(read, f, protocol=pickle.HIGHEST_PROTOCOL)
+        _hand_off(read_job(RunJob(job.source, run, plugins, job.files, job.final)), job.handoff)
         return True
     except Exception:  # the parent reads the job again: it reports what went wrong
         with contextlib.suppress(OSError):
             os.unlink(job.handoff)
         return False
+
+
+def _hand_off(read: ReadRun, handoff: str) -> None:
+    with open(handoff, "wb") as f:
+        pickle.dump(read, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _take(handoff: str) -> ReadRun:
@@ -251,8 +255,7 @@ def _pool_answer(job: RunJob) -> str | ReadRun:
     file cannot be written, the run itself (through the pool's pipe)."""
     read = read_job(job)
     try:
-        with open(job.handoff, "wb") as f:
-            pickle.dump(read, f, protocol=pickle.HIGHEST_PROTOCOL)
+        _hand_off(read, job.handoff)
     except OSError:
         return read
     return job.handoff

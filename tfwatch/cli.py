@@ -219,8 +219,8 @@ def _exit_at_once(code: int) -> NoReturn:
 
 def _ls(args: argparse.Namespace) -> int:
     with _collector_paused():
-        from tfwatch.commands.listing import emit, run_row, select_tags
-        from tfwatch.loading import load_once
+        from tfwatch.commands.listing import emit, finished_row, listed, select_tags
+        from tfwatch.loading import summarize_once
 
     scanned: list[Any] = []
 
@@ -229,20 +229,22 @@ def _ls(args: argparse.Namespace) -> int:
         # shows them): scanned, and the modules that judge them loaded, while worker
         # processes read the files.
         with _collector_paused():
-            import tfwatch.system.run_inputs
             import tfwatch.system.state_tracker  # noqa: F401
         from tfwatch.system.processes import scan_processes
 
         scanned.append(scan_processes())
 
-    tailer = load_once(args.roots, storage_options=_storage_options(args), meanwhile=scan)
-    from tfwatch.system.run_inputs import run_inputs
+    from functools import partial
+
+    summarize = partial(listed, args.tags)
+    runs = summarize_once(
+        args.roots, summarize, storage_options=_storage_options(args), meanwhile=scan
+    )
     from tfwatch.system.state_tracker import assess_runs
 
-    runs = sorted(tailer.runs.values(), key=lambda r: r.name)
-    tags = select_tags(runs, args.tags)
-    states = assess_runs([run_inputs(r) for r in runs], table=scanned[0] if scanned else None)
-    rows = [run_row(r, tags, states[r.name][1].as_json()) for r in runs]
+    tags = select_tags((t for r in runs for t in r.row["metrics"]), args.tags)
+    states = assess_runs([r.inputs for r in runs], table=scanned[0] if scanned else None)
+    rows = [finished_row(r.row, tags, states[r.row["name"]][1].as_json()) for r in runs]
     emit(rows, tags, args.format or "table")
     return 0
 

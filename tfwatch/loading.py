@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from tfwatch.ingest.allocator import reuse_freed_memory
 from tfwatch.ingest.discovery import parse_roots
 from tfwatch.ingest.sources import LocalSource, Source, SourceError
-from tfwatch.ingest.tailer import Tailer
+from tfwatch.ingest.tailer import PollResult, Tailer
 from tfwatch.safe_text import printable
+from tfwatch.store.runs import Run
+
+T = TypeVar("T")
 
 
 def open_source(path: str, storage_options: Mapping[str, Any] | None = None) -> Source:
@@ -66,8 +69,37 @@ def load_once(
     tailer = make_tailer(
         roots, retain_all=retain_all, run_pattern=run_pattern, storage_options=storage_options
     )
+    _read_all(tailer, roots, run_pattern, meanwhile)
+    return tailer
+
+
+def summarize_once(
+    roots: Sequence[str],
+    summarize: Callable[[Run], T],
+    storage_options: Mapping[str, Any] | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[T]:
+    """``summarize(run)`` of every run of the roots, read once, in name order: as
+    :func:`load_once`, but runs read in worker processes are summarized there (see
+    :meth:`Tailer.poll`)."""
+    tailer = make_tailer(roots, storage_options=storage_options)
+    result = _read_all(tailer, roots, None, meanwhile, summarize)
+    summaries = cast(dict[str, T], result.summaries)
+    return [
+        summaries[name] if name in summaries else summarize(run)
+        for name, run in sorted(tailer.runs.items())
+    ]
+
+
+def _read_all(
+    tailer: Tailer,
+    roots: Sequence[str],
+    run_pattern: str | None,
+    meanwhile: Callable[[], object] | None,
+    summarize: Callable[[Run], object] | None = None,
+) -> PollResult:
     reuse_freed_memory()  # one bulk read, then the process ends
-    result = tailer.poll(final=True, meanwhile=meanwhile)
+    result = tailer.poll(final=True, meanwhile=meanwhile, summarize=summarize)
     if result.unlisted_roots:
         raise SourceError(result.unlisted_roots[0])
     # A root that was listed but holds unreadable directories or files: report what
@@ -77,4 +109,4 @@ def load_once(
     if not tailer.runs and run_pattern is None:
         where = ", ".join(roots)
         raise SourceError(f"{where}: no runs found (no file named *tfevents* below it)")
-    return tailer
+    return result

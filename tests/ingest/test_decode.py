@@ -174,7 +174,7 @@ def test_tensor_scalars_take_the_fast_path_and_agree_with_the_parser(tmp_path: P
     data = only_event_file(tmp_path).read_bytes()
     f = frame(data)
     fast = DecodedBatch()
-    left = decode_fast_scalars(data, f.starts, f.lengths, fast, 0, TagPlugins())
+    left = decode_fast_scalars(data, f.starts, f.lengths, fast, None, TagPlugins())
     assert left.tolist() == [0]  # only the file_version event needs the parser
     from tensorboard.compat.proto.event_pb2 import Event
 

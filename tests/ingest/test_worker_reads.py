@@ -3,6 +3,7 @@ to the workers (killed, failing, unable to hand a run back) and to this process.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -95,15 +96,17 @@ def test_a_killed_or_failing_worker_loses_no_run(logs, monkeypatch) -> None:
     parent, real = os.getpid(), worker_reads.read_job
     read_here: list[str] = []
 
-    def fragile(job: worker_reads.RunJob) -> worker_reads.ReadRun:
+    def fragile(job: worker_reads.Job) -> list[worker_reads.ReadRun]:
+        names = [r.run.name for r in job.runs]
         if os.getpid() == parent:
-            read_here.append(job.run.name)
-        elif job.run.name == "run1":
+            read_here.extend(names)
+        elif "run1" in names:
             os.kill(os.getpid(), signal.SIGKILL)
-        elif job.run.name == "run4":
+        elif "run4" in names:
             raise RuntimeError("a bug that only a worker hits")
         return real(job)
 
+    monkeypatch.setattr(tailer_module, "_SHORT_RUN_BYTES", 0)  # one run to a job
     monkeypatch.setattr(worker_reads, "read_job", fragile)
     assert threading.active_count() == 1
     assert _everything(_parallel(root)) == want
@@ -130,7 +133,7 @@ def test_with_other_threads_running_a_fork_server_pool_reads(logs, monkeypatch) 
     real = worker_reads._pooled
 
     def spy(jobs, workers, meanwhile):  # type: ignore[no-untyped-def]
-        pooled.append(len(jobs))
+        pooled.append(sum(len(job.runs) for job in jobs))
         return real(jobs, workers, meanwhile)
 
     monkeypatch.setattr(worker_reads, "_pooled", spy)
@@ -168,13 +171,73 @@ def test_workers_read_into_copies_of_the_runs(logs, monkeypatch) -> None:
     parent, real = os.getpid(), worker_reads.read_job
     read_here: list[str] = []
 
-    def checked(job: worker_reads.RunJob) -> worker_reads.ReadRun:
-        if os.getpid() == parent:
-            read_here.append(job.run.name)
-        elif job.run is t.runs[job.run.name] or job.run.scalars:
-            raise AssertionError("a worker read into the run it shares with the parent")
+    def checked(job: worker_reads.Job) -> list[worker_reads.ReadRun]:
+        for r in job.runs:
+            if os.getpid() == parent:
+                read_here.append(r.run.name)
+            elif r.run is t.runs[r.run.name] or r.run.scalars:
+                raise AssertionError("a worker read into the run it shares with the parent")
         return real(job)
 
     monkeypatch.setattr(worker_reads, "read_job", checked)
     t.poll(final=True)
     assert _everything(t) == want and read_here == []
+
+
+def _points(run) -> dict[str, list[tuple[int, float]]]:  # type: ignore[no-untyped-def]
+    return _everything_of(run)[0]  # type: ignore[no-any-return]
+
+
+def _everything_of(run) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+    t = Tailer([], retain_all=True)
+    t.runs = {run.name: run}
+    return _everything(t)[run.name]  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("job_bytes", [1, 1 << 20], ids=["run_a_job", "runs_together"])
+def test_a_summarizing_load_brings_back_summaries_only(logs, monkeypatch, job_bytes) -> None:
+    """``ls`` needs a line per run: the runs stay in the workers, their summaries come."""
+    root, want, handoff = logs
+    monkeypatch.setattr(tailer_module, "_JOB_BYTES_MIN", job_bytes)
+    t = Tailer([("", LocalSource(root))], retain_all=True, workers=2)
+    result = t.poll(final=True, summarize=_points)
+    assert result.summaries == {name: points for name, (points, _, _) in want.items()}
+    assert all(not run.scalars for run in t.runs.values())  # left as listed, unread
+    assert not list(handoff.iterdir())
+
+
+def test_ls_rows_made_in_the_workers_are_those_made_here(logs, monkeypatch, capsys) -> None:
+    from tfwatch import cli
+
+    root, _, _ = logs
+    monkeypatch.setattr(tailer_module, "_JOB_BYTES_MIN", 1)  # jobs for both workers
+
+    def rows() -> list[dict[str, object]]:
+        assert cli.main(["ls", root, "--json", "--tags", "*"]) == 0
+        out = json.loads(capsys.readouterr().out)["runs"]
+        for row in out:
+            row.pop("idle_s", None)  # (seconds since the last write: moves on)
+        return out  # type: ignore[no-any-return]
+
+    parallel = rows()
+    monkeypatch.setattr(tailer_module, "PARALLEL_MIN_BYTES", 1 << 62)
+    serial = rows()
+    assert parallel == serial and len(serial) == 5 and serial[3]["damage"] == 1
+    assert set(serial[0]["metrics"]) == {"loss", "lr"}
+
+
+def test_short_runs_share_jobs_and_long_runs_have_their_own() -> None:
+    def job(name: str, size: int) -> worker_reads.RunJob:
+        from tfwatch.store.runs import EventFileState, Run
+
+        run = Run(name=name, root="", path=name)
+        run.files[name] = EventFileState(path=name, name=name, first_seen=0.0)
+        return worker_reads.RunJob(LocalSource("/"), run, None, [(name, size)], True)  # type: ignore[arg-type]
+
+    mb = 1 << 20
+    jobs = [job(f"short{k}", mb // 4) for k in range(40)] + [job("long", 30 * mb)]
+    grouped = tailer_module._grouped(jobs, workers=2)
+    assert [r.run.name for r in grouped[0].runs] == ["long"]  # biggest first
+    assert sorted(r.run.name for j in grouped for r in j.runs) == sorted(j.run.name for j in jobs)
+    shares = [sum(n for r in j.runs for _, n in r.files) for j in grouped[1:]]
+    assert all(share <= mb for share in shares) and len(grouped) == 1 + 10

@@ -6,20 +6,53 @@ import fnmatch
 import sys
 import time
 from collections.abc import Iterable
-from typing import IO, Any
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
 
 from tfwatch.formatting import format_age, format_count, format_value
 from tfwatch.json_values import json_number
 from tfwatch.safe_text import printable, unicode_text
 from tfwatch.store.runs import Run
 
+if TYPE_CHECKING:
+    from tfwatch.system.linkage import RunFiles
+    from tfwatch.system.run_state import RunProgress
 
-def select_tags(runs: Iterable[Run], patterns: list[str] | None) -> list[str]:
-    """Scalar tags matching any glob in ``patterns`` (none given: no tag columns)."""
+
+@dataclass
+class Listed:
+    """What ``ls`` takes from a run, made where the run was read (a worker process, in
+    a parallel load): its row, with the figures of its tags that ``--tags`` matches, and
+    the inputs of its state."""
+
+    row: dict[str, Any]
+    inputs: tuple[RunFiles, RunProgress]
+
+
+def listed(patterns: list[str] | None, run: Run) -> Listed:
+    """A run's :class:`Listed` (``functools.partial`` binds the patterns: a summary
+    function that worker processes can be handed)."""
+    from tfwatch.system.run_inputs import run_inputs
+
+    return Listed(run_row(run, select_tags(run.scalars, patterns)), run_inputs(run))
+
+
+def select_tags(tags: Iterable[str], patterns: list[str] | None) -> list[str]:
+    """The scalar tags among ``tags`` matching any glob in ``patterns`` (none given: no
+    tag columns), sorted."""
     if not patterns:
         return []
-    tags = sorted({t for r in runs for t in r.scalars})
-    return [t for t in tags if any(fnmatch.fnmatchcase(t, p) for p in patterns)]
+    return [t for t in sorted(set(tags)) if any(fnmatch.fnmatchcase(t, p) for p in patterns)]
+
+
+def finished_row(row: dict[str, Any], tags: list[str], extra: dict[str, Any]) -> dict[str, Any]:
+    """A :class:`Listed` row with ``extra`` fields (state, writer) and only ``tags``'
+    figures, in :func:`run_row`'s order."""
+    metrics = row["metrics"]
+    out = {k: v for k, v in row.items() if k != "metrics"}
+    out.update(extra)
+    out["metrics"] = {t: metrics[t] for t in tags if t in metrics}
+    return out
 
 
 def run_row(run: Run, tags: list[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:

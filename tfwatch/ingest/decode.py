@@ -9,13 +9,13 @@ protobuf parser, so correctness never rests on the shortcut.
 from __future__ import annotations
 
 import itertools
-import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from tfwatch.ingest.byte_views import words_at
 from tfwatch.ingest.records import PayloadCrcError, payloads_ok
 from tfwatch.ingest.scalar_layout import ScalarPluginCheck
 from tfwatch.ingest.scalar_segments import match_scalar_layouts
@@ -175,17 +175,21 @@ def decode_records(
     plugins: TagPlugins,
     batch: DecodedBatch,
     verified: bool = True,
+    numbers: I64 | None = None,
 ) -> None:
     """Decode the framed payloads ``data[start:start+length]`` into ``batch``.
 
     ``verified`` False means the payload CRCs are still unchecked: they are checked here
     and :class:`~tfwatch.ingest.records.PayloadCrcError` is raised if one fails (then
-    ``batch`` is to be thrown away).
+    ``batch`` is to be thrown away). ``numbers`` are the records' numbers in their file
+    when they are not all of its records since ``batch.events`` (the file order of
+    points from several calls).
     """
     if starts.shape[0] == 0:
         return
-    base = batch.events
-    leftover = decode_fast_scalars(data, starts, lengths, batch, base, plugins, not verified)
+    if numbers is None:
+        numbers = np.arange(batch.events, batch.events + starts.shape[0], dtype=np.int64)
+    leftover = decode_fast_scalars(data, starts, lengths, batch, numbers, plugins, not verified)
     if not verified and leftover.shape[0]:
         buf = np.frombuffer(data, dtype=np.uint8)
         if not payloads_ok(buf, starts[leftover], lengths[leftover]):
@@ -197,7 +201,7 @@ def decode_records(
         event_cls = _event_class()
         for i in leftover.tolist():
             s, n = int(starts[i]), int(lengths[i])
-            batch._record = base + i
+            batch._record = int(numbers[i])
             try:
                 event = event_cls.FromString(data[s : s + n])
             except Exception:  # protobuf raises DecodeError and others on garbage
@@ -207,7 +211,7 @@ def decode_records(
     batch.flush()
 
 
-_FILE_VERSION = b"brain.Event:"
+_FILE_VERSION = np.frombuffer(b"brain.Event:", dtype=np.uint8)
 
 
 def _skip_file_versions(
@@ -216,23 +220,25 @@ def _skip_file_versions(
     """Take the events that hold only a wall time and a file version (the first event
     of every file) off ``leftover``: the parser (and importing it, for ``tfwatch ls``)
     is not needed for them."""
-    rest = []
-    for i in leftover.tolist():
-        s, n = int(starts[i]), int(lengths[i])
-        # 09 <f64 wall_time> 1a <len> brain.Event:<n>
-        if (
-            11 + len(_FILE_VERSION) <= n < 11 + 128
-            and data[s] == 0x09
-            and data[s + 9] == 0x1A
-            and data[s + 10] == n - 11
-            and data.startswith(_FILE_VERSION, s + 11)
-        ):
-            (wall,) = struct.unpack_from("<d", data, s + 1)
-            if wall > batch.max_wall_time:
-                batch.max_wall_time = wall
-        else:
-            rest.append(i)
-    return np.asarray(rest, dtype=np.int64)
+    buf = np.frombuffer(data, dtype=np.uint8)
+    versions = file_versions(buf, starts[leftover], lengths[leftover])
+    for wall in words_at(buf, "<f8")[starts[leftover[versions]] + 1].tolist():
+        if wall > batch.max_wall_time:
+            batch.max_wall_time = wall
+    return leftover[~versions]
+
+
+def file_versions(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> npt.NDArray[np.bool_]:
+    """Which of the payloads are events of a wall time and a file version alone."""
+    # 09 <f64 wall_time> 1a <len> brain.Event:<n>
+    k = _FILE_VERSION.shape[0]
+    out: npt.NDArray[np.bool_] = (lengths >= 11 + k) & (lengths < 11 + 128)
+    maybe = np.flatnonzero(out)
+    s, n = starts[maybe], lengths[maybe]
+    ok = (buf[s] == 0x09) & (buf[s + 9] == 0x1A) & (buf[s + 10] == n - 11)
+    ok &= (buf[(s + 11)[:, None] + np.arange(k)] == _FILE_VERSION).all(axis=1)
+    out[maybe] = ok
+    return out
 
 
 def decode_event(event: Any, plugins: TagPlugins, batch: DecodedBatch) -> None:
@@ -393,7 +399,7 @@ def decode_fast_scalars(
     starts: I64,
     lengths: I64,
     batch: DecodedBatch,
-    base: int = 0,
+    numbers: I64 | None = None,
     plugins: TagPlugins | None = None,
     check_crcs: bool = False,
 ) -> I64:
@@ -401,7 +407,8 @@ def decode_fast_scalars(
 
     Both layouts are read: ``simple_value`` (TF1, tensorboardX, PyTorch) and rank-0
     float/double tensors of the ``scalars`` plugin (TF2, Keras, TensorBoard's writer).
-    ``check_crcs`` verifies the payload CRCs of the records it decodes.
+    ``check_crcs`` verifies the payload CRCs of the records it decodes. ``numbers`` are
+    the records' numbers in their file (their indices by default): the points' order.
     """
     check = ScalarPluginCheck(plugins.plugin, plugins.declares_scalars) if plugins else None
     matched = match_scalar_layouts(data, starts, lengths, check, check_crcs)
@@ -410,7 +417,7 @@ def decode_fast_scalars(
     for tag, chunks in matched.groups.items():
         tid = batch.tag_id(tag)
         for ids, steps, values, walls in chunks:
-            batch.scalar_order.append(ids + base)
+            batch.scalar_order.append(ids if numbers is None else numbers[ids])
             batch.scalar_tag_ids.append(np.full(steps.shape[0], tid, dtype=np.int64))
             batch.scalar_steps.append(steps)
             batch.scalar_values.append(values)

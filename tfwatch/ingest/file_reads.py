@@ -7,10 +7,12 @@ worker process (see :mod:`tfwatch.ingest.worker_reads`).
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 
 from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
+from tfwatch.ingest.file_batches import MAX_FILE_BYTES, batchable, decode_files
 from tfwatch.ingest.records import Damage, Framing, PayloadCrcError, frame
-from tfwatch.ingest.sources import Source
+from tfwatch.ingest.sources import Source, SourceError
 from tfwatch.store.runs import EventFileState, Run
 
 CHUNK = 64 << 20  # read at most this much of one file per step (bounded memory)
@@ -39,22 +41,82 @@ def read_file(
         last = state.offset + len(data) >= size
         framing, batch = frame_and_decode(data, final and last, plugins)
         with lock or nullcontext():
-            run.apply(batch)
-            for off, kind, skipped in framing.damage:
-                run.damage.append(Damage(state.path, state.offset + off, kind, skipped))
-            for off in batch.bad_events:
-                run.damage.append(Damage(state.path, state.offset + off - 12, "bad_event", 0))
-            state.records += int(framing.starts.shape[0])
-            state.offset += framing.consumed
-            state.pending = framing.pending
-            if framing.consumed:
-                state.last_growth = run.last_growth = now
+            _fold(run, state, framing, batch, now)
         handled += framing.consumed
         if framing.consumed == 0:
             if last:
                 break  # only a partial record so far: wait for the writer
             chunk *= 2  # a record longer than the chunk: read more at once
     return handled
+
+
+def _fold(
+    run: Run, state: EventFileState, framing: Framing, batch: DecodedBatch, now: float
+) -> None:
+    """Put what one buffer of ``state``'s file held into ``run``; move the file's offset."""
+    run.apply(batch)
+    for off, kind, skipped in framing.damage:
+        run.damage.append(Damage(state.path, state.offset + off, kind, skipped))
+    for off in batch.bad_events:
+        run.damage.append(Damage(state.path, state.offset + off - 12, "bad_event", 0))
+    state.records += int(framing.starts.shape[0])
+    state.offset += framing.consumed
+    state.pending = framing.pending
+    if framing.consumed:
+        state.last_growth = run.last_growth = now
+
+
+@dataclass
+class RunReads:
+    """One run's files to read together with other runs' (see :func:`read_runs_together`),
+    and how that went."""
+
+    source: Source
+    run: Run
+    plugins: TagPlugins
+    files: list[tuple[str, int]]  # (path, size to read up to), in name order
+    handled: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def read_runs_together(reads: list[RunReads], final: bool, now: float) -> None:
+    """Read every file of ``reads``: small whole files are decoded together (see
+    :mod:`tfwatch.ingest.file_batches`), anything else as :func:`read_file` does."""
+    fetched: list[tuple[RunReads, EventFileState, bytes, Framing]] = []
+    alone: list[tuple[RunReads, str, int]] = []  # read afterwards, on their own
+    for r in reads:
+        for path, size in r.files:
+            state = r.run.files[path]
+            data = b""
+            if size - state.offset <= MAX_FILE_BYTES and not _left_alone(alone, r):
+                try:
+                    data = r.source.read(state.path, state.offset, size - state.offset)
+                except SourceError as e:
+                    r.errors.append(str(e))
+                    continue
+            if data and state.offset + len(data) >= size:
+                framing = frame(data, final=final, verify_payloads=False)
+                if batchable(framing, len(data)):
+                    fetched.append((r, state, data, framing))
+                    continue
+            alone.append((r, path, size))
+    decoded = decode_files([(data, framing, r.plugins) for r, _, data, framing in fetched])
+    for (r, state, data, framing), batch in zip(fetched, decoded, strict=True):
+        if batch is None:
+            framing, batch = frame_and_decode(data, final, r.plugins)
+        _fold(r.run, state, framing, batch, now)
+        r.handled += framing.consumed
+    for r, path, size in alone:
+        try:
+            r.handled += read_file(r.source, r.run, r.run.files[path], size, final, r.plugins, now)
+        except SourceError as e:
+            r.errors.append(str(e))
+
+
+def _left_alone(alone: list[tuple[RunReads, str, int]], r: RunReads) -> bool:
+    """Whether a file of ``r`` is already left to be read on its own: then so are the
+    run's later files (a run's files are read in order)."""
+    return bool(alone) and alone[-1][0] is r
 
 
 def frame_and_decode(data: bytes, final: bool, plugins: TagPlugins) -> tuple[Framing, DecodedBatch]:

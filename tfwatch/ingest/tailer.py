@@ -19,7 +19,7 @@ from tfwatch.ingest.discovery import run_name_for
 from tfwatch.ingest.file_reads import read_file
 from tfwatch.ingest.records import Damage
 from tfwatch.ingest.sources import FileInfo, LocalSource, Source, SourceError
-from tfwatch.ingest.worker_reads import RunJob, read_in_workers
+from tfwatch.ingest.worker_reads import Job, RunJob, read_in_workers
 from tfwatch.store.runs import EventFileState, Run
 
 # Below this many new bytes worker processes cost more than they save.
@@ -50,6 +50,8 @@ class PollResult:
     bytes_read: int = 0
     errors: list[str] = field(default_factory=list)  # every problem, one line each
     unlisted_roots: list[str] = field(default_factory=list)  # roots that could not be listed
+    #: What ``summarize`` made of the runs read in worker processes (see :meth:`poll`).
+    summaries: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -91,12 +93,18 @@ class Tailer:
         return [r.status for r in self._roots]
 
     def poll(
-        self, final: bool = False, meanwhile: Callable[[], object] | None = None
+        self,
+        final: bool = False,
+        meanwhile: Callable[[], object] | None = None,
+        summarize: Callable[[Run], object] | None = None,
     ) -> PollResult:
         """List every root and read what was appended; ``final`` for one-shot reads.
 
         ``meanwhile`` is called once while worker processes read (or after reading,
-        when there are none): work that does not need the runs can overlap the load."""
+        when there are none): work that does not need the runs can overlap the load.
+        ``summarize`` is for one-shot commands that need only ``summarize(run)`` of each
+        run: a run read in a worker process stays there and only its summary comes back,
+        in :attr:`PollResult.summaries` (the run here is left as listed, unread)."""
         result = PollResult()
         work: list[tuple[_Root, Run, EventFileState, int]] = []
         failed: set[str] = set()
@@ -117,7 +125,7 @@ class Tailer:
                 plan([(f.path, f.offset, size) for r, _, f, size in work if r is root])
         self.progress = (0, total)
         if self._parallel_worth_it(work, total):
-            done = self._read_parallel(work, final, result, failed, meanwhile)
+            done = self._read_parallel(work, final, result, failed, meanwhile, summarize)
             meanwhile = None
         else:
             done = 0
@@ -193,8 +201,10 @@ class Tailer:
         result: PollResult,
         failed: set[str],
         meanwhile: Callable[[], object] | None = None,
+        summarize: Callable[[Run], object] | None = None,
     ) -> int:
-        """Read whole runs in worker processes and adopt the runs they send back."""
+        """Read whole runs in worker processes and adopt the runs they send back (or
+        keep their summaries)."""
         jobs: dict[str, RunJob] = {}
         roots: dict[str, _Root] = {}
         for root, run, state, size in work:
@@ -203,15 +213,19 @@ class Tailer:
                 job = jobs[run.name] = RunJob(root.source, run, self._plugins[run.name], [], final)
                 roots[run.name] = root
             job.files.append((state.path, size))
-        # Biggest runs first, so the workers finish together.
-        ordered = sorted(jobs.values(), key=lambda j: -sum(size for _, size in j.files))
+        grouped = _grouped(list(jobs.values()), self._workers)
+        for each in grouped:
+            each.summarize = summarize
         done, total = 0, self.progress[1]
-        with closing(read_in_workers(ordered, self._workers, meanwhile)) as reads:
+        with closing(read_in_workers(grouped, self._workers, meanwhile)) as reads:
             for read in reads:
-                name = read.run.name
-                with self.lock:
-                    self.runs[name] = read.run
-                    self._plugins[name] = read.plugins
+                name = read.name
+                if read.run is None:
+                    result.summaries[name] = read.summary
+                else:
+                    with self.lock:
+                        self.runs[name] = read.run
+                        self._plugins[name] = read.plugins
                 for message in read.errors:
                     self._fail(roots[name], message, result, failed)
                 done += read.handled
@@ -298,3 +312,32 @@ class Tailer:
                 if run.files and all(s.gone for s in run.files.values()) and not run.gone:
                     run.gone = True
                     result.gone_runs.append(run.name)
+
+
+#: Runs with less to read than this are read several to a job (see
+#: :func:`~tfwatch.ingest.file_reads.read_runs_together`), a job's share of them
+#: between these bounds.
+_SHORT_RUN_BYTES = 1 << 20
+_JOB_BYTES_MIN, _JOB_BYTES_MAX = 1 << 20, 8 << 20
+
+
+def _grouped(jobs: list[RunJob], workers: int) -> list[Job]:
+    """Jobs for the workers, biggest first so that they finish together: long runs one
+    to a job, short ones together, a job's share small enough that the workers still
+    end close together (a few jobs each at the end)."""
+    size = {id(j): sum(n - j.run.files[path].offset for path, n in j.files) for j in jobs}
+    jobs = sorted(jobs, key=lambda j: -size[id(j)])
+    short = sum(size[id(j)] for j in jobs if size[id(j)] < _SHORT_RUN_BYTES)
+    share = min(_JOB_BYTES_MAX, max(_JOB_BYTES_MIN, short // (6 * workers)))
+    out: list[Job] = []
+    for job in jobs:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and size[id(job)] < _SHORT_RUN_BYTES
+            and sum(size[id(r)] for r in last.runs) + size[id(job)] <= share
+        ):
+            last.runs.append(job)
+        else:
+            out.append(Job([job]))
+    return out

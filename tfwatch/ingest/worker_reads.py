@@ -1,8 +1,10 @@
 """Whole runs read in worker processes for a cold load, and taken back.
 
-Each worker leaves the run it read in a file in shared memory (``/dev/shm``), not in a
-pipe: writing half a megabyte into a pipe made a worker wait until the parent process,
-which gets a core only between the workers' slices, had read it.
+A job is one run, or several short runs read together (see
+:func:`~tfwatch.ingest.file_reads.read_runs_together`). Each worker leaves the runs it
+read in a file in shared memory (``/dev/shm``), not in a pipe: writing half a megabyte
+into a pipe made a worker wait until the parent process, which gets a core only between
+the workers' slices, had read it.
 
 From a single-threaded process (every one-shot command) the workers are forked
 directly. The jobs are in their memory already, so a job is its number sent through a
@@ -32,8 +34,8 @@ from typing import NoReturn
 
 from tfwatch.ingest.allocator import reuse_freed_memory
 from tfwatch.ingest.decode import TagPlugins
-from tfwatch.ingest.file_reads import read_file
-from tfwatch.ingest.sources import Source, SourceError
+from tfwatch.ingest.file_reads import RunReads, read_runs_together
+from tfwatch.ingest.sources import Source
 from tfwatch.store.runs import Run
 
 
@@ -46,37 +48,51 @@ class RunJob:
     plugins: TagPlugins
     files: list[tuple[str, int]]  # (path, size to read up to)
     final: bool
-    handoff: str = ""  # the file to leave the read run in
+
+
+@dataclass
+class Job:
+    """Runs read by one worker at a time, and the file it leaves them in.
+
+    With ``summarize`` only ``summarize(run)`` of each run comes back, not the run: a
+    one-shot command that needs a line per run (``tfwatch ls``) is spared sending whole
+    runs between processes, and folding them into summaries one after another."""
+
+    runs: list[RunJob]
+    handoff: str = ""
+    summarize: Callable[[Run], object] | None = None
 
 
 @dataclass
 class ReadRun:
-    """A run as read, its tags' plugins, the bytes handled and what could not be read."""
+    """A run as read (or what its job's ``summarize`` made of it), its tags' plugins, the
+    bytes handled and what could not be read."""
 
-    run: Run
+    name: str
+    run: Run | None
     plugins: TagPlugins
     handled: int
     errors: list[str]
+    summary: object = None
 
 
-def read_job(job: RunJob) -> ReadRun:
-    """Read every file of ``job``, in whichever process calls it."""
-    handled, errors = 0, []
-    now = time.time()
-    for path, size in job.files:
-        try:
-            handled += read_file(
-                job.source, job.run, job.run.files[path], size, job.final, job.plugins, now
-            )
-        except SourceError as e:
-            errors.append(str(e))
-    return ReadRun(job.run, job.plugins, handled, errors)
+def read_job(job: Job) -> list[ReadRun]:
+    """Read every file of ``job``'s runs, in whichever process calls it."""
+    reads = [RunReads(r.source, r.run, r.plugins, r.files) for r in job.runs]
+    read_runs_together(reads, all(r.final for r in job.runs), time.time())
+    if job.summarize is not None:
+        summarize = job.summarize
+        return [
+            ReadRun(r.run.name, None, r.plugins, r.handled, r.errors, summarize(r.run))
+            for r in reads
+        ]
+    return [ReadRun(r.run.name, r.run, r.plugins, r.handled, r.errors) for r in reads]
 
 
 def read_in_workers(
-    jobs: Sequence[RunJob], workers: int, meanwhile: Callable[[], object] | None = None
+    jobs: Sequence[Job], workers: int, meanwhile: Callable[[], object] | None = None
 ) -> Generator[ReadRun, None, None]:
-    """Every job read by up to ``workers`` processes, yielded as the reads finish.
+    """Every job read by up to ``workers`` processes, its runs yielded as it finishes.
 
     ``meanwhile`` is called once the workers have started. Close the iterator (or use it
     up) to stop the workers and remove the files they left."""
@@ -86,9 +102,11 @@ def read_in_workers(
         for k, job in enumerate(jobs):
             job.handoff = os.path.join(handoff, f"{k}.pickle")
         if threading.active_count() == 1 and hasattr(os, "fork"):
-            yield from _forked(jobs, workers, meanwhile)
+            reads = _forked(jobs, workers, meanwhile)
         else:
-            yield from _pooled(jobs, workers, meanwhile)
+            reads = _pooled(jobs, workers, meanwhile)
+        for runs in reads:
+            yield from runs
 
 
 def handoff_root() -> str | None:
@@ -122,14 +140,15 @@ def _sweep_stale(root: str | None) -> None:
             continue  # alive (or not ours to judge)
 
 
-def _leave(job: RunJob) -> bool:
-    """(In a worker) read ``job`` and leave it in its handoff file; False if it could not."""
+def _leave(job: Job) -> bool:
+    """(In a worker) read ``job`` and leave its runs in its handoff file; False if it
+    could not."""
     try:
-        # Into a copy of the run, as a pool's worker gets one: the run as forked stays
-        # shared with the parent (and referenced by its store), while the copy is freed
-        # once handed back; reading into the original kept every run a worker read.
-        run, plugins = pickle.loads(pickle.dumps((job.run, job.plugins)))
-        _hand_off(read_job(RunJob(job.source, run, plugins, job.files, job.final)), job.handoff)
+        # Into copies of the runs, as a pool's worker gets them: the runs as forked stay
+        # shared with the parent (and referenced by its store), while the copies are
+        # freed once handed back; reading into the originals kept every run a worker read.
+        copies = pickle.loads(pickle.dumps(job.runs))
+        _hand_off(read_job(Job(copies, summarize=job.summarize)), job.handoff)
         return True
     except Exception:  # the parent reads the job again: it reports what went wrong
         with contextlib.suppress(OSError):
@@ -137,24 +156,24 @@ def _leave(job: RunJob) -> bool:
         return False
 
 
-def _hand_off(read: ReadRun, handoff: str) -> None:
+def _hand_off(reads: list[ReadRun], handoff: str) -> None:
     with open(handoff, "wb") as f:
-        pickle.dump(read, f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(reads, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _take(handoff: str) -> ReadRun:
+def _take(handoff: str) -> list[ReadRun]:
     with open(handoff, "rb") as f:
-        read: ReadRun = pickle.load(f)
+        reads: list[ReadRun] = pickle.load(f)
     os.unlink(handoff)
-    return read
+    return reads
 
 
 _ANSWER = struct.Struct("<I?")  # a job's number; whether its run is in its handoff file
 
 
 def _forked(
-    jobs: Sequence[RunJob], workers: int, meanwhile: Callable[[], object] | None
-) -> Iterator[ReadRun]:
+    jobs: Sequence[Job], workers: int, meanwhile: Callable[[], object] | None
+) -> Iterator[list[ReadRun]]:
     tasks_r, tasks_w = os.pipe()
     answers_r, answers_w = os.pipe()
     pids: list[int] = []
@@ -215,9 +234,7 @@ def _forked(
                 os.waitpid(pid, 0)
 
 
-def _serve(
-    jobs: Sequence[RunJob], tasks: int, answers: int, parent_ends: tuple[int, int]
-) -> NoReturn:
+def _serve(jobs: Sequence[Job], tasks: int, answers: int, parent_ends: tuple[int, int]) -> NoReturn:
     """A forked worker's whole life: read the jobs whose numbers come through ``tasks``."""
     status = 1
     try:
@@ -235,8 +252,8 @@ def _serve(
 
 
 def _pooled(
-    jobs: Sequence[RunJob], workers: int, meanwhile: Callable[[], object] | None
-) -> Iterator[ReadRun]:
+    jobs: Sequence[Job], workers: int, meanwhile: Callable[[], object] | None
+) -> Iterator[list[ReadRun]]:
     import multiprocessing as mp
 
     methods = mp.get_all_start_methods()
@@ -250,9 +267,9 @@ def _pooled(
             yield _take(answer) if isinstance(answer, str) else answer
 
 
-def _pool_answer(job: RunJob) -> str | ReadRun:
-    """(In a pool's worker) the handoff file the read run was left in; or, when that
-    file cannot be written, the run itself (through the pool's pipe)."""
+def _pool_answer(job: Job) -> str | list[ReadRun]:
+    """(In a pool's worker) the handoff file the read runs were left in; or, when that
+    file cannot be written, the runs themselves (through the pool's pipe)."""
     read = read_job(job)
     try:
         _hand_off(read, job.handoff)

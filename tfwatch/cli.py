@@ -187,6 +187,9 @@ _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBAD
 
 def run() -> NoReturn:
     """The ``tfwatch`` command and ``python -m tfwatch``."""
+    # tfwatch does no linear algebra: NumPy's OpenBLAS need not start a thread per core
+    # when it is imported (a few milliseconds of every command's start).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     args_list = sys.argv[1:]
     code = main(args_list)
     if args_list and args_list[0] in ONE_SHOT:

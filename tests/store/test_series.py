@@ -97,3 +97,17 @@ def test_total_of_many_buckets_equals_merging_them_one_by_one(seed: int) -> None
     for i in range(1, rows):
         merged = merge_buckets(merged, parts[i : i + 1])
     assert total_bucket(parts).tobytes() == merged.tobytes()
+
+
+def test_count_follows_folds_and_restarts_between_reads() -> None:
+    """``count`` keeps the buckets' total until the buckets change: read after every
+    batch, it follows each fold, and a restart cutting into the buckets."""
+    series = ScalarSeries("loss")
+    for start in range(0, 30_000, 1_000):
+        steps = np.arange(start, start + 1_000, dtype=np.int64)
+        series.extend(steps, steps / 7.0, steps * 1.0)
+        assert series.count == start + 1_000
+    assert series._buckets.shape[0] > 0
+    series.extend(np.array([12_345]), np.array([1.0]), np.array([2.0]))
+    assert series.count == int(series._buckets["count"].sum()) + len(series.recent())
+    assert series.count < 30_000 and series.last_step == 12_345

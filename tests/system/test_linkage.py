@@ -177,3 +177,33 @@ def test_proc_scan_names_processes_as_psutil_does() -> None:
     assert abs(me.create_time - psutil.Process(os.getpid()).create_time()) < 0.05
     via_psutil = scan_processes(use_proc=False).get(os.getpid())
     assert via_psutil is not None and abs(via_psutil.create_time - me.create_time) < 0.05
+
+
+def test_the_local_hostname_is_the_one_sockets_give() -> None:
+    import socket
+
+    assert local_hostname() == socket.gethostname()
+
+
+def test_no_real_paths_are_worked_out_when_nothing_could_match_them(
+    tmp_path: Path, writers: WriterFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real paths cost a few ``lstat`` calls each (a quarter of ``tfwatch ls``'s state
+    column over 200 runs): only worth it when some process holds an event file open or
+    names a log directory."""
+    w = writers.spawn("tb", tmp_path / "run")
+    w.write(1)
+    w.exit()
+    from tfwatch.system import linkage
+    from tfwatch.system.processes import ProcessTable
+
+    calls: list[str] = []
+    real = os.path.realpath
+
+    def counted(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(linkage.os.path, "realpath", counted)
+    link = link_runs([run_of("run", tmp_path / "run")], ProcessTable(time=time.time()))["run"]
+    assert link.pid is None and not link.remote and calls == []

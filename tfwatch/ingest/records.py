@@ -108,6 +108,16 @@ def _frame_fast(buf: npt.NDArray[np.uint8], verify_payloads: bool = True) -> Fra
     sizes: list[I64] = []
     pos, pending = 0, 0
     while pos < size:
+        walked = _walk_headers(buf, pos)
+        if walked is not None:
+            # A few records read one by one are often enough to see the pattern: a
+            # training loop's row of tags, or a file's first event and then its rows.
+            more = _extrapolate(buf, walked[0], walked[1], walked[2])
+            if more is not None:
+                heads += [walked[0], more[0]]
+                sizes += [walked[1], more[1]]
+                pos = int(more[0][-1] + HEADER + more[1][-1] + FOOTER)
+                continue
         final = size - pos <= 2 * _SCAN
         found = _scan(buf, pos, size if final else pos + _SCAN)
         if found is None:
@@ -139,6 +149,31 @@ def _frame_fast(buf: npt.NDArray[np.uint8], verify_payloads: bool = True) -> Fra
 
 _SCAN = 64 << 10  # bytes searched for record starts before a pattern is extrapolated
 _MAX_PATTERN = 256  # records in the longest repeating pattern of lengths looked for
+_WALK = 48  # records followed one by one before a search (a pattern of up to 15)
+_U64 = struct.Struct("<Q")
+
+
+def _walk_headers(buf: npt.NDArray[np.uint8], pos: int) -> tuple[I64, I64, int] | None:
+    """The next :data:`_WALK` records from ``pos``, followed by their lengths and checked
+    by their length CRCs: (header offsets, lengths, offset after them); None if they do
+    not all lie whole in ``buf`` or a header is wrong (then the search decides)."""
+    size = buf.shape[0]
+    heads, lengths = [], []
+    unpack, view = _U64.unpack_from, buf.data
+    for _ in range(_WALK):
+        if pos + HEADER > size:
+            return None
+        (n,) = unpack(view, pos)
+        if n > MAX_RECORD or pos + HEADER + n + FOOTER > size:
+            return None
+        heads.append(pos)
+        lengths.append(n)
+        pos += HEADER + n + FOOTER
+    cand = np.asarray(heads, dtype=np.int64)
+    sizes = np.asarray(lengths, dtype=np.int64)
+    if not _headers_ok(buf, cand, sizes):
+        return None
+    return cand, sizes, pos
 
 
 def _scan(buf: npt.NDArray[np.uint8], pos: int, stop: int) -> tuple[I64, I64, int, int] | None:

@@ -157,6 +157,9 @@ class ScalarSeries:
         self._walls = np.empty(0, dtype=np.float64)
         self._size = 0
         self._buckets = np.empty(0, dtype=_BUCKET)
+        #: The buckets whose points were last counted, and how many they hold (``count``
+        #: is asked for every series of every run a table shows; buckets change rarely).
+        self._counted: tuple[npt.NDArray[np.void], int] = (self._buckets, 0)
         self._width = 1  # points per bucket; doubles when the buckets are merged pairwise
         self._first: tuple[int, float, float] | None = None  # step, value, wall
         self._agg: npt.NDArray[np.void] | None = None
@@ -335,7 +338,10 @@ class ScalarSeries:
     @property
     def count(self) -> int:
         """Points in the history (after restart supersession)."""
-        return int(self._buckets["count"].sum()) + self._size
+        b = self._buckets
+        if b is not self._counted[0]:  # (bucket counts are never changed in place)
+            self._counted = (b, int(b["count"].sum()))
+        return self._counted[1] + self._size
 
     @property
     def first_step(self) -> int:

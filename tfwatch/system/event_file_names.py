@@ -7,8 +7,8 @@ TensorFlow, TensorBoard's writer and PyTorch name files
 
 from __future__ import annotations
 
+import os
 import re
-import socket
 from dataclasses import dataclass
 
 _NAME = re.compile(r"tfevents\.(\d+(?:\.\d+)?)\.(.+?)(?:\.(\d+)\.(\d+))?(?:\.v2)?$")
@@ -37,6 +37,11 @@ def parse_event_file_name(name: str) -> EventFileName:
 
 def local_hostname() -> str:
     """This machine's name, as writers put it in file names."""
+    uname = getattr(os, "uname", None)
+    if uname is not None:
+        return str(uname().nodename)  # what gethostname() returns, without socket's import
+    import socket
+
     return socket.gethostname()
 
 

@@ -138,7 +138,13 @@ class RunLinker:
             ended_pid=self._ended_writer(newest_first, table),
         )
 
-        held = {p.pid: p for f in run.event_files for p in holders.get(self._realpath(f), [])}
+        # (Real paths cost a few lstat calls each: only worked out when some process
+        # holds an event file open, or names a log directory, to compare them with.)
+        held = {
+            p.pid: p
+            for f in (run.event_files if holders else ())
+            for p in holders.get(self._realpath(f), [])
+        }
         if held:
             procs = _primary(held.values())
             return _linked(base, procs, "open-file", holds_open=True)
@@ -148,6 +154,8 @@ class RunLinker:
             if proc is not None:
                 return _linked(base, [proc], "file-name", holds_open=False)
 
+        if not logdirs:
+            return base
         run_dir = self._realpath(run.path)
         matches: dict[int, tuple[int, ProcessInfo]] = {}
         for proc, logdir in logdirs:

@@ -205,3 +205,36 @@ def test_tensor_scalars_declared_in_an_earlier_file_of_the_run(tmp_path: Path) -
     for k in range(2):
         shutil.copytree(fixture, tmp_path / f"copy{k}")
     assert _together(tmp_path, 100) == _alone(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Four short runs as a training loop writes them: their files' bytes."""
+    root = tmp_path_factory.mktemp("small_sweep")
+    for k, steps in enumerate([150, 200, 260, 300]):
+        _training_run(root / f"trial{k}", steps, seed=k, evaluate=40)
+    return {f"trial{k}": only_event_file(root / f"trial{k}").read_bytes() for k in range(4)}
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_damage_anywhere_in_a_sweep_reads_as_alone(
+    small_sweep: dict[str, bytes], tmp_path: Path, seed: int
+) -> None:
+    """Fuzz: flipped bits, a cut, or inserted junk in one file of four read together."""
+    rng = np.random.default_rng(seed)
+    victim = f"trial{seed % 4}"
+    for name, data in small_sweep.items():
+        if name == victim:
+            at = int(rng.integers(0, len(data)))
+            if seed % 3 == 0:
+                data = data[:at] + bytes(rng.integers(0, 256, 40, dtype=np.uint8)) + data[at:]
+            elif seed % 3 == 1:
+                data = data[:at]
+            else:
+                bad = bytearray(data)
+                for i in rng.integers(0, len(data), 3).tolist():
+                    bad[i] ^= 1 << int(rng.integers(0, 8))
+                data = bytes(bad)
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "events.out.tfevents.1.host").write_bytes(data)
+    assert _together(tmp_path, 100) == _alone(tmp_path)

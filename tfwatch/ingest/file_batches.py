@@ -5,8 +5,8 @@ records, setting up each block of repeating records, checking its CRCs), which a
 a few thousand events pays once per block: 200 runs of 4,000 events took twice as long
 as 16 runs of 50,000. Here the records of many files are laid side by side in one
 buffer before decoding: each file's runs of repeating rows go next to the other files'
-runs of rows with the same record lengths, so that one block reads what each file would
-have read as a block of its own.
+runs of rows with the same record lengths and tags, so that one block reads what each
+file would have read as a block of its own, and the matcher runs once for them all.
 
 Reordering records changes what decoding costs, not what it finds: a ``simple_value``
 record is decoded from its own bytes alone. The records that are anything else (tensor

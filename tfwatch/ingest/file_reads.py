@@ -83,7 +83,9 @@ def read_runs_together(reads: list[RunReads], final: bool, now: float) -> None:
     """Read every file of ``reads``: small whole files are decoded together (see
     :mod:`tfwatch.ingest.file_batches`), anything else as :func:`read_file` does."""
     fetched: list[tuple[RunReads, EventFileState, bytes, Framing]] = []
-    alone: list[tuple[RunReads, str, int]] = []  # read afterwards, on their own
+    # Read afterwards, on their own: big files, and files whose framing found damage or
+    # a cut-short record (read again then: a rare case, and the usual path reports it).
+    alone: list[tuple[RunReads, str, int]] = []
     for r in reads:
         for path, size in r.files:
             state = r.run.files[path]

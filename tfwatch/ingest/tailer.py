@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from tfwatch.ingest.decode import TagPlugins
 from tfwatch.ingest.discovery import run_name_for
-from tfwatch.ingest.file_reads import read_file
+from tfwatch.ingest.file_reads import RunReads, read_file
 from tfwatch.ingest.records import Damage
 from tfwatch.ingest.sources import FileInfo, LocalSource, Source, SourceError
-from tfwatch.ingest.worker_reads import Job, RunJob, read_in_workers
+from tfwatch.ingest.worker_reads import Job, read_in_workers
 from tfwatch.store.runs import EventFileState, Run
 
 # Below this many new bytes worker processes cost more than they save.
@@ -205,15 +205,15 @@ class Tailer:
     ) -> int:
         """Read whole runs in worker processes and adopt the runs they send back (or
         keep their summaries)."""
-        jobs: dict[str, RunJob] = {}
+        jobs: dict[str, RunReads] = {}
         roots: dict[str, _Root] = {}
         for root, run, state, size in work:
             job = jobs.get(run.name)
             if job is None:
-                job = jobs[run.name] = RunJob(root.source, run, self._plugins[run.name], [], final)
+                job = jobs[run.name] = RunReads(root.source, run, self._plugins[run.name], [])
                 roots[run.name] = root
             job.files.append((state.path, size))
-        grouped = _grouped(list(jobs.values()), self._workers)
+        grouped = _grouped(list(jobs.values()), self._workers, final)
         for each in grouped:
             each.summarize = summarize
         done, total = 0, self.progress[1]
@@ -321,7 +321,7 @@ _SHORT_RUN_BYTES = 1 << 20
 _JOB_BYTES_MIN, _JOB_BYTES_MAX = 1 << 20, 8 << 20
 
 
-def _grouped(jobs: list[RunJob], workers: int) -> list[Job]:
+def _grouped(jobs: list[RunReads], workers: int, final: bool) -> list[Job]:
     """Jobs for the workers, biggest first so that they finish together: long runs one
     to a job, short ones together, a job's share small enough that the workers still
     end close together (a few jobs each at the end)."""
@@ -330,14 +330,13 @@ def _grouped(jobs: list[RunJob], workers: int) -> list[Job]:
     short = sum(size[id(j)] for j in jobs if size[id(j)] < _SHORT_RUN_BYTES)
     share = min(_JOB_BYTES_MAX, max(_JOB_BYTES_MIN, short // (6 * workers)))
     out: list[Job] = []
+    filled = share  # bytes in the last job (none yet: full)
     for job in jobs:
-        last = out[-1] if out else None
-        if (
-            last is not None
-            and size[id(job)] < _SHORT_RUN_BYTES
-            and sum(size[id(r)] for r in last.runs) + size[id(job)] <= share
-        ):
-            last.runs.append(job)
+        n = size[id(job)]
+        if n < _SHORT_RUN_BYTES and filled + n <= share:
+            out[-1].runs.append(job)
+            filled += n
         else:
-            out.append(Job([job]))
+            out.append(Job([job], final))
+            filled = n if n < _SHORT_RUN_BYTES else share
     return out

@@ -35,19 +35,7 @@ from typing import NoReturn
 from tfwatch.ingest.allocator import reuse_freed_memory
 from tfwatch.ingest.decode import TagPlugins
 from tfwatch.ingest.file_reads import RunReads, read_runs_together
-from tfwatch.ingest.sources import Source
 from tfwatch.store.runs import Run
-
-
-@dataclass
-class RunJob:
-    """One run's files to read in a worker process."""
-
-    source: Source
-    run: Run
-    plugins: TagPlugins
-    files: list[tuple[str, int]]  # (path, size to read up to)
-    final: bool
 
 
 @dataclass
@@ -58,7 +46,8 @@ class Job:
     one-shot command that needs a line per run (``tfwatch ls``) is spared sending whole
     runs between processes, and folding them into summaries one after another."""
 
-    runs: list[RunJob]
+    runs: list[RunReads]
+    final: bool
     handoff: str = ""
     summarize: Callable[[Run], object] | None = None
 
@@ -79,7 +68,7 @@ class ReadRun:
 def read_job(job: Job) -> list[ReadRun]:
     """Read every file of ``job``'s runs, in whichever process calls it."""
     reads = [RunReads(r.source, r.run, r.plugins, r.files) for r in job.runs]
-    read_runs_together(reads, all(r.final for r in job.runs), time.time())
+    read_runs_together(reads, job.final, time.time())
     if job.summarize is not None:
         summarize = job.summarize
         return [
@@ -148,7 +137,7 @@ def _leave(job: Job) -> bool:
         # shared with the parent (and referenced by its store), while the copies are
         # freed once handed back; reading into the originals kept every run a worker read.
         copies = pickle.loads(pickle.dumps(job.runs))
-        _hand_off(read_job(Job(copies, summarize=job.summarize)), job.handoff)
+        _hand_off(read_job(Job(copies, job.final, summarize=job.summarize)), job.handoff)
         return True
     except Exception:  # the parent reads the job again: it reports what went wrong
         with contextlib.suppress(OSError):

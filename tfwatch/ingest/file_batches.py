@@ -24,7 +24,14 @@ import numpy.typing as npt
 
 from tfwatch.ingest.byte_views import words_at
 from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records, file_versions
-from tfwatch.ingest.records import FOOTER, HEADER, Framing, PayloadCrcError, payloads_ok
+from tfwatch.ingest.records import (
+    FOOTER,
+    HEADER,
+    Framing,
+    PayloadCrcError,
+    last_period,
+    payloads_ok,
+)
 from tfwatch.ingest.scalar_segments import match_scalar_layouts
 
 I64 = npt.NDArray[np.int64]
@@ -32,7 +39,6 @@ I64 = npt.NDArray[np.int64]
 #: Files up to this size are decoded together. Sorting the points back to their files
 #: costs a little per point: about as much as it saves at 20,000 events (1 MB) a file.
 MAX_FILE_BYTES = 1 << 20
-_MAX_PERIOD = 256  # records in the longest row looked for (as the framing does)
 _MIN_ROWS = 8  # shorter runs of rows stay with the file's other records
 _TAIL = 16  # bytes of each record of a row in its key (see _row_runs)
 
@@ -106,8 +112,9 @@ def _row_runs(
     ``simple_value`` record ends with its tag, then the value's key and four bytes), so
     that rows of other tags that happen to be as long are not."""
     n = lengths.shape[0]
-    p = _period(lengths)
+    p = last_period(lengths)
     runs: list[tuple[int, int, bytes]] = []
+    buf = np.frombuffer(data, dtype=np.uint8)
     if p:
         # A record whose length recurs a period later is in a run of rows; a run ends a
         # period after the last such record.
@@ -123,7 +130,6 @@ def _row_runs(
             covered = a + rows * p
             row = lengths[a : a + p]
             at = starts[a : a + p] + np.maximum(row - _TAIL - 5, 0)
-            buf = np.frombuffer(data, dtype=np.uint8)
             tails = buf[np.minimum(at[:, None] + np.arange(_TAIL), buf.shape[0] - 1)]
             runs.append((a, covered, row.tobytes() + tails.tobytes()))
         if covered < n:
@@ -131,19 +137,6 @@ def _row_runs(
     else:
         odd.append((f, 0, n))
     return runs
-
-
-def _period(lengths: I64) -> int:
-    """The smallest ``p`` whose last three periods of record lengths are alike (0 if
-    none): the row of the training loop that wrote the file."""
-    n = lengths.shape[0]
-    for p in range(1, min(_MAX_PERIOD, n // 3) + 1):
-        last = lengths[n - p :]
-        if np.array_equal(lengths[n - 2 * p : n - p], last) and np.array_equal(
-            lengths[n - 3 * p : n - 2 * p], last
-        ):
-            return p
-    return 0
 
 
 def _laid_out(

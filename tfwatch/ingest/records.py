@@ -223,19 +223,27 @@ def _scan(buf: npt.NDArray[np.uint8], pos: int, stop: int) -> tuple[I64, I64, in
     return cand, lengths, int(nxt[-1]), pending
 
 
+def last_period(lengths: I64) -> int:
+    """The smallest ``p`` (up to :data:`_MAX_PATTERN`) whose last three periods of record
+    lengths are alike, 0 if none: the row of tags a training loop writes."""
+    n = lengths.shape[0]
+    for p in range(1, min(_MAX_PATTERN, n // 3) + 1):
+        last = lengths[n - p :]
+        if np.array_equal(lengths[n - 2 * p : n - p], last) and np.array_equal(
+            lengths[n - 3 * p : n - 2 * p], last
+        ):
+            return p
+    return 0
+
+
 def _extrapolate(
     buf: npt.NDArray[np.uint8], cand: I64, lengths: I64, pos: int
 ) -> tuple[I64, I64] | None:
     """The records from ``pos`` on that repeat the last records' pattern of lengths,
     verified by their headers: (header offsets, lengths), or None."""
     n = cand.shape[0]
-    for p in range(1, min(_MAX_PATTERN, n // 3) + 1):
-        last = lengths[n - p :]
-        if np.array_equal(lengths[n - 2 * p : n - p], last) and np.array_equal(
-            lengths[n - 3 * p : n - 2 * p], last
-        ):
-            break
-    else:
+    p = last_period(lengths)
+    if not p:
         return None
     first = int(cand[n - p])
     row = pos - first

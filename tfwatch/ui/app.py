@@ -464,7 +464,7 @@ class TfwatchApp(App[None]):
     # -- alerts ---------------------------------------------------------------------------
 
     def _track_alerts(self, snap: Snapshot) -> None:
-        """Raise each (run, kind) once; ring/notify for alerts new since start-up."""
+        """Raise each (run, kind, tag) once; ring/notify for alerts new since start-up."""
         current = [a for run in snap.runs.values() for a in run.alert_list]
         active, news = self.alert_feed.update(current)
         self.query_one(AlertsPanel).show_alerts(active)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 
 from tfwatch.ingest.allocator import reuse_freed_memory
 from tfwatch.ingest.discovery import parse_roots
-from tfwatch.ingest.sources import LocalSource, Source, SourceError
+from tfwatch.ingest.sources import LocalSource, RootNotFound, Source, SourceError
 from tfwatch.ingest.tailer import PollResult, Tailer
 from tfwatch.safe_text import printable
 from tfwatch.store.runs import Run
@@ -17,9 +17,12 @@ from tfwatch.store.runs import Run
 T = TypeVar("T")
 
 
-def open_source(path: str, storage_options: Mapping[str, Any] | None = None) -> Source:
+def open_source(
+    path: str, storage_options: Mapping[str, Any] | None = None, must_exist: bool = True
+) -> Source:
     """The source for one root: local paths directly; URLs and SSH ``host:path`` through
-    fsspec, with ``storage_options`` (``--storage-option``) passed on."""
+    fsspec, with ``storage_options`` (``--storage-option``) passed on. A local root that
+    does not exist raises :class:`RootNotFound` unless ``must_exist`` is false."""
     url = "://" in path and not path.startswith("file://")
     if url or (":" in path and _ssh_target(path)):
         from tfwatch.ingest.remote import open_remote
@@ -27,7 +30,11 @@ def open_source(path: str, storage_options: Mapping[str, Any] | None = None) -> 
         remote: Source = open_remote(path, storage_options)
         return remote
     local = LocalSource(path.removeprefix("file://"))
-    local.check()
+    try:
+        local.check()
+    except RootNotFound:
+        if must_exist:
+            raise
     return local
 
 
@@ -42,10 +49,22 @@ def make_tailer(
     retain_all: bool = False,
     run_pattern: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
+    wait_for_missing: bool = False,
 ) -> Tailer:
-    """A tailer over ``roots``; raises :class:`SourceError` for a root that cannot work."""
+    """A tailer over ``roots``; raises :class:`SourceError` for a root that cannot work.
+
+    ``wait_for_missing`` (the app): local roots that do not exist yet are polled until
+    they appear, as long as one root does exist; with none there is nothing to watch,
+    and the first one's error is raised."""
     specs = parse_roots(roots)
-    sources = [(spec.label, open_source(spec.path, storage_options)) for spec in specs]
+    sources = [
+        (spec.label, open_source(spec.path, storage_options, must_exist=not wait_for_missing))
+        for spec in specs
+    ]
+    if wait_for_missing and sources:
+        missing = [src for _, src in sources if isinstance(src, LocalSource) and not src.exists()]
+        if len(missing) == len(sources):
+            missing[0].check()
     run_filter: Callable[[str], bool] | None = None
     if run_pattern:
         try:

@@ -28,16 +28,27 @@ def test_to_dict_is_json_ready() -> None:
     }  # fmt: skip
 
 
-def test_raised_once_per_run_and_kind_until_it_clears() -> None:
+def test_raised_once_per_run_kind_and_tag_until_it_clears() -> None:
     tracker = AlertTracker()
-    first = tracker.update([alert(), alert(tag="grad_norm", step=12)])
-    assert [(a.tag, a.step) for a in first] == [("loss", 10)]  # one per (run, kind)
+    first = tracker.update([alert(), alert(step=12)])
+    assert [(a.tag, a.step) for a in first] == [("loss", 10)]  # one per (run, kind, tag)
     assert tracker.update([alert(step=11)]) == []  # still holds: not raised again
     assert tracker.active()[0].step == 10  # the onset as first raised
     assert tracker.update([]) == []  # cleared
     assert tracker.active() == []
     again = tracker.update([alert(step=50)])
     assert [a.step for a in again] == [50]  # holds again: raised again
+
+
+def test_each_tag_of_one_kind_is_its_own_alert() -> None:
+    tracker = AlertTracker()
+    both = [alert(tag="train/loss", step=10), alert(tag="val/loss", step=12)]
+    assert [a.tag for a in tracker.update(both)] == ["train/loss", "val/loss"]
+    assert {a.tag for a in tracker.active()} == {"train/loss", "val/loss"}
+    # val/loss recovers (its NaN window scrolled away): only that one clears.
+    assert tracker.update([both[0]]) == []
+    assert [a.tag for a in tracker.active()] == ["train/loss"]
+    assert [a.tag for a in tracker.update(both)] == ["val/loss"]  # raised again alone
 
 
 def test_kinds_and_runs_are_tracked_separately() -> None:

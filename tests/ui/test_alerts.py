@@ -53,7 +53,7 @@ async def test_badges_panel_and_jump_to_a_hidden_run(
         await wait_for(pilot, lambda: table(app).order == ["baseline[bs=64]"])
         await pilot.press("a")
         panel = app.query_one(AlertsPanel)
-        assert panel.display and app.focused is panel
+        assert panel.display and panel.has_focus_within
         listed = panel.alerts
         runs = app.snapshot.runs  # type: ignore[union-attr]
         assert {(a.run, a.kind) for a in listed} == {
@@ -212,3 +212,54 @@ def test_help_lists_every_main_binding() -> None:
             continue
         shown = {"question_mark": "?", "slash": "/"}.get(binding.key, binding.key)
         assert shown in documented, binding
+
+
+@sync
+async def test_every_tag_alerts_and_the_highlighted_one_is_shown_whole(
+    tmp_path: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    import io
+    import json
+    import re
+
+    from tensorboardX import SummaryWriter
+
+    from tfwatch.commands.check import run_check
+
+    name = "a_rather_long_experiment_name/with_a_deep_sub_directory_for_seed_42"
+    w = SummaryWriter(str(tmp_path / name))
+    for step in range(40):
+        w.add_scalar("train/loss", float("nan") if step >= 20 else 1.0 / (step + 1), step)
+        w.add_scalar("val/loss", float("nan") if step >= 25 else 2.0 / (step + 1), step)
+    w.close()
+    out = io.StringIO()
+    run_check([str(tmp_path)], as_json=True, out=out)
+    checked = {(a["run"], a["kind"], a["tag"]) for a in json.loads(out.getvalue())["alerts"]}
+    assert {(name, "nan", "train/loss"), (name, "nan", "val/loss")} <= checked
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        await pilot.press("a")
+        await pilot.pause(0.1)
+        panel = app.query_one(AlertsPanel)
+        assert panel.has_focus_within
+        # The panel lists what `check` prints: both tags' NaN alerts, nothing merged.
+        assert {(a.run, a.kind, a.tag) for a in panel.alerts} == checked
+
+        def squeezed(text: str) -> str:
+            return re.sub(r"[\s│╭╮╰╯─]", "", text)
+
+        for index in range(len(panel.alerts)):
+            panel.highlighted = index
+            await pilot.pause(0.05)
+            chosen = panel.alerts[index]
+            text = screen_text(app)
+            whole = f"{name} · {chosen.kind} · {chosen.tag}@{chosen.step:,} · {chosen.message}"
+            list_row = next(r for r in text.splitlines() if f"{name[:30]}" in r)
+            assert "…" in list_row and chosen.message not in list_row  # cut in the list
+            assert squeezed(whole) in squeezed(text)  # whole, wrapped, under the list
+        nan_val = next(a for a in panel.alerts if a.tag == "val/loss")
+        panel.highlighted = panel.alerts.index(nan_val)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: table(app).current_run == name)

@@ -19,6 +19,8 @@ ALERT_KINDS: tuple[str, ...] = (
     "two_writers",
     "too_frequent",
 )
+#: What an alert is raised once per: (run, kind, tag).
+AlertKey = tuple[str, str, str]
 #: Kind of the notice a failing detector (built-in or plugin) turns into.
 DETECTOR_ERROR = "detector_error"
 
@@ -41,9 +43,10 @@ class Alert:
     message: str
 
     @property
-    def key(self) -> tuple[str, str]:
-        """(run, kind): an alert is raised once per key until it clears."""
-        return (self.run, self.kind)
+    def key(self) -> AlertKey:
+        """(run, kind, tag): an alert is raised once per key until it clears, so a NaN
+        in ``val/loss`` is its own alert beside one in ``train/loss``."""
+        return (self.run, self.kind, self.tag)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
@@ -68,7 +71,7 @@ def format_alert(alert: Alert) -> str:
 
 
 class AlertTracker:
-    """Raises an alert once per (run, kind) until its condition stops holding.
+    """Raises an alert once per (run, kind, tag) until its condition stops holding.
 
     Feed :meth:`update` the alerts that hold *now* (the full result of a health pass);
     it returns those that are new. A key missing from a pass has cleared, and raises
@@ -77,11 +80,11 @@ class AlertTracker:
     """
 
     def __init__(self) -> None:
-        self._active: dict[tuple[str, str], Alert] = {}
+        self._active: dict[AlertKey, Alert] = {}
 
     def update(self, alerts: Iterable[Alert], runs: Iterable[str] | None = None) -> list[Alert]:
         """Record the current alerts; return the ones raised for the first time."""
-        current: dict[tuple[str, str], Alert] = {}
+        current: dict[AlertKey, Alert] = {}
         for alert in alerts:
             current.setdefault(alert.key, alert)  # the first per key is the one reported
         scope = None if runs is None else set(runs) | {k[0] for k in current}

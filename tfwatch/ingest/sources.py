@@ -18,6 +18,10 @@ class SourceError(Exception):
     """A root cannot be listed or read (missing, unreadable, server down)."""
 
 
+class RootNotFound(SourceError):
+    """A local root does not exist (yet): the app waits for it beside other roots."""
+
+
 @dataclass(frozen=True)
 class FileInfo:
     """One event file as listed: path, size and whatever identifies the object."""
@@ -67,10 +71,14 @@ class LocalSource:
         #: not seen, and the tailer says why instead of letting them vanish silently.
         self.denied: list[str] = []
 
+    def exists(self) -> bool:
+        """Whether the root is there (it may appear later: the app waits for it)."""
+        return os.path.exists(self.root)
+
     def check(self) -> None:
         """Raise :class:`SourceError` with a clear message if the root cannot be used."""
         if not os.path.exists(self.root):
-            raise SourceError(f"{self.root}: no such file or directory")
+            raise RootNotFound(f"{self.root}: no such file or directory")
         if not os.path.isdir(self.root):
             raise SourceError(f"{self.root}: not a directory")
         if not os.access(self.root, os.R_OK | os.X_OK):

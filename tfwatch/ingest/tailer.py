@@ -18,7 +18,7 @@ from tfwatch.ingest.decode import TagPlugins
 from tfwatch.ingest.discovery import run_name_for
 from tfwatch.ingest.file_reads import RunReads, read_file
 from tfwatch.ingest.records import Damage
-from tfwatch.ingest.sources import FileInfo, LocalSource, Source, SourceError
+from tfwatch.ingest.sources import FileInfo, LocalSource, RootNotFound, Source, SourceError
 from tfwatch.ingest.worker_reads import Job, read_in_workers
 from tfwatch.store.runs import EventFileState, Run
 
@@ -32,7 +32,7 @@ class RootStatus:
 
     label: str
     root: str
-    state: str = "pending"  # pending / ok / slow / failing
+    state: str = "pending"  # pending / ok / slow / failing / missing (not there yet)
     last_error: str = ""
     last_ok: float = 0.0
     polls: int = 0
@@ -59,6 +59,7 @@ class _Root:
     label: str
     source: Source
     status: RootStatus
+    missing: bool = False  # the last listing found no root directory at all
 
 
 class Tailer:
@@ -111,6 +112,8 @@ class Tailer:
         for root, (listed, message, seconds) in zip(self._roots, self._list_roots(), strict=True):
             if listed is None:
                 self._fail(root, message, result, failed)
+                if root.missing:
+                    root.status.state = "missing"
                 result.unlisted_roots.append(message)
                 continue
             root.status.polls += 1
@@ -166,9 +169,11 @@ class Tailer:
 
         def list_one(root: _Root) -> tuple[list[FileInfo] | None, str, float]:
             started = self._clock()
+            root.missing = False
             try:
                 return root.source.list_event_files(), "", self._clock() - started
             except (SourceError, OSError) as e:
+                root.missing = isinstance(e, RootNotFound)
                 message = str(e) if isinstance(e, SourceError) else f"{root.source.root}: {e}"
                 return None, message, self._clock() - started
 

@@ -1,4 +1,5 @@
-"""The alerts panel (newest first, Enter jumps to the run) and new-alert notifications.
+"""The alerts panel (newest first, the highlighted alert whole underneath, Enter jumps to
+the run) and new-alert notifications.
 
 Alert text comes from run names and tags anyone can write: every piece goes through
 :func:`printable` into ``rich.text.Text``, never markup.
@@ -12,12 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tfwatch.analysis.alerts import Alert, AlertTracker
+from tfwatch.analysis.alerts import Alert, AlertKey, AlertTracker
 from tfwatch.safe_text import printable
 from tfwatch.ui.columns import SEVERE_ALERTS
 
@@ -29,7 +32,7 @@ class AlertFeed:
     def __init__(self) -> None:
         self.tracker = AlertTracker()
         self._pass = 0
-        self._raised: dict[tuple[str, str], int] = {}
+        self._raised: dict[AlertKey, int] = {}
 
     def update(self, alerts: Iterable[Alert]) -> tuple[list[Alert], list[Alert]]:
         """Feed every alert that holds now; returns (active newest first, news). Alerts
@@ -43,15 +46,16 @@ class AlertFeed:
         return newest_first(active, self._raised), (new if self._pass > 1 else [])
 
 
-def newest_first(active: Sequence[Alert], raised: Mapping[tuple[str, str], int]) -> list[Alert]:
+def newest_first(active: Sequence[Alert], raised: Mapping[AlertKey, int]) -> list[Alert]:
     """``active`` alerts, the most recently raised first (``raised``: the refresh tick
     each key was raised in); alerts raised together come by onset, the latest first."""
-    return sorted(active, key=lambda a: (-raised.get(a.key, 0), -a.wall_time, a.run, a.kind))
+    return sorted(active, key=lambda a: (-raised.get(a.key, 0), -a.wall_time, a.run, a.kind, a.tag))
 
 
-def alert_line(alert: Alert) -> Text:
-    """``run · kind · tag@step · message`` as styled, escaped text."""
-    text = Text(no_wrap=True, overflow="ellipsis")
+def alert_line(alert: Alert, wrap: bool = False) -> Text:
+    """``run · kind · tag@step · message`` as styled, escaped text: one line cut with an
+    ellipsis for the list, or (``wrap``) the whole of it, folded where it must break."""
+    text = Text(no_wrap=not wrap, overflow="fold" if wrap else "ellipsis")
     text.append(printable(alert.run), style="bold")
     text.append(" · ")
     text.append(alert.kind, style="bold red" if alert.kind in SEVERE_ALERTS else "yellow")
@@ -66,21 +70,31 @@ def alert_line(alert: Alert) -> Text:
     return text
 
 
-class AlertsPanel(OptionList):
-    """The active alerts, most recently raised first; Enter posts :class:`JumpToRun`."""
+class AlertList(OptionList):
+    """One line per alert, cut to the panel's width (the panel's footer shows it whole)."""
 
     DEFAULT_CSS = """
-    AlertsPanel {
-        height: 10; display: none; border: round $error; text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    AlertsPanel:focus { border: round $error; }
-    AlertsPanel.shown { display: block; }
+    AlertList { height: 1fr; border: none; text-wrap: nowrap; text-overflow: ellipsis; }
+    AlertList:focus { border: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
+
+
+class AlertsPanel(Vertical):
+    """The active alerts, most recently raised first, with the highlighted one written
+    out whole underneath; Enter posts :class:`JumpToRun`."""
+
+    DEFAULT_CSS = """
+    AlertsPanel { height: 12; display: none; border: round $error; }
+    AlertsPanel.shown { display: block; }
+    AlertsPanel #alert-text {
+        height: auto; max-height: 4; display: none; background: $boost; padding: 0 1;
+    }
+    AlertsPanel.has-alerts #alert-text { display: block; }
+    """
 
     class JumpToRun(Message):
         """The user chose an alert: show its run in the table."""
@@ -94,10 +108,29 @@ class AlertsPanel(OptionList):
         self._shown: list[Alert] = []
         self.border_title = "alerts (Enter: go to run)"
 
+    def compose(self) -> ComposeResult:
+        yield AlertList(id="alert-list")
+        yield Static(id="alert-text")
+
     @property
     def alerts(self) -> list[Alert]:
         """The alerts listed, in display order."""
         return list(self._shown)
+
+    @property
+    def highlighted(self) -> int | None:
+        """Index of the highlighted alert in :attr:`alerts`."""
+        return self.query_one(AlertList).highlighted
+
+    @highlighted.setter
+    def highlighted(self, index: int | None) -> None:
+        self.query_one(AlertList).highlighted = index
+        self._show_whole()
+
+    def focus(self, scroll_visible: bool = True) -> AlertsPanel:
+        """Focus the list (the panel itself takes no keys)."""
+        self.query_one(AlertList).focus(scroll_visible)
+        return self
 
     def show_alerts(self, alerts: Sequence[Alert]) -> None:
         """List ``alerts`` (newest first), keeping the highlighted one where it is."""
@@ -105,19 +138,36 @@ class AlertsPanel(OptionList):
             return
         keep = self._current_key()
         self._shown = list(alerts)
-        self.clear_options()
+        listing = self.query_one(AlertList)
+        listing.clear_options()
+        self.set_class(bool(alerts), "has-alerts")
         if not alerts:
-            self.add_option(Option(Text("no alerts", style="dim"), disabled=True))
+            listing.add_option(Option(Text("no alerts", style="dim"), disabled=True))
+            self._show_whole()
             return
-        self.add_options(Option(alert_line(a)) for a in alerts)
+        listing.add_options(Option(alert_line(a)) for a in alerts)
         keys = [a.key for a in alerts]
         self.highlighted = keys.index(keep) if keep in keys else 0
 
-    def _current_key(self) -> tuple[str, str] | None:
+    def _current_key(self) -> AlertKey | None:
         index = self.highlighted
         if index is None or not 0 <= index < len(self._shown):
             return None
         return self._shown[index].key
+
+    def _show_whole(self) -> None:
+        """The highlighted alert, whole and wrapped, under the list."""
+        index = self.highlighted
+        whole = (
+            alert_line(self._shown[index], wrap=True)
+            if index is not None and 0 <= index < len(self._shown)
+            else ""
+        )
+        self.query_one("#alert-text", Static).update(whole)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._show_whole()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -44,6 +44,7 @@ from tfwatch.ui.forecasts import ForecastCache
 from tfwatch.ui.header import StatusHeader, header_text
 from tfwatch.ui.help_screen import HelpScreen
 from tfwatch.ui.metric_picker import MetricPicker
+from tfwatch.ui.no_runs import NoRunsNotice
 from tfwatch.ui.process_screen import RunProcess
 from tfwatch.ui.runs_table import RunsTable
 from tfwatch.ui.sorting import SORT_MODES, sort_runs
@@ -155,6 +156,7 @@ class TfwatchApp(App[None]):
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
         yield RunsTable(id="runs")
+        yield NoRunsNotice(id="no-runs")
         yield AlertsPanel(id="alerts")
         with Horizontal(id="filter-bar"):
             yield Label("/", id="filter-prompt")
@@ -274,6 +276,8 @@ class TfwatchApp(App[None]):
             columns = fit_columns(self.snapshot.metrics, width, self._longest_name, targets)
             table.set_columns(columns)
             table.show(runs, self.marked, self.clock())
+            waiting = self.query_one(NoRunsNotice).show_for(self.snapshot, self.tailer.statuses)
+            self.set_class(waiting, "no-runs")
         self._update_header()
 
     def _header(self) -> Text:
@@ -464,7 +468,7 @@ class TfwatchApp(App[None]):
     # -- alerts ---------------------------------------------------------------------------
 
     def _track_alerts(self, snap: Snapshot) -> None:
-        """Raise each (run, kind) once; ring/notify for alerts new since start-up."""
+        """Raise each (run, kind, tag) once; ring/notify for alerts new since start-up."""
         current = [a for run in snap.runs.values() for a in run.alert_list]
         active, news = self.alert_feed.update(current)
         self.query_one(AlertsPanel).show_alerts(active)

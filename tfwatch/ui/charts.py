@@ -2,8 +2,9 @@
 
 Colours come from the Okabe-Ito palette, which stays distinguishable for the common
 kinds of colour blindness; each series also gets its own marker so charts still read
-under ``NO_COLOR``. Non-finite points are drawn, not dropped: NaN as ``×`` and ±Inf as
-``▲``/``▼`` at the top or bottom edge of the plot, in the series' colour.
+under ``NO_COLOR``. A smoothed series is drawn over its raw values in a faint version of
+its colour, as TensorBoard draws it. Non-finite points are drawn, not dropped: NaN as
+``×`` and ±Inf as ``▲``/``▼`` at the top or bottom edge of the plot, in the series' colour.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from textual.color import Color, ColorParseError
 from textual_plotext import PlotextPlot
 
 from tfwatch.analysis.smoothing import smooth
@@ -34,6 +36,10 @@ PALETTE: tuple[tuple[int, int, int], ...] = (
     (153, 153, 153),
 )
 MARKERS = ("braille", "dot", "+", "x", "o", "*", "#", "@")
+#: How much of its series' colour the raw line keeps (the rest is the background).
+RAW_STRENGTH = 0.35
+#: The raw line's marker under NO_COLOR, where it cannot be told apart by colour.
+RAW_MARKER = "·"
 X_AXES = ("step", "relative", "wall")
 F64 = npt.NDArray[np.float64]
 
@@ -67,6 +73,12 @@ def x_values(points: SeriesArrays, axis: str) -> F64:
     return np.asarray(points.steps, dtype=np.float64)
 
 
+def faint(rgb: tuple[int, int, int], background: tuple[int, int, int]) -> tuple[int, int, int]:
+    """``rgb`` faded towards ``background`` (:data:`RAW_STRENGTH` of it left): the raw line."""
+    mixed = [round(b + (c - b) * RAW_STRENGTH) for c, b in zip(rgb, background, strict=True)]
+    return (mixed[0], mixed[1], mixed[2])
+
+
 def draw(
     plot: PlotextPlot,
     series: dict[str, SeriesArrays],
@@ -75,28 +87,31 @@ def draw(
     legend: bool = True,
     colour_of: dict[str, int] | None = None,
 ) -> None:
-    """Draw ``series`` (label → points) on ``plot`` with ``options``."""
+    """Draw ``series`` (label → points) on ``plot`` with ``options``.
+
+    With smoothing on, each series' raw values are drawn faintly behind its smoothed
+    line, as TensorBoard does: the last value written, and every spike, stay on the
+    chart and inside its y axis."""
     plt = plot.plt
     plt.clear_data()
     plt.clear_figure()
     plt.title(printable(title))
+    background = _background(plot)
     finite_all: list[F64] = []
-    for i, (name, pts) in enumerate(series.items()):
-        if not len(pts):
-            continue
-        index = colour_of.get(name, i) if colour_of else i
+    drawn = [(name, pts, colour_of.get(name, i) if colour_of else i)
+             for i, (name, pts) in enumerate(series.items()) if len(pts)]  # fmt: skip
+    if options.smoothing > 0:
+        # Every raw line first: a faint line must never cover another run's smoothed one.
+        marker = RAW_MARKER if plot.app.no_color else "braille"
+        for _, pts, index in drawn:
+            x = x_values(pts, options.x_axis)
+            raw_colour = faint(colour(index), background)
+            _line(plot, x, pts.values, options, raw_colour, marker, None, finite_all)
+    for name, pts, index in drawn:
         x = x_values(pts, options.x_axis)
         y = smooth(pts.values, options.smoothing) if options.smoothing > 0 else pts.values
-        ok = np.isfinite(y)
-        if options.log_y:
-            ok &= y > 0
-        if ok.any():
-            finite_all.append(y[ok])
-            plt.plot(
-                x[ok].tolist(), y[ok].tolist(),
-                color=colour(index), marker=_marker(plot, index),
-                label=printable(name) if legend else None,
-            )  # fmt: skip
+        label = printable(name) if legend else None
+        _line(plot, x, y, options, colour(index), _marker(plot, index), label, finite_all)
     lo, hi = _y_range(finite_all)
     for i, (name, pts) in enumerate(series.items()):
         index = colour_of.get(name, i) if colour_of else i
@@ -109,6 +124,35 @@ def draw(
         _step_ticks(plot, series)
     plt.xlabel({"step": "step", "relative": "hours", "wall": "time"}[options.x_axis])
     plot.refresh()
+
+
+def _line(
+    plot: PlotextPlot,
+    x: F64,
+    y: F64,
+    options: ChartOptions,
+    rgb: tuple[int, int, int],
+    marker: str,
+    label: str | None,
+    drawn: list[F64],
+) -> None:
+    """Plot the finite (and, on a log axis, positive) points of ``y``; add them to
+    ``drawn``, the values the y range must cover."""
+    ok = np.isfinite(y)
+    if options.log_y:
+        ok &= y > 0
+    if ok.any():
+        drawn.append(y[ok])
+        plot.plt.plot(x[ok].tolist(), y[ok].tolist(), color=rgb, marker=marker, label=label)
+
+
+def _background(plot: PlotextPlot) -> tuple[int, int, int]:
+    """The canvas colour textual-plotext gives the plot: the theme's ``surface``."""
+    surface = plot.app.theme_variables.get("surface", "black")
+    try:
+        return Color.parse(surface).rgb
+    except ColorParseError:
+        return (0, 0, 0)
 
 
 def _marker(plot: PlotextPlot, index: int) -> str:

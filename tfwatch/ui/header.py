@@ -27,12 +27,15 @@ def short_root(root: str, limit: int = 40) -> str:
     return printable(root)
 
 
-ROOT_STYLES = {"failing": "red", "slow": "yellow"}
+ROOT_STYLES = {"failing": "red", "slow": "yellow", "missing": "yellow"}
 
 
 def root_note(root: RootStatus, now: float) -> str:
     """What a root's polls say when it is not simply fine: failing or slow (with the last
-    error and when it last answered), and the requests a remote root has made."""
+    error and when it last answered), and the requests a remote root has made. A root that
+    does not exist (one of several) is only a warning: it is watched until it appears."""
+    if root.state == "missing":
+        return "not found"
     parts: list[str] = []
     if root.state in ("failing", "slow"):
         parts.append(root.state)

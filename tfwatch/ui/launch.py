@@ -25,7 +25,9 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
     except ConfigError as e:
         print(f"tfwatch: {e}", file=sys.stderr)
         raise SystemExit(2) from None
-    tailer = make_tailer(roots, storage_options=options)
+    # A root that is not there yet is waited for, as TensorBoard does, beside roots that
+    # are; a lone missing root is a mistake worth an exit status.
+    tailer = make_tailer(roots, storage_options=options, wait_for_missing=True)
     return TfwatchApp(
         tailer,
         metrics=args.metric,

@@ -82,11 +82,19 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=("json", "csv"), default="json")
     ex.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
-    ck = sub.add_parser("check", help="health alerts; exit 1 on the kinds given to --fail-on")
+    ck = sub.add_parser(
+        "check",
+        help="health alerts; exit 1 on the kinds given to --fail-on",
+        description="Print the health alerts and damaged event files of every run; exit 1 "
+        "when one of the --fail-on kinds is present, 0 otherwise, 2 on bad input. A file "
+        "modified in the last 3 minutes that ends part-way through a record is an incomplete "
+        "tail (its writer has not flushed yet): listed, never damage, never a failure.",
+    )
     _add_roots(ck)
     ck.add_argument(
         "--fail-on", default="nan,diverging", metavar="KIND,...",
-        help="alert kinds that fail the check (default nan,diverging; 'all' for every kind)",
+        help="alert kinds that fail the check (default nan,diverging; 'all' for every kind); "
+        "'damage' fails on damaged event files (CRC mismatches, torn or undecodable records)",
     )  # fmt: skip
     ck.add_argument("--json", action="store_true", help="alerts as JSON")
     ck.add_argument("--config", metavar="FILE", help="detector thresholds (TOML)")

@@ -68,6 +68,8 @@ def run_row(run: Run, tags: list[str], extra: dict[str, Any] | None = None) -> d
         "events": run.events,
         "files": len(run.files),
         "damage": len(run.damage),
+        # Files whose last record is still being written: not damage (see --help).
+        "incomplete_tails": len(run.incomplete_tails()),
         "gone": run.gone,
     }
     if extra:
@@ -145,6 +147,12 @@ def write_table(rows: list[dict[str, Any]], tags: list[str], out: IO[str]) -> No
     damaged = sum(row["damage"] for row in rows)
     if damaged:
         out.write(f"\n{damaged} damaged region(s) skipped; `tfwatch export` lists them.\n")
+    tails = sum(row["incomplete_tails"] for row in rows)
+    if tails:
+        out.write(
+            f"\n{tails} file(s) end in an incomplete tail (still being written); "
+            "read again on the next poll, not damage.\n"
+        )
 
 
 def emit(rows: list[dict[str, Any]], tags: list[str], fmt: str, out: IO[str] | None = None) -> None:

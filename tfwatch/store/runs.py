@@ -27,6 +27,7 @@ class EventFileState:
     first_seen: float = 0.0  # local clock, when discovered
     last_growth: float = 0.0  # local clock, when new bytes last arrived
     pending: int = 0  # bytes of a record cut short at the end
+    mtime: float = 0.0  # modification time as last listed (0: the source has none)
     gone: bool = False
     identity: tuple[int, int] | None = None  # (device, inode) where the source has them
     pid: int | None = None
@@ -37,6 +38,23 @@ class EventFileState:
         if m:
             self.host = m.group(2)
             self.pid = int(m.group(3)) if m.group(3) else None
+
+
+@dataclass(frozen=True)
+class IncompleteTail:
+    """The end of an event file that holds part of a record: its writer has not flushed
+    the rest yet. Read again on the next poll; never counted as damage."""
+
+    file: str
+    offset: int  # where the partial record starts
+    pending_bytes: int
+
+    def describe(self) -> str:
+        """One line for people."""
+        return (
+            f"{self.file}: incomplete tail (still being written), "
+            f"{self.pending_bytes} bytes at byte {self.offset}"
+        )
 
 
 @dataclass
@@ -79,6 +97,13 @@ class Run:
         self.events += batch.events
         self.last_wall_time = max(self.last_wall_time, batch.max_wall_time)
         self.version += 1
+
+    def incomplete_tails(self) -> list[IncompleteTail]:
+        """The run's files that end in a record still being written (see
+        :func:`~tfwatch.ingest.file_reads.still_written`): not damage."""
+        return [
+            IncompleteTail(f.path, f.offset, f.pending) for f in self.files.values() if f.pending
+        ]
 
     @property
     def last_step(self) -> int:

@@ -18,7 +18,6 @@ Points are in step order after the restart rule; non-finite values are the strin
 from __future__ import annotations
 
 import csv
-import fnmatch
 import json
 from typing import IO
 
@@ -27,6 +26,7 @@ import numpy as np
 from tfwatch.json_values import json_number
 from tfwatch.safe_text import unicode_text
 from tfwatch.store.runs import IncompleteTail, Run
+from tfwatch.tag_patterns import matches_any
 
 
 def _value_text(v: float) -> str:
@@ -36,7 +36,7 @@ def _value_text(v: float) -> str:
 
 
 def _tag_selected(tag: str, patterns: list[str] | None) -> bool:
-    return not patterns or any(fnmatch.fnmatchcase(tag, p) for p in patterns)
+    return not patterns or matches_any(tag, patterns)
 
 
 def write_export_json(runs: list[Run], patterns: list[str] | None, out: IO[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import io
 import re
 import sys
@@ -13,6 +12,7 @@ from tfwatch.analysis import ConfigError, HealthConfig, is_quality_metric, load_
 from tfwatch.ingest.sources import SourceError
 from tfwatch.report.model import build_comparison
 from tfwatch.store.runs import Run
+from tfwatch.tag_patterns import matches_any
 
 FORMATS = ("md", "html", "json", "csv")
 #: Metrics reported when none are named: the quality metrics, at most this many.
@@ -38,13 +38,14 @@ def pick_baseline(runs: Sequence[Run], wanted: str | None) -> str | None:
 
 
 def pick_metrics(runs: Sequence[Run], wanted: Sequence[str] | None, cfg: HealthConfig) -> list[str]:
-    """Tags named (exactly or by glob) in ``wanted``; by default the quality metrics
+    """Tags named in ``wanted`` (exactly, or as ``--tags`` patterns name them: see
+    :mod:`tfwatch.tag_patterns`); by default the quality metrics
     (losses, accuracies…), or the first tags when no name says what it measures."""
     tags = sorted({t for r in runs for t in r.scalars})
     if wanted:
         picked: list[str] = []
         for w in wanted:
-            hits = [t for t in tags if t == w or fnmatch.fnmatchcase(t, w)]
+            hits = [t for t in tags if t == w or matches_any(t, [w])]
             if not hits:
                 raise SourceError(f"--metric {w!r}: no run logs such a scalar tag")
             picked += [t for t in hits if t not in picked]

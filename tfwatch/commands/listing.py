@@ -56,7 +56,8 @@ def run_row(run: Run, tags: list[str], extra: dict[str, Any] | None = None) -> d
         "root": run.root,
         "path": unicode_text(run.path),
         "last_step": run.last_step,
-        "last_write": run.last_wall_time or None,
+        # When the data was last logged (the app's "upd" column: the same function).
+        "last_write": run.last_update() or None,
         "scalar_tags": len(run.scalars),
         "points": run.points,
         "events": run.events,

@@ -105,6 +105,25 @@ class Run:
             IncompleteTail(f.path, f.offset, f.pending) for f in self.files.values() if f.pending
         ]
 
+    def last_update(self, watched_since: float = 0.0) -> float:
+        """When the run last logged data (0: never): its "last update" wherever tfwatch
+        shows one (the app's ``upd`` column, ``ls``), one definition for both.
+
+        The wall time of its latest scalar event, as TensorBoard's wall-time axis shows
+        it, else of its latest event: when the data was logged, so a run copied or
+        synced from elsewhere keeps its age (its files' modification times are the copy's).
+        A writer stamps its file-version event with the time it opened the file, even when
+        the data carry other times, so scalars come first. ``watched_since`` (the app's
+        first load; 0 for one-shot commands) adds new bytes seen arriving after it: a
+        writer whose clock runs behind still shows as just updated while watched. The run
+        state judges liveness from the files' modification times instead (see
+        :mod:`tfwatch.system.run_state`)."""
+        logged = max((s.last_wall_time for s in self.scalars.values()), default=0.0)
+        logged = logged or self.last_wall_time
+        if self.last_growth > watched_since > 0:
+            logged = max(logged, self.last_growth)
+        return logged
+
     @property
     def last_step(self) -> int:
         """Highest last step over the run's scalar tags (0 without scalars)."""

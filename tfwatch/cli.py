@@ -16,6 +16,10 @@ from tfwatch.ingest.sources import SourceError
 
 COMMANDS = ("ls", "export", "demo", "check", "report")
 ONE_SHOT = ("ls", "export", "check", "report")  # read, print, end: no app, no children
+TAGS_HELP = (
+    "%s: a glob, any case; without '/' it may match the tag's last part "
+    "('loss' names train/loss; repeatable)"
+)
 
 
 def _add_roots(p: argparse.ArgumentParser) -> None:
@@ -73,20 +77,28 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = ls.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_const", const="json", dest="format")
     fmt.add_argument("--csv", action="store_const", const="csv", dest="format")
-    ls.add_argument("--tags", action="append", metavar="GLOB", help="tag columns (repeatable)")
+    ls.add_argument("--tags", action="append", metavar="GLOB", help=TAGS_HELP % "tag columns")
 
     ex = sub.add_parser("export", help="every scalar point as JSON or CSV")
     _add_roots(ex)
     ex.add_argument("--run", metavar="REGEX", help="only runs whose name matches")
-    ex.add_argument("--tags", action="append", metavar="GLOB", help="only these tags")
+    ex.add_argument("--tags", action="append", metavar="GLOB", help=TAGS_HELP % "only these tags")
     ex.add_argument("--format", choices=("json", "csv"), default="json")
     ex.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
-    ck = sub.add_parser("check", help="health alerts; exit 1 on the kinds given to --fail-on")
+    ck = sub.add_parser(
+        "check",
+        help="health alerts; exit 1 on the kinds given to --fail-on",
+        description="Print the health alerts and damaged event files of every run; exit 1 "
+        "when one of the --fail-on kinds is present, 0 otherwise, 2 on bad input. A file "
+        "modified in the last 3 minutes that ends part-way through a record is an incomplete "
+        "tail (its writer has not flushed yet): listed, never damage, never a failure.",
+    )
     _add_roots(ck)
     ck.add_argument(
         "--fail-on", default="nan,diverging", metavar="KIND,...",
-        help="alert kinds that fail the check (default nan,diverging; 'all' for every kind)",
+        help="alert kinds that fail the check (default nan,diverging; 'all' for every kind); "
+        "'damage' fails on damaged event files (CRC mismatches, torn or undecodable records)",
     )  # fmt: skip
     ck.add_argument("--json", action="store_true", help="alerts as JSON")
     ck.add_argument("--config", metavar="FILE", help="detector thresholds (TOML)")
@@ -222,7 +234,7 @@ def _exit_at_once(code: int) -> NoReturn:
 
 def _ls(args: argparse.Namespace) -> int:
     with _collector_paused():
-        from tfwatch.commands.listing import emit, finished_row, listed, select_tags
+        from tfwatch.commands.listing import emit, finished_row, listed
         from tfwatch.loading import summarize_once
 
     scanned: list[Any] = []
@@ -244,8 +256,11 @@ def _ls(args: argparse.Namespace) -> int:
         args.roots, summarize, storage_options=_storage_options(args), meanwhile=scan
     )
     from tfwatch.system.state_tracker import assess_runs
+    from tfwatch.tag_patterns import select_tags, warn_unmatched
 
     tags = select_tags((t for r in runs for t in r.row["metrics"]), args.tags)
+    if args.tags:
+        warn_unmatched("--tags", args.tags, (t for r in runs for t in r.tags), sys.stderr)
     states = assess_runs([r.inputs for r in runs], table=scanned[0] if scanned else None)
     rows = [finished_row(r.row, tags, states[r.row["name"]][1].as_json()) for r in runs]
     emit(rows, tags, args.format or "table")
@@ -261,6 +276,10 @@ def _export(args: argparse.Namespace) -> int:
         args.roots, retain_all=True, run_pattern=args.run, storage_options=_storage_options(args)
     )
     runs = list(tailer.runs.values())
+    if args.tags:
+        from tfwatch.tag_patterns import warn_unmatched
+
+        warn_unmatched("--tags", args.tags, (t for r in runs for t in r.scalars), sys.stderr)
     write = write_export_csv if args.format == "csv" else write_export_json
     if args.output:
         try:

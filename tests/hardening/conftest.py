@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import struct
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -98,9 +99,14 @@ def damaged_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A root with one run per kind of damage (see :func:`damaged_cases`)."""
     root = tmp_path_factory.mktemp("damaged")
     clean = clean_event_bytes(root / "_seed")
+    # Damaged at rest: an hour untouched, so a record cut short at the end is damage,
+    # not a tail its writer has yet to flush.
+    an_hour_ago = time.time() - 3600
     for name, (data, _) in damaged_cases(clean).items():
         (root / name).mkdir()
-        (root / name / "events.out.tfevents.1700000000.host").write_bytes(data)
+        event_file = root / name / "events.out.tfevents.1700000000.host"
+        event_file.write_bytes(data)
+        os.utime(event_file, (an_hour_ago, an_hour_ago))
     return root
 
 

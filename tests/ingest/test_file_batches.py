@@ -4,8 +4,10 @@ an earlier file of the run, and runs of every length around the block thresholds
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,7 @@ def _alone(root: Path) -> dict[str, Any]:
     """Each file read on its own, as the tailer's serial path does."""
     t, work = _listed(root)
     for r, run, state, size in work:
-        read_file(r.source, run, state, size, True, t._plugins[run.name], 0.0)
+        read_file(r.source, run, state, size, True, t._plugins[run.name], time.time())
     return {name: _state(run, t._plugins[name]) for name, run in t.runs.items()}
 
 
@@ -49,7 +51,7 @@ def _together(root: Path, per_call: int) -> dict[str, Any]:
         RunReads(t._roots[0].source, t.runs[name], t._plugins[name], f) for name, f in files.items()
     ]
     for k in range(0, len(reads), per_call):
-        read_runs_together(reads[k : k + per_call], True, 0.0)
+        read_runs_together(reads[k : k + per_call], True, time.time())
         assert all(not r.errors for r in reads[k : k + per_call])
     return {name: _state(run, t._plugins[name]) for name, run in t.runs.items()}
 
@@ -179,6 +181,8 @@ def test_cut_short_and_empty_files_are_read_alone_beside_the_others(
     root = _sweep(tmp_path, tbx_run)
     cut = only_event_file(root / "trial7")
     cut.write_bytes(cut.read_bytes()[:-7])
+    an_hour_ago = time.time() - 3600  # long unwritten: the cut is damage, not a live tail
+    os.utime(cut, (an_hour_ago, an_hour_ago))
     (root / "trial0" / "events.out.tfevents.9999.empty").write_bytes(b"")
     alone = _alone(root)
     assert [d[2] for d in alone["trial7"]["damage"]] == ["truncated"]

@@ -13,7 +13,7 @@ from tfwatch.safe_text import printable
 #: The elements the report itself writes; anything else would be injected.
 OWN_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "em", "strong",
             "br", "span", "div", "table", "thead", "tbody", "tr", "th", "td", "ul", "li",
-            "footer", "svg", "rect", "line", "text", "polyline"}  # fmt: skip
+            "footer", "svg", "rect", "line", "text", "polyline", "polygon"}  # fmt: skip
 
 
 def _html(tmp_path: Path, write_run) -> str:

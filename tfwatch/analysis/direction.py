@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from fnmatch import fnmatchcase
 from functools import lru_cache
+
+from tfwatch.tag_patterns import matches_any
 
 
 def _words(text: str) -> frozenset[str]:
@@ -81,21 +82,6 @@ def _last_meaning(tag: str) -> str | None:
         if meaning is not None:
             return meaning
     return None
-
-
-def matches_any(tag: str, patterns: Iterable[str]) -> bool:
-    """Whether ``tag`` matches one of the glob ``patterns`` (case-insensitive).
-
-    A pattern without ``/`` may also match the tag's last path component, so
-    ``val_*`` matches ``metrics/val_loss``.
-    """
-    lowered = tag.lower()
-    leaf = lowered.rsplit("/", 1)[-1]
-    for pattern in patterns:
-        p = pattern.lower()
-        if fnmatchcase(lowered, p) or ("/" not in p and fnmatchcase(leaf, p)):
-            return True
-    return False
 
 
 def infer_direction(tag: str) -> bool | None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from tfwatch.analysis.direction import matches_any
+from tfwatch.tag_patterns import matches_any
 
 S = TypeVar("S", bound="DetectorSettings")
 

@@ -1,8 +1,10 @@
 """``tfwatch check``: read every run once, print health alerts, exit non-zero on the bad ones.
 
 Exit status: 1 when an alert of a ``--fail-on`` kind is present, 0 otherwise, 2 on bad
-input (a root that cannot be read, a bad config). Damaged event files are listed but
-do not fail the check: what could be read was checked.
+input (a root that cannot be read, a bad config). Damaged event files are listed and fail
+the check only with ``--fail-on damage``: by default what could be read was checked. A
+file whose last record is still being written (an incomplete tail) is listed apart and
+never fails the check.
 """
 
 from __future__ import annotations
@@ -16,22 +18,27 @@ from typing import IO, Any
 from tfwatch.analysis.alerts import ALERT_KINDS, DETECTOR_ERROR, Alert, format_alert
 from tfwatch.analysis.config import load_config
 from tfwatch.analysis.health import run_health
+from tfwatch.commands.export import incomplete_tail_json
 from tfwatch.ingest.sources import SourceError
 from tfwatch.loading import load_once
 from tfwatch.safe_text import printable, unicode_text
 
 DEFAULT_FAIL_ON = ("nan", "diverging")
+#: ``--fail-on`` kind for damaged event files (CRC mismatches, torn or undecodable
+#: records, files cut short and no longer written): not an alert, so not a detector's.
+DAMAGE = "damage"
 
 
 def parse_kinds(text: str) -> tuple[str, ...]:
     """``nan,diverging`` → kinds; ``all`` for every kind; unknown names are bad input.
 
-    Known kinds are the built-in ones, ``detector_error`` and the names of installed
-    ``tfwatch.detectors`` plugins (a plugin's alerts use its name as their kind).
+    Known kinds are the built-in ones, ``detector_error``, the names of installed
+    ``tfwatch.detectors`` plugins (a plugin's alerts use its name as their kind) and
+    ``damage`` (a damaged event file).
     """
     from tfwatch.analysis.health import default_plugins
 
-    known = (*ALERT_KINDS, DETECTOR_ERROR, *(p.name for p in default_plugins()))
+    known = (*ALERT_KINDS, DETECTOR_ERROR, *(p.name for p in default_plugins()), DAMAGE)
     kinds = tuple(k.strip() for k in text.split(",") if k.strip())
     if kinds == ("all",):
         return known
@@ -62,6 +69,7 @@ def run_check(
     now = time.time()
     alerts: list[Alert] = []
     damage: list[dict[str, Any]] = []
+    tails: list[dict[str, Any]] = []
     for name in sorted(tailer.runs):
         run = tailer.runs[name]
         with tailer.lock:
@@ -71,7 +79,9 @@ def run_check(
              "skipped_bytes": d.skipped_bytes}
             for d in run.damage
         )  # fmt: skip
+        tails.extend({"run": name, **incomplete_tail_json(t)} for t in run.incomplete_tails())
     failing = [a for a in alerts if a.kind in fail_on]
+    damage_fails = DAMAGE in fail_on and bool(damage)
     if as_json:
         payload = {
             "alerts": [
@@ -80,8 +90,9 @@ def run_check(
                 for a in alerts
             ],
             "damage": damage,
+            "incomplete_tails": tails,
             "runs": len(tailer.runs),
-            "failed": bool(failing),
+            "failed": bool(failing) or damage_fails,
         }  # fmt: skip
         json.dump(payload, out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -89,13 +100,21 @@ def run_check(
         for a in alerts:
             mark = "FAIL" if a.kind in fail_on else "warn"
             out.write(f"{mark}  {printable(format_alert(a))}\n")
+        mark = "FAIL  damage" if damage_fails else "damage"
         for d in damage:
             out.write(
-                f"damage  {printable(d['run'])}  {printable(d['file'])}: {d['kind']} at byte "
+                f"{mark}  {printable(d['run'])}  {printable(d['file'])}: {d['kind']} at byte "
                 f"{d['offset']}, {d['skipped_bytes']} bytes skipped\n"
             )
+        for t in tails:
+            out.write(
+                f"tail  {printable(t['run'])}  {printable(t['file'])}: incomplete tail (still "
+                f"being written), {t['pending_bytes']} bytes at byte {t['offset']}\n"
+            )
+        damaged = f", {len(damage)} damaged region(s)" if damage else ""
         out.write(
-            f"{len(tailer.runs)} runs checked: {len(alerts)} alert(s), "
-            f"{len(failing)} failing ({', '.join(fail_on) or 'none'})\n"
+            f"{len(tailer.runs)} runs checked: {len(alerts)} alert(s){damaged}, "
+            f"{len(failing) + (len(damage) if damage_fails else 0)} failing "
+            f"({', '.join(fail_on) or 'none'})\n"
         )
-    return 1 if failing else 0
+    return 1 if failing or damage_fails else 0

@@ -4,7 +4,12 @@ JSON shape (stable, meant to be diffed against other tools)::
 
     {"runs": {"<run>": {"scalars": {"<tag>": [[step, value], ...]},
                         "hparams": {...},
-                        "damage": [{"file", "offset", "kind", "skipped_bytes"}]}}}
+                        "damage": [{"file", "offset", "kind", "skipped_bytes"}],
+                        "incomplete_tails": [{"file", "offset", "kind", "pending_bytes"}]}}}
+
+An incomplete tail is the end of a file modified in the last few minutes that holds part
+of a record: its writer has not flushed the rest yet, so it is not damage (kind
+``incomplete_tail``).
 
 Points are in step order after the restart rule; non-finite values are the strings
 ``"NaN"``, ``"Infinity"`` and ``"-Infinity"``.
@@ -13,7 +18,6 @@ Points are in step order after the restart rule; non-finite values are the strin
 from __future__ import annotations
 
 import csv
-import fnmatch
 import json
 from typing import IO
 
@@ -21,7 +25,8 @@ import numpy as np
 
 from tfwatch.json_values import json_number
 from tfwatch.safe_text import unicode_text
-from tfwatch.store.runs import Run
+from tfwatch.store.runs import IncompleteTail, Run
+from tfwatch.tag_patterns import matches_any
 
 
 def _value_text(v: float) -> str:
@@ -31,7 +36,7 @@ def _value_text(v: float) -> str:
 
 
 def _tag_selected(tag: str, patterns: list[str] | None) -> bool:
-    return not patterns or any(fnmatch.fnmatchcase(tag, p) for p in patterns)
+    return not patterns or matches_any(tag, patterns)
 
 
 def write_export_json(runs: list[Run], patterns: list[str] | None, out: IO[str]) -> None:
@@ -63,8 +68,21 @@ def write_export_json(runs: list[Run], patterns: list[str] | None, out: IO[str])
             for d in run.damage
         ]
         out.write(json.dumps(damage, ensure_ascii=False))
+        out.write(',\n    "incomplete_tails": ')
+        tails = [incomplete_tail_json(t) for t in run.incomplete_tails()]
+        out.write(json.dumps(tails, ensure_ascii=False))
         out.write("}")
     out.write("\n}}\n")
+
+
+def incomplete_tail_json(tail: IncompleteTail) -> dict[str, object]:
+    """A file's incomplete tail as JSON, apart from damage (``kind`` says which it is)."""
+    return {
+        "file": unicode_text(tail.file),
+        "offset": tail.offset,
+        "kind": "incomplete_tail",
+        "pending_bytes": tail.pending_bytes,
+    }
 
 
 def _hparams_json(run: Run) -> dict[str, object]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import fnmatch
 import sys
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -13,6 +11,7 @@ from tfwatch.formatting import format_age, format_count, format_value
 from tfwatch.json_values import json_number
 from tfwatch.safe_text import printable, unicode_text
 from tfwatch.store.runs import Run
+from tfwatch.tag_patterns import select_tags
 
 if TYPE_CHECKING:
     from tfwatch.system.linkage import RunFiles
@@ -27,6 +26,8 @@ class Listed:
 
     row: dict[str, Any]
     inputs: tuple[RunFiles, RunProgress]
+    #: The run's scalar tags when ``--tags`` was given (to warn of a pattern naming none).
+    tags: tuple[str, ...] = ()
 
 
 def listed(patterns: list[str] | None, run: Run) -> Listed:
@@ -34,15 +35,8 @@ def listed(patterns: list[str] | None, run: Run) -> Listed:
     function that worker processes can be handed)."""
     from tfwatch.system.run_inputs import run_inputs
 
-    return Listed(run_row(run, select_tags(run.scalars, patterns)), run_inputs(run))
-
-
-def select_tags(tags: Iterable[str], patterns: list[str] | None) -> list[str]:
-    """The scalar tags among ``tags`` matching any glob in ``patterns`` (none given: no
-    tag columns), sorted."""
-    if not patterns:
-        return []
-    return [t for t in sorted(set(tags)) if any(fnmatch.fnmatchcase(t, p) for p in patterns)]
+    row = run_row(run, select_tags(run.scalars, patterns))
+    return Listed(row, run_inputs(run), tuple(run.scalars) if patterns else ())
 
 
 def finished_row(row: dict[str, Any], tags: list[str], extra: dict[str, Any]) -> dict[str, Any]:
@@ -62,12 +56,15 @@ def run_row(run: Run, tags: list[str], extra: dict[str, Any] | None = None) -> d
         "root": run.root,
         "path": unicode_text(run.path),
         "last_step": run.last_step,
-        "last_write": run.last_wall_time or None,
+        # When the data was last logged (the app's "upd" column: the same function).
+        "last_write": run.last_update() or None,
         "scalar_tags": len(run.scalars),
         "points": run.points,
         "events": run.events,
         "files": len(run.files),
         "damage": len(run.damage),
+        # Files whose last record is still being written: not damage (see --help).
+        "incomplete_tails": len(run.incomplete_tails()),
         "gone": run.gone,
     }
     if extra:
@@ -145,6 +142,12 @@ def write_table(rows: list[dict[str, Any]], tags: list[str], out: IO[str]) -> No
     damaged = sum(row["damage"] for row in rows)
     if damaged:
         out.write(f"\n{damaged} damaged region(s) skipped; `tfwatch export` lists them.\n")
+    tails = sum(row["incomplete_tails"] for row in rows)
+    if tails:
+        out.write(
+            f"\n{tails} file(s) end in an incomplete tail (still being written); "
+            "read again on the next poll, not damage.\n"
+        )
 
 
 def emit(rows: list[dict[str, Any]], tags: list[str], fmt: str, out: IO[str] | None = None) -> None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import fnmatch
 import io
 import re
 import sys
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tfwatch.analysis import ConfigError, HealthConfig, is_quality_metric, load_config, parse_target
+from tfwatch.analysis.direction import is_eval_metric
 from tfwatch.ingest.sources import SourceError
 from tfwatch.report.model import build_comparison
+from tfwatch.safe_text import printable
 from tfwatch.store.runs import Run
+from tfwatch.tag_patterns import matches_any
 
 FORMATS = ("md", "html", "json", "csv")
 #: Metrics reported when none are named: the quality metrics, at most this many.
@@ -38,19 +41,44 @@ def pick_baseline(runs: Sequence[Run], wanted: str | None) -> str | None:
 
 
 def pick_metrics(runs: Sequence[Run], wanted: Sequence[str] | None, cfg: HealthConfig) -> list[str]:
-    """Tags named (exactly or by glob) in ``wanted``; by default the quality metrics
-    (losses, accuracies…), or the first tags when no name says what it measures."""
+    """Tags named in ``wanted`` (exactly, or as ``--tags`` patterns name them: see
+    :mod:`tfwatch.tag_patterns`); by default the quality metrics (losses, accuracies…),
+    or any tags when no name says what it measures: those most runs share first."""
     tags = sorted({t for r in runs for t in r.scalars})
     if wanted:
         picked: list[str] = []
         for w in wanted:
-            hits = [t for t in tags if t == w or fnmatch.fnmatchcase(t, w)]
+            hits = [t for t in tags if t == w or matches_any(t, [w])]
             if not hits:
                 raise SourceError(f"--metric {w!r}: no run logs such a scalar tag")
             picked += [t for t in hits if t not in picked]
         return picked
+    shared = runs_per_tag(runs)
+
+    def rank(tag: str) -> tuple[int, bool, bool, str]:
+        # The metric most runs share comes first (a comparison over 2 of 62 runs says
+        # little); among equally shared ones a loss, an evaluation loss before a
+        # training one (what a sweep is judged on), then by name.
+        return (-shared[tag], "loss" not in tag.lower(), not is_eval_metric(tag), tag)
+
     quality = [t for t in tags if is_quality_metric(t, cfg.maximize, cfg.minimize)]
-    return (quality or tags)[:DEFAULT_METRICS]
+    return sorted(quality or tags, key=rank)[:DEFAULT_METRICS]
+
+
+def runs_per_tag(runs: Sequence[Run]) -> Counter[str]:
+    """How many of ``runs`` log each scalar tag."""
+    return Counter(t for r in runs for t in r.scalars)
+
+
+def chosen_metric_note(runs: Sequence[Run], tags: Sequence[str]) -> str:
+    """The stderr line that says which metric the report chose when none was named:
+    ``metric: train/loss (shared by 60 of 62 runs; choose with --metric)``."""
+    first, shared = tags[0], runs_per_tag(runs)
+    also = f"; also reported: {', '.join(printable(t) for t in tags[1:])}" if tags[1:] else ""
+    return (
+        f"tfwatch: metric: {printable(first)} (shared by {shared[first]} of {len(runs)} "
+        f"runs{also}; choose with --metric)"
+    )
 
 
 def render(fmt: str, runs: Sequence[Run], args_metric: Sequence[str] | None, baseline: str | None,
@@ -61,6 +89,8 @@ def render(fmt: str, runs: Sequence[Run], args_metric: Sequence[str] | None, bas
     except ConfigError as e:
         raise SourceError(str(e)) from e
     tags = pick_metrics(runs, args_metric, cfg)
+    if tags and not args_metric:
+        print(chosen_metric_note(runs, tags), file=sys.stderr)
     base = pick_baseline(runs, baseline)
     goal = None
     if target is not None:

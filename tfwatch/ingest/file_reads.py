@@ -17,6 +17,28 @@ from tfwatch.store.runs import EventFileState, Run
 
 CHUNK = 64 << 20  # read at most this much of one file per step (bounded memory)
 
+#: A file modified this recently may still get the rest of a record cut short at its end.
+#: tensorboardX, PyTorch's ``SummaryWriter`` and TF2's ``tf.summary`` writers flush every
+#: 120 s by default, and a buffer that fills in between is written mid-record; the margin
+#: covers a slow disk or a network file system's coarse clock.
+STILL_WRITTEN_SECONDS = 120.0 + 60.0
+
+
+def still_written(state: EventFileState, now: float) -> bool:
+    """Whether ``state``'s file was modified too recently for a cut-short last record to
+    be damage: its writer may not have flushed the rest yet.
+
+    Only the file's modification time is used (the one-shot commands read before they
+    link processes to runs); a source that gives no time (0) counts as settled."""
+    return state.mtime > 0 and now - state.mtime <= STILL_WRITTEN_SECONDS
+
+
+def _final(state: EventFileState, final: bool, now: float) -> bool:
+    """Whether a read of ``state``'s file may call a cut-short last record damage: on a
+    one-shot read, unless the file may still be being written (its tail then stays
+    pending and is shown as an incomplete tail)."""
+    return final and not still_written(state, now)
+
 
 def read_file(
     source: Source,
@@ -34,6 +56,7 @@ def read_file(
     remote read never keeps readers of the store waiting."""
     handled = 0
     chunk = CHUNK
+    final = _final(state, final, now)
     while state.offset < size:
         data = source.read(state.path, state.offset, min(size - state.offset, chunk))
         if not data:
@@ -97,7 +120,7 @@ def read_runs_together(reads: list[RunReads], final: bool, now: float) -> None:
                     r.errors.append(str(e))
                     continue
             if data and state.offset + len(data) >= size:
-                framing = frame(data, final=final, verify_payloads=False)
+                framing = frame(data, final=_final(state, final, now), verify_payloads=False)
                 if batchable(framing, len(data)):
                     fetched.append((r, state, data, framing))
                     continue
@@ -105,7 +128,7 @@ def read_runs_together(reads: list[RunReads], final: bool, now: float) -> None:
     decoded = decode_files([(data, framing, r.plugins) for r, _, data, framing in fetched])
     for (r, state, data, framing), batch in zip(fetched, decoded, strict=True):
         if batch is None:
-            framing, batch = frame_and_decode(data, final, r.plugins)
+            framing, batch = frame_and_decode(data, _final(state, final, now), r.plugins)
         _fold(r.run, state, framing, batch, now)
         r.handled += framing.consumed
     for r, path, size in alone:

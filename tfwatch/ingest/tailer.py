@@ -265,6 +265,7 @@ class Tailer:
                 self._restart_file(run, state, "shrunk")
             state.identity = info.identity
             state.size = info.size
+            state.mtime = info.mtime
             if info.size > state.offset:
                 work.append((root, run, state, info.size))
         self._mark_gone(root, seen, result)

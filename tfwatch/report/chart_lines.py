@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from tfwatch.formatting import format_count, format_value
 from tfwatch.report.model import ChartLine, MetricSummary
 
 #: Okabe–Ito colours: told apart by people with any common colour-vision deficiency.
@@ -83,3 +85,68 @@ def value_range(values: Sequence[np.ndarray]) -> tuple[float, float, bool]:
         lo, hi, clipped = max(lo, p_lo - span), min(hi, p_hi + span), True
     pad = (hi - lo) * 0.05 if hi > lo else (abs(hi) * 0.05 or 1.0)
     return lo - pad, hi + pad, clipped
+
+
+@dataclass(frozen=True)
+class Clipped:
+    """Consecutive points of one line beyond the y axis (drawn flat on its edge), and the
+    farthest of them: what a marker or a note tells the reader."""
+
+    above: bool  # beyond the top (else the bottom)
+    count: int
+    first_step: float
+    last_step: float
+    extreme_step: float
+    extreme: float  # the real value farthest from the axis
+
+
+def clipped_points(
+    steps: Sequence[float], values: Sequence[float], lo: float, hi: float
+) -> list[Clipped]:
+    """The stretches of finite points above ``hi`` or below ``lo``, in step order."""
+    out: list[Clipped] = []
+    current: list[tuple[float, float]] = []
+    side = 0  # +1 above, -1 below, 0 inside
+
+    def close() -> None:
+        if current:
+            pick = max if side > 0 else min
+            at, extreme = pick(current, key=lambda p: p[1])
+            out.append(Clipped(side > 0, len(current), current[0][0], current[-1][0], at, extreme))
+            current.clear()
+
+    for step, value in zip(steps, values, strict=True):
+        now = (1 if value > hi else -1 if value < lo else 0) if math.isfinite(value) else 0
+        if now != side:
+            close()
+            side = now
+        if now:
+            current.append((float(step), float(value)))
+    close()
+    return out
+
+
+def clipping_note(
+    clipped: Sequence[Clipped], lo: float, hi: float, number: Callable[[float], str] = format_value
+) -> str:
+    """``y axis clipped at 3.2: 4 points above (steps 0–150, up to 8.41)``, for both edges
+    that points went past (empty when none did); values written by ``number``, as the
+    chart's axis writes them."""
+    notes = []
+    for above, edge in ((True, hi), (False, lo)):
+        mine = [c for c in clipped if c.above == above]
+        if not mine:
+            continue
+        count = sum(c.count for c in mine)
+        pick = max if above else min
+        extreme = pick(c.extreme for c in mine)
+        first, last = min(c.first_step for c in mine), max(c.last_step for c in mine)
+        steps = format_count(first)
+        if first != last:
+            steps += f"–{format_count(last)}"
+        notes.append(
+            f"y axis clipped at {number(edge)}: {count} point{'s' if count != 1 else ''} "
+            f"{'above' if above else 'below'} (step{'s' if first != last else ''} {steps}, "
+            f"{'up' if above else 'down'} to {number(extreme)})"
+        )
+    return "; ".join(notes)

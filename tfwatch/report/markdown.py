@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from tfwatch import __version__
 from tfwatch.analysis import Alert
 from tfwatch.formatting import format_count, format_value
-from tfwatch.report.chart_lines import PALETTE, charted, on_grid, value_range
+from tfwatch.report.chart_lines import (
+    PALETTE,
+    charted,
+    clipped_points,
+    clipping_note,
+    on_grid,
+    value_range,
+)
 from tfwatch.report.escaping import markdown_text as md
 from tfwatch.report.escaping import mermaid_label
 from tfwatch.report.model import Comparison, MetricSummary
@@ -124,7 +131,10 @@ def _chart(report: Comparison, metric: MetricSummary) -> list[str]:
         legend.append(f"{colour}: {md(line.run)}{note}")
     notes = []
     if clipped:
-        notes.append("y axis clipped to the bulk of the values")
+        # Clamped points lie flat on the axis' edge: say how many, and how far they went.
+        beyond = [c for v in values for c in clipped_points(grid.tolist(), v.tolist(), lo, hi)]
+        note = clipping_note(beyond, lo, hi, lambda v: f"{v:.6g}")  # as the axis says
+        notes.append(note or "y axis clipped to the bulk of the values")
     if left_out:
         notes.append(f"{left_out} more run(s) in the table only")
     chart.append("Lines — " + " · ".join(legend) + (f" ({'; '.join(notes)})" if notes else ""))

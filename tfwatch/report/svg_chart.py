@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tfwatch.formatting import format_count, format_value
-from tfwatch.report.chart_lines import PALETTE, value_range
+from tfwatch.report.chart_lines import PALETTE, Clipped, clipped_points, value_range
 from tfwatch.report.escaping import html_text
 from tfwatch.report.model import ChartLine
 
@@ -65,7 +65,12 @@ def svg_chart(title: str, lines: Sequence[ChartLine]) -> str:
             attrs = f' stroke-dasharray="{dash}"' if dash else ""
             parts.append(f'<polyline points="{pts}" stroke="{colour}"{attrs} class="line"/>')
     if clipped:
-        parts.append(f'<text x="{LEFT + pw - 4}" y="{TOP + 14}" text-anchor="end">y clipped</text>')
+        marks = [_clip_marker(i, line, c, px(c.extreme_step), TOP, TOP + ph)
+                 for i, line in enumerate(lines)
+                 for c in clipped_points(line.steps, line.values, y0, y1)]  # fmt: skip
+        parts += marks
+        legend = "y clipped" + (": ▲▼ mark points beyond the axis" if marks else "")
+        parts.append(f'<text x="{LEFT + pw - 4}" y="{TOP + 14}" text-anchor="end">{legend}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -79,6 +84,28 @@ def _segments(line: ChartLine) -> list[list[tuple[int, float]]]:
         elif out[-1]:
             out.append([])
     return [seg for seg in out if seg]
+
+
+def _clip_marker(
+    index: int, line: ChartLine, c: Clipped, x: float, top: float, bottom: float
+) -> str:
+    """A triangle on the plot's edge where a stretch of ``line`` went beyond the axis
+    (pointing the way it went), its real values in a tooltip."""
+    colour = PALETTE[index % len(PALETTE)][1]
+    tip, base = (top, top + 8) if c.above else (bottom, bottom - 8)
+    where = (
+        f"step {format_count(c.first_step)}"
+        if c.count == 1
+        else f"{c.count} points, steps {format_count(c.first_step)}–{format_count(c.last_step)}"
+    )
+    title = (
+        f"{line.run}: {format_value(c.extreme)} at step {format_count(c.extreme_step)} "
+        f"({'above' if c.above else 'below'} the axis; {where})"
+    )
+    return (
+        f'<polygon points="{x - 5:.1f},{base:.1f} {x + 5:.1f},{base:.1f} {x:.1f},{tip:.1f}" '
+        f'fill="{colour}" class="clipped"><title>{html_text(title)}</title></polygon>'
+    )
 
 
 def legend_swatch(index: int) -> str:

@@ -27,6 +27,7 @@ class EventFileState:
     first_seen: float = 0.0  # local clock, when discovered
     last_growth: float = 0.0  # local clock, when new bytes last arrived
     pending: int = 0  # bytes of a record cut short at the end
+    mtime: float = 0.0  # modification time as last listed (0: the source has none)
     gone: bool = False
     identity: tuple[int, int] | None = None  # (device, inode) where the source has them
     pid: int | None = None
@@ -37,6 +38,23 @@ class EventFileState:
         if m:
             self.host = m.group(2)
             self.pid = int(m.group(3)) if m.group(3) else None
+
+
+@dataclass(frozen=True)
+class IncompleteTail:
+    """The end of an event file that holds part of a record: its writer has not flushed
+    the rest yet. Read again on the next poll; never counted as damage."""
+
+    file: str
+    offset: int  # where the partial record starts
+    pending_bytes: int
+
+    def describe(self) -> str:
+        """One line for people."""
+        return (
+            f"{self.file}: incomplete tail (still being written), "
+            f"{self.pending_bytes} bytes at byte {self.offset}"
+        )
 
 
 @dataclass
@@ -79,6 +97,32 @@ class Run:
         self.events += batch.events
         self.last_wall_time = max(self.last_wall_time, batch.max_wall_time)
         self.version += 1
+
+    def incomplete_tails(self) -> list[IncompleteTail]:
+        """The run's files that end in a record still being written (see
+        :func:`~tfwatch.ingest.file_reads.still_written`): not damage."""
+        return [
+            IncompleteTail(f.path, f.offset, f.pending) for f in self.files.values() if f.pending
+        ]
+
+    def last_update(self, watched_since: float = 0.0) -> float:
+        """When the run last logged data (0: never): its "last update" wherever tfwatch
+        shows one (the app's ``upd`` column, ``ls``), one definition for both.
+
+        The wall time of its latest scalar event, as TensorBoard's wall-time axis shows
+        it, else of its latest event: when the data was logged, so a run copied or
+        synced from elsewhere keeps its age (its files' modification times are the copy's).
+        A writer stamps its file-version event with the time it opened the file, even when
+        the data carry other times, so scalars come first. ``watched_since`` (the app's
+        first load; 0 for one-shot commands) adds new bytes seen arriving after it: a
+        writer whose clock runs behind still shows as just updated while watched. The run
+        state judges liveness from the files' modification times instead (see
+        :mod:`tfwatch.system.run_state`)."""
+        logged = max((s.last_wall_time for s in self.scalars.values()), default=0.0)
+        logged = logged or self.last_wall_time
+        if self.last_growth > watched_since > 0:
+            logged = max(logged, self.last_growth)
+        return logged
 
     @property
     def last_step(self) -> int:

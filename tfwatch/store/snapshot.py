@@ -355,12 +355,7 @@ class SnapshotBuilder:
                 metrics[tag] = summarize_metric(series, higher_is_better(tag, self.maximize))
         busiest = max(run.scalars.values(), key=lambda s: s.count, default=None)
         sps = steps_per_second(busiest.recent()) if busiest is not None else math.nan
-        # Scalars' wall times, not the run's: a writer stamps its file-version event
-        # with the time it opened the file, even when the data carry other times.
-        activity = max((s.last_wall_time for s in run.scalars.values()), default=0.0)
-        activity = activity or run.last_wall_time
-        if run.last_growth > self.loaded_at > 0:
-            activity = max(activity, run.last_growth)
+        activity = run.last_update(self.loaded_at)  # as `ls` says it
         state, pid, reason, remote = system_state(system, activity, run.gone, now)
         kinds, alerts = self._alerts(run, now, state if system is not None else None)
         return RunSummary(

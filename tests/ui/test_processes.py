@@ -191,3 +191,37 @@ async def test_system_panel_shows_the_gpu_writer_and_the_host_lines_below_it(
         assert any(r.lstrip().startswith("CPU") for r in rows)
         assert any(r.lstrip().startswith("MEM") for r in rows)
         assert "q Quit" in rows[-1]
+
+
+@sync
+async def test_a_reader_of_a_finished_run_is_never_offered_for_killing(
+    tmp_path: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    """``tail -f`` on a finished run used to be taken for its writer: the run showed
+    stalled with an alert, and ``K`` offered to SIGTERM ``tail``."""
+    from tests.system.test_readers import finished_run, holders_of
+
+    run = finished_run(tmp_path)
+    tail = subprocess.Popen(["tail", "-f", run.event_files[0]], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 10
+        while tail.pid not in holders_of(run.event_files[0]):
+            assert time.time() < deadline
+            time.sleep(0.05)
+        app = live_app(make_app, tmp_path)
+        async with app.run_test(size=(120, 30)) as pilot:
+            sampler = app.sampler
+            assert sampler is not None
+            await wait_for(pilot, lambda: "done" in sampler.snapshot.states, timeout=30)
+            await wait_for(pilot, lambda: bool(app.snapshot and "done" in app.snapshot.runs))
+            done = app.snapshot.runs["done"]  # type: ignore[union-attr]
+            assert (done.state, done.pid) == ("finished", None)
+            assert not {"stalled", "crashed"} & set(done.alerts)
+            await pilot.press("K")
+            await pilot.pause(0.3)
+            assert not isinstance(app.screen, ConfirmSignal)
+            assert any("nothing to stop" in n.message for n in app._notifications)
+        assert tail.poll() is None
+    finally:
+        tail.kill()
+        tail.wait(10)

@@ -100,13 +100,16 @@ async def test_confirmation_then_sigterm_ends_the_writer(
         # The monitor sees the writer go: the run is no longer running.
         await wait_for(
             pilot,
-            lambda: app.snapshot.runs["live"].state in ("finished", "crashed"),  # type: ignore[union-attr]
+            lambda: app.snapshot.runs["live"].state != "running",  # type: ignore[union-attr]
             timeout=20,
         )
         ended = app.snapshot.runs["live"]  # type: ignore[union-attr]
         assert ended.pid is None
+        # Stopped through tfwatch: not a run that finished.
+        assert ended.state == "crashed"
+        assert f"process {writer.pid} stopped by tfwatch (SIGTERM)" in ended.state_reason
         # The liveness alert comes from the monitor's state, not from write recency.
-        assert ("crashed" in ended.alerts) == (ended.state == "crashed")
+        assert "crashed" in ended.alerts
 
 
 @sync
@@ -225,3 +228,61 @@ async def test_a_reader_of_a_finished_run_is_never_offered_for_killing(
     finally:
         tail.kill()
         tail.wait(10)
+
+
+#: A training script in a container that ignores SIGTERM: tensorboardX names its file
+#: with the container's host name; the host sees (and may stop) the process.
+CONTAINER_WRITER = """
+import signal, socket, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+socket.gethostname = lambda: "container-7f3a9c"
+from tensorboardX import SummaryWriter
+w = SummaryWriter(sys.argv[1], flush_secs=1)
+step = 0
+while True:
+    w.add_scalar("loss", 1.0 / (step + 1), step)
+    w.flush()
+    step += 1
+    time.sleep(0.1)
+"""
+
+
+@sync
+async def test_a_container_writer_is_local_and_k_stops_it_with_sigkill(
+    tmp_path: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    """A run named after a container's host but written by a local process: state, PID
+    and K work; SIGTERM ignored, K again sends SIGKILL, and the run reads as stopped."""
+    proc = subprocess.Popen([sys.executable, "-c", CONTAINER_WRITER, str(tmp_path / "boxed")])
+    try:
+        app = live_app(make_app, tmp_path)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: linked(app, "boxed", proc.pid), timeout=30)
+            run = app.snapshot.runs["boxed"]  # type: ignore[union-attr]
+            assert (run.state, run.remote) == ("running", False)
+            assert "@1 remote" not in screen_text(app)
+            await pilot.press("K")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSignal))
+            assert f"SIGTERM to process {proc.pid}" in screen_text(app)
+            await pilot.press("y")
+            await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmSignal))
+            await pilot.pause(0.5)
+            assert proc.poll() is None  # ignored
+            await pilot.press("K")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSignal))
+            assert f"SIGKILL to process {proc.pid}" in screen_text(app)
+            await pilot.press("y")
+            await wait_for(pilot, lambda: proc.poll() is not None, timeout=15)
+            assert proc.returncode == -signal.SIGKILL
+            await wait_for(
+                pilot,
+                lambda: app.snapshot.runs["boxed"].state != "running",  # type: ignore[union-attr]
+                timeout=20,
+            )
+            ended = app.snapshot.runs["boxed"]  # type: ignore[union-attr]
+            assert (ended.state, ended.remote) == ("crashed", False)
+            assert "stopped by tfwatch (SIGKILL)" in ended.state_reason
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)

@@ -71,6 +71,9 @@ class ProcessTable:
     denied: int = 0
     #: Wall-clock cost of the scan, in milliseconds.
     scan_ms: float = 0.0
+    #: Wait status (as ``waitpid`` reports it) of processes that had ended but were not
+    #: yet reaped by their parent (zombies; Linux only), by PID.
+    exited: Mapping[int, int] = field(default_factory=dict)
 
     def get(self, pid: int) -> ProcessInfo | None:
         """The process with this PID, when it was alive at scan time."""
@@ -124,9 +127,9 @@ def _fd_targets(pid: int) -> Iterator[str]:
                 yield target.removesuffix(" (deleted)")
 
 
-def _read_proc(pid: int, boot: float, ticks: int) -> tuple[ProcessInfo | None, bool]:
-    """One process from ``/proc`` (None when gone or a zombie) and whether its descriptors
-    were hidden from us."""
+def _read_proc(pid: int, boot: float, ticks: int) -> tuple[ProcessInfo | None, bool, int | None]:
+    """One process from ``/proc`` (None when gone or a zombie), whether its descriptors
+    were hidden from us, and a zombie's wait status."""
     base = f"{_PROC}/{pid}"
     try:
         with open(f"{base}/stat", "rb") as f:
@@ -135,13 +138,15 @@ def _read_proc(pid: int, boot: float, ticks: int) -> tuple[ProcessInfo | None, b
             raw_cmd = f.read()
         uid = os.stat(base).st_uid
     except OSError:
-        return None, False
+        return None, False, None
     # ``comm`` sits in parentheses and may itself hold spaces or ')'.
     close = stat.rfind(b")")
     name = stat[stat.find(b"(") + 1 : close].decode(errors="replace")
     rest = stat[close + 2 :].split()
     if rest[0] == b"Z":
-        return None, False
+        # A zombie: ended, not yet reaped by its parent. Field 52 (``rest[49]``) holds its
+        # wait status — the one moment a non-child's exit status can be read.
+        return None, False, int(rest[49]) if len(rest) > 49 else None
     cwd: str | None = None
     # The working directory only matters to resolve a relative log-dir option, and every
     # such option's name holds "dir": skip the syscall for the other processes.
@@ -171,7 +176,7 @@ def _read_proc(pid: int, boot: float, ticks: int) -> tuple[ProcessInfo | None, b
         cwd=cwd,
         open_event_files=held,
     )
-    return info, denied
+    return info, denied, None
 
 
 def _boot_time() -> float:
@@ -189,17 +194,20 @@ def _boot_time() -> float:
     return float(psutil.boot_time())
 
 
-def _scan_proc() -> tuple[dict[int, ProcessInfo], int]:
+def _scan_proc() -> tuple[dict[int, ProcessInfo], int, dict[int, int]]:
     boot, ticks = _boot_time(), os.sysconf("SC_CLK_TCK")
     found: dict[int, ProcessInfo] = {}
+    exited: dict[int, int] = {}
     denied = 0
     for entry in os.listdir(_PROC):
         if entry.isdigit():
-            info, hidden = _read_proc(int(entry), boot, ticks)
+            info, hidden, status = _read_proc(int(entry), boot, ticks)
             if info is not None:
                 found[info.pid] = info
                 denied += hidden
-    return found, denied
+            elif status is not None:
+                exited[int(entry)] = status
+    return found, denied, exited
 
 
 # -- elsewhere: psutil -----------------------------------------------------------------
@@ -229,7 +237,7 @@ def _psutil_may_write(opened: Any) -> bool:
     return True
 
 
-def _scan_psutil() -> tuple[dict[int, ProcessInfo], int]:
+def _scan_psutil() -> tuple[dict[int, ProcessInfo], int, dict[int, int]]:
     import psutil
 
     found: dict[int, ProcessInfo] = {}
@@ -252,15 +260,17 @@ def _scan_psutil() -> tuple[dict[int, ProcessInfo], int]:
             continue
         held = frozenset(os.path.realpath(p) for p in paths)
         found[proc.pid] = replace(base, open_event_files=held)
-    return found, denied
+    return found, denied, {}  # psutil gives no exit status of a process it did not start
 
 
 def scan_processes(use_proc: bool = _LINUX_PROC) -> ProcessTable:
     """Every live process on this host, with the event files each holds open for writing."""
     start = time.perf_counter()
-    found, denied = _scan_proc() if use_proc else _scan_psutil()
+    found, denied, exited = _scan_proc() if use_proc else _scan_psutil()
     elapsed = (time.perf_counter() - start) * 1000.0
-    return ProcessTable(time=time.time(), processes=found, denied=denied, scan_ms=elapsed)
+    return ProcessTable(
+        time=time.time(), processes=found, denied=denied, scan_ms=elapsed, exited=exited
+    )
 
 
 def describe_process(pid: int) -> ProcessInfo | None:

@@ -113,6 +113,11 @@ class SystemSampler:
                 next_scan = started + self.process_interval
             self._stop.wait(max(0.0, self.host_interval - (time.monotonic() - started)))
 
+    def note_signal(self, pid: int, create_time: float, name: str) -> None:
+        """Remember that tfwatch sent ``name`` to this process, so that the run it
+        wrote reads as stopped once it is gone (call from any thread)."""
+        self._tracker.note_signal(pid, create_time, name)
+
     # -- one tick ------------------------------------------------------------------
 
     def tick(self, scan_processes_now: bool = True) -> SystemSnapshot:
@@ -136,7 +141,7 @@ class SystemSampler:
         runs = list(self._runs())
         links = self._linker.link([files for files, _ in runs], self._table)
         progress = {files.name: prog for files, prog in runs}
-        states = self._tracker.update(links, progress, self._table.time)
+        states = self._tracker.update(links, progress, self._table.time, exits=self._table.exited)
         self._links, self._states = MappingProxyType(links), MappingProxyType(states)
 
     def _build(self, host: HostReading, gpu: GpuSample) -> SystemSnapshot:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -286,3 +287,40 @@ async def test_a_container_writer_is_local_and_k_stops_it_with_sigkill(
         if proc.poll() is None:
             proc.kill()
         proc.wait(10)
+
+
+@sync
+async def test_without_gpus_the_panel_lists_the_processes_writing_runs(
+    tmp_path: Path,
+    writer: subprocess.Popen[bytes],
+    make_app: Callable[..., TfwatchApp],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A CPU-only machine (no NVML): the panel used to list processes only per GPU."""
+    import getpass
+
+    from tfwatch.system import sampler
+    from tfwatch.system.fake_nvml import LIBRARY_NOT_FOUND, FakeNvml
+    from tfwatch.system.nvml_adapter import NvmlAdapter
+
+    no_driver = FakeNvml([], init_error=LIBRARY_NOT_FOUND)
+    monkeypatch.setattr(sampler, "NvmlAdapter", lambda: NvmlAdapter(no_driver))
+    app = live_app(make_app, tmp_path)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await wait_for(pilot, lambda: linked(app, "live", writer.pid), timeout=30)
+        await pilot.press("p")
+
+        def writer_row() -> str | None:
+            rows = [strip.text for strip in app.screen._compositor.render_strips()]
+            return next((r for r in rows if r.lstrip().startswith(f"{writer.pid} ")), None)
+
+        # CPU % needs two readings a tick apart; the panel pulls once a second.
+        await wait_for(pilot, lambda: (writer_row() or "…").count("%") > 0, timeout=10)
+        row = writer_row()
+        assert row is not None
+        assert getpass.getuser() in row and " live " in row and "MiB" in row
+        assert re.search(r"\s\d+%\s", row)
+        rows = [strip.text for strip in app.screen._compositor.render_strips()]
+        header = next(r for r in rows if "PID" in r)
+        assert all(label in header for label in ("USER", "CPU", "MEM", "RUN"))
+        assert any(r.lstrip().startswith("CPU") for r in rows)

@@ -207,3 +207,53 @@ def test_no_real_paths_are_worked_out_when_nothing_could_match_them(
     monkeypatch.setattr(linkage.os.path, "realpath", counted)
     link = link_runs([run_of("run", tmp_path / "run")], ProcessTable(time=time.time()))["run"]
     assert link.pid is None and not link.remote and calls == []
+
+
+#: A training script in a container: tensorboardX names its file with the container's
+#: host name, while the host sees (and may stop) the process.
+CONTAINER_WRITER = """
+import socket, sys, time
+socket.gethostname = lambda: "container-7f3a9c"
+from tensorboardX import SummaryWriter
+w = SummaryWriter(sys.argv[1])
+for step in range(5):
+    w.add_scalar("loss", 1.0 / (step + 1), step)
+w.flush()
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_local_writer_wins_over_a_container_host_name(tmp_path: Path) -> None:
+    from tfwatch.system.run_state import RunProgress
+    from tfwatch.system.state_tracker import RunStateTracker
+
+    run_dir = tmp_path / "in_container"
+    p = subprocess.Popen(
+        [sys.executable, "-c", CONTAINER_WRITER, str(run_dir)], stdout=subprocess.PIPE
+    )
+    try:
+        assert p.stdout is not None and p.stdout.readline().strip() == b"ready"
+        run = run_of("in_container", run_dir)
+        (event_file,) = run.event_files
+        assert parse_event_file_name(event_file).host == "container-7f3a9c"
+        tracker = RunStateTracker()
+        table = scan_processes()
+        link = link_runs([run], table)["in_container"]
+        assert (link.remote, link.pid, link.method) == (False, p.pid, "open-file")
+        assert link.hosts == ("container-7f3a9c",)
+        prog = {"in_container": RunProgress(last_step=4)}
+        live = tracker.update({"in_container": link}, prog, table.time)["in_container"]
+        assert (live.state, live.pid, live.remote) == ("running", p.pid, False)
+        p.kill()
+        p.wait(10)
+        table = scan_processes()
+        gone = link_runs([run], table)["in_container"]
+        assert gone.remote  # by its name alone it is another host's…
+        ended = tracker.update({"in_container": gone}, prog, table.time)["in_container"]
+        # …but its writer was seen here: judged as a local run whose writer ended.
+        assert not ended.remote and ended.pid == p.pid and ended.state != "unknown"
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.wait(10)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import shutil
 import signal
+import subprocess
+import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.system.writers import WriterFactory, WriterProcess
@@ -18,6 +22,7 @@ from tfwatch.system.run_state import (
     Sighting,
     StateThresholds,
     classify_run,
+    recorded_end_epoch,
     recorded_end_step,
 )
 from tfwatch.system.state_tracker import RunStateTracker, assess_runs
@@ -204,3 +209,132 @@ def test_one_shot_without_a_visible_process(tmp_path: Path, writers: WriterFacto
     assert (remote.state, remote.remote, remote.recent) == ("unknown", True, True)
     later = assess_runs(runs, now=time.time() + 3600)["local"][1]
     assert (later.state, later.recent) == ("finished", False)
+
+
+# -- how a writer ended (issue: crashes read as finished) ------------------------------
+
+
+def test_how_a_writer_ended_comes_before_the_guesses() -> None:
+    prog = RunProgress(last_step=480, step_stride=10, end_step=1000)
+    gone = link(last_write=NOW - 3600)
+    seen = Sighting(pid=7, create_time=1.0, seen_at=NOW - 3500)
+    failed = classify_run(gone, RunProgress(last_step=5), NOW, replace(seen, exit_status=1 << 8))
+    assert (failed.state, failed.pid) == ("crashed", 7)
+    assert "exited with status 1" in failed.reason
+    killed = classify_run(gone, prog, NOW, replace(seen, exit_status=signal.SIGSEGV))
+    assert killed.state == "crashed" and "killed by SIGSEGV at step 480 of 1,000" in killed.reason
+    stopped = classify_run(gone, RunProgress(last_step=5), NOW, replace(seen, stopped_by="SIGTERM"))
+    assert stopped.state == "crashed" and "stopped by tfwatch (SIGTERM)" in stopped.reason
+    # Exit status 0 short of the recorded end: stopped early on purpose, a clean finish.
+    early = classify_run(gone, prog, NOW, replace(seen, exit_status=0))
+    assert early.state == "finished" and "status 0" in early.reason
+
+
+def test_recorded_epochs_not_reached_is_crashed() -> None:
+    assert recorded_end_epoch({"num_epochs": 10.0}) == 10
+    assert recorded_end_step({"steps": 300}) == 300
+    gone = link(last_write=NOW - 3600, ended_pid=99)
+    short = RunProgress(last_step=400, end_epoch=10, last_epoch=3)
+    crashed = classify_run(gone, short, NOW, None, LIMITS)
+    assert crashed.state == "crashed" and "epoch 4 of 10" in crashed.reason
+    done = RunProgress(last_step=1000, end_epoch=10, last_epoch=9)
+    assert classify_run(gone, done, NOW, None, LIMITS).state == "finished"
+
+
+def test_quiet_run_short_of_its_end_with_no_process_in_sight_is_crashed() -> None:
+    quiet = link(last_write=NOW - 5000)
+    short = classify_run(quiet, RunProgress(last_step=40, end_step=100), NOW, None, LIMITS)
+    assert (short.state, short.pid) == ("crashed", None)
+    assert "step 40 of 100" in short.reason
+    reached = classify_run(quiet, RunProgress(last_step=99, end_step=100), NOW, None, LIMITS)
+    assert reached.state == "finished"
+    # Still writing recently: no telling yet.
+    recent = classify_run(link(last_write=NOW - 5), RunProgress(40, end_step=100), NOW)
+    assert recent.state == "unknown"
+
+
+#: A Lightning-style script: hparams (with its planned length) in the run's own file, a
+#: few steps and epochs flushed, then an exit status chosen by the test once told to go.
+ENDING_WRITER = """
+import sys
+from tensorboardX import SummaryWriter
+from tensorboardX.summary import hparams
+w = SummaryWriter(sys.argv[1])
+if sys.argv[3] != "-":
+    for summary in hparams({"lr": 0.1, sys.argv[3]: 100}, {}):
+        w.file_writer.add_summary(summary)
+for step in range(5):
+    w.add_scalar("loss", 1.0 / (step + 1), step)
+    w.add_scalar("epoch", step // 2, step)
+w.flush()
+print("ready", flush=True)
+sys.stdin.readline()
+sys.exit(int(sys.argv[2]))
+"""
+
+
+def ending_writer(run_dir: Path, status: int, end_key: str = "-") -> subprocess.Popen[str]:
+    p = subprocess.Popen(
+        [sys.executable, "-c", ENDING_WRITER, str(run_dir), str(status), end_key],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    return p
+
+
+def loaded(root: Path, name: str) -> tuple[RunFiles, RunProgress]:
+    """The run's state inputs as the app and ``ls`` take them: read by tfwatch's loader."""
+    from tfwatch.loading import load_once
+    from tfwatch.system.run_inputs import run_inputs
+
+    return run_inputs(load_once([str(root)]).runs[name])
+
+
+def tell_to_end(p: subprocess.Popen[str], reap: bool) -> None:
+    assert p.stdin is not None
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    deadline = time.monotonic() + 10
+    if reap:
+        p.wait(10)
+        return
+    # Ended but not reaped: its parent (this test) is busy elsewhere, as a launcher may be.
+    while psutil.Process(p.pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize(
+    ("status", "end_key", "reap", "expected", "why"),
+    [
+        (1, "-", False, "crashed", "exited with status 1"),
+        (0, "-", False, "finished", "exited with status 0"),
+        (1, "max_steps", True, "crashed", "ended at step 4 of 100"),
+        (1, "num_epochs", True, "crashed", "ended at epoch 3 of 100"),
+        (0, "-", True, "finished", "ended"),
+    ],
+    ids=["zombie-exit-1", "zombie-exit-0", "short-of-max-steps", "short-of-epochs", "clean"],
+)
+def test_a_writer_that_flushed_then_exited(
+    tmp_path: Path, status: int, end_key: str, reap: bool, expected: str, why: str
+) -> None:
+    p = ending_writer(tmp_path / "run", status, end_key)
+    try:
+        files, prog = loaded(tmp_path, "run")
+        tracker = RunStateTracker()
+        table = scan_processes()
+        links = RunLinker().link([files], table)
+        assert tracker.update(links, {"run": prog}, table.time)["run"].state == "running"
+        tell_to_end(p, reap)
+        files, prog = loaded(tmp_path, "run")
+        table = scan_processes()
+        links = RunLinker().link([files], table)
+        got = tracker.update(links, {"run": prog}, table.time, exits=table.exited)["run"]
+        assert (got.state, got.pid) == (expected, p.pid)
+        assert why in got.reason
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.wait(10)

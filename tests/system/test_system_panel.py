@@ -170,3 +170,24 @@ async def test_a_strip_made_without_arguments_samples_on_its_own() -> None:
         thread = sampler._thread
         assert thread is not None and thread.is_alive()
     assert not thread.is_alive()
+
+
+@sync
+async def test_with_zero_gpus_the_run_writers_are_listed(
+    tmp_path: Path, writers: WriterFactory
+) -> None:
+    import getpass
+
+    w = writers.spawn("tbx", tmp_path / "cpu_run")
+    w.write(2)
+    run = RunFiles("cpu_run", str(w.logdir), tuple(w.event_files()))
+    snap = sampled(FakeNvml([[]]), runs=lambda: [(run, RunProgress(last_step=1))])
+    (row,) = snap.run_processes
+    assert (row.pid, row.run, row.user) == (w.pid, "cpu_run", getpass.getuser())
+    assert row.cpu_percent is not None and row.memory_rss and row.memory_rss > 1 << 20
+    panel, _, styles = await show(snap, selected="cpu_run")
+    header = next(line for line in panel if "PID" in line)
+    assert header.split() == ["PID", "USER", "CPU", "MEM", "RUN", "COMMAND"]
+    line = next(line for line in panel if line.lstrip().startswith(f"{w.pid} "))
+    assert "cpu_run" in line and "MiB" in line and "%" in line and "writer_server.py" in line
+    assert "reverse" in " ".join(styles[panel.index(line)])

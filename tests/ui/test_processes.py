@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -100,13 +101,16 @@ async def test_confirmation_then_sigterm_ends_the_writer(
         # The monitor sees the writer go: the run is no longer running.
         await wait_for(
             pilot,
-            lambda: app.snapshot.runs["live"].state in ("finished", "crashed"),  # type: ignore[union-attr]
+            lambda: app.snapshot.runs["live"].state != "running",  # type: ignore[union-attr]
             timeout=20,
         )
         ended = app.snapshot.runs["live"]  # type: ignore[union-attr]
         assert ended.pid is None
+        # Stopped through tfwatch: not a run that finished.
+        assert ended.state == "crashed"
+        assert f"process {writer.pid} stopped by tfwatch (SIGTERM)" in ended.state_reason
         # The liveness alert comes from the monitor's state, not from write recency.
-        assert ("crashed" in ended.alerts) == (ended.state == "crashed")
+        assert "crashed" in ended.alerts
 
 
 @sync
@@ -191,3 +195,132 @@ async def test_system_panel_shows_the_gpu_writer_and_the_host_lines_below_it(
         assert any(r.lstrip().startswith("CPU") for r in rows)
         assert any(r.lstrip().startswith("MEM") for r in rows)
         assert "q Quit" in rows[-1]
+
+
+@sync
+async def test_a_reader_of_a_finished_run_is_never_offered_for_killing(
+    tmp_path: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    """``tail -f`` on a finished run used to be taken for its writer: the run showed
+    stalled with an alert, and ``K`` offered to SIGTERM ``tail``."""
+    from tests.system.test_readers import finished_run, holders_of
+
+    run = finished_run(tmp_path)
+    tail = subprocess.Popen(["tail", "-f", run.event_files[0]], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 10
+        while tail.pid not in holders_of(run.event_files[0]):
+            assert time.time() < deadline
+            time.sleep(0.05)
+        app = live_app(make_app, tmp_path)
+        async with app.run_test(size=(120, 30)) as pilot:
+            sampler = app.sampler
+            assert sampler is not None
+            await wait_for(pilot, lambda: "done" in sampler.snapshot.states, timeout=30)
+            await wait_for(pilot, lambda: bool(app.snapshot and "done" in app.snapshot.runs))
+            done = app.snapshot.runs["done"]  # type: ignore[union-attr]
+            assert (done.state, done.pid) == ("finished", None)
+            assert not {"stalled", "crashed"} & set(done.alerts)
+            await pilot.press("K")
+            await pilot.pause(0.3)
+            assert not isinstance(app.screen, ConfirmSignal)
+            assert any("nothing to stop" in n.message for n in app._notifications)
+        assert tail.poll() is None
+    finally:
+        tail.kill()
+        tail.wait(10)
+
+
+#: A training script in a container that ignores SIGTERM: tensorboardX names its file
+#: with the container's host name; the host sees (and may stop) the process.
+CONTAINER_WRITER = """
+import signal, socket, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+socket.gethostname = lambda: "container-7f3a9c"
+from tensorboardX import SummaryWriter
+w = SummaryWriter(sys.argv[1], flush_secs=1)
+step = 0
+while True:
+    w.add_scalar("loss", 1.0 / (step + 1), step)
+    w.flush()
+    step += 1
+    time.sleep(0.1)
+"""
+
+
+@sync
+async def test_a_container_writer_is_local_and_k_stops_it_with_sigkill(
+    tmp_path: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    """A run named after a container's host but written by a local process: state, PID
+    and K work; SIGTERM ignored, K again sends SIGKILL, and the run reads as stopped."""
+    proc = subprocess.Popen([sys.executable, "-c", CONTAINER_WRITER, str(tmp_path / "boxed")])
+    try:
+        app = live_app(make_app, tmp_path)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: linked(app, "boxed", proc.pid), timeout=30)
+            run = app.snapshot.runs["boxed"]  # type: ignore[union-attr]
+            assert (run.state, run.remote) == ("running", False)
+            assert "@1 remote" not in screen_text(app)
+            await pilot.press("K")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSignal))
+            assert f"SIGTERM to process {proc.pid}" in screen_text(app)
+            await pilot.press("y")
+            await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmSignal))
+            await pilot.pause(0.5)
+            assert proc.poll() is None  # ignored
+            await pilot.press("K")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSignal))
+            assert f"SIGKILL to process {proc.pid}" in screen_text(app)
+            await pilot.press("y")
+            await wait_for(pilot, lambda: proc.poll() is not None, timeout=15)
+            assert proc.returncode == -signal.SIGKILL
+            await wait_for(
+                pilot,
+                lambda: app.snapshot.runs["boxed"].state != "running",  # type: ignore[union-attr]
+                timeout=20,
+            )
+            ended = app.snapshot.runs["boxed"]  # type: ignore[union-attr]
+            assert (ended.state, ended.remote) == ("crashed", False)
+            assert "stopped by tfwatch (SIGKILL)" in ended.state_reason
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+
+
+@sync
+async def test_without_gpus_the_panel_lists_the_processes_writing_runs(
+    tmp_path: Path,
+    writer: subprocess.Popen[bytes],
+    make_app: Callable[..., TfwatchApp],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A CPU-only machine (no NVML): the panel used to list processes only per GPU."""
+    import getpass
+
+    from tfwatch.system import sampler
+    from tfwatch.system.fake_nvml import LIBRARY_NOT_FOUND, FakeNvml
+    from tfwatch.system.nvml_adapter import NvmlAdapter
+
+    no_driver = FakeNvml([], init_error=LIBRARY_NOT_FOUND)
+    monkeypatch.setattr(sampler, "NvmlAdapter", lambda: NvmlAdapter(no_driver))
+    app = live_app(make_app, tmp_path)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await wait_for(pilot, lambda: linked(app, "live", writer.pid), timeout=30)
+        await pilot.press("p")
+
+        def writer_row() -> str | None:
+            rows = [strip.text for strip in app.screen._compositor.render_strips()]
+            return next((r for r in rows if r.lstrip().startswith(f"{writer.pid} ")), None)
+
+        # CPU % needs two readings a tick apart; the panel pulls once a second.
+        await wait_for(pilot, lambda: (writer_row() or "…").count("%") > 0, timeout=10)
+        row = writer_row()
+        assert row is not None
+        assert getpass.getuser() in row and " live " in row and "MiB" in row
+        assert re.search(r"\s\d+%\s", row)
+        rows = [strip.text for strip in app.screen._compositor.render_strips()]
+        header = next(r for r in rows if "PID" in r)
+        assert all(label in header for label in ("USER", "CPU", "MEM", "RUN"))
+        assert any(r.lstrip().startswith("CPU") for r in rows)

@@ -5,8 +5,8 @@ scripts use for the same thing (``log_dir``, ``log-dir``, ``logging_dir``,
 ``tensorboard_dir``, ``tb_dir``, ``summary_dir``, ``output_dir``…), plus the
 ``key=value`` overrides of Hydra/Fire-style scripts (``trainer.log_dir=X``), where the
 last dotted part names the option. Relative paths resolve against the process's working
-directory. Viewers (TensorBoard itself, tfwatch) also take ``--logdir`` but write nothing,
-so they are never writers.
+directory. Viewers (TensorBoard itself, its data server, tfwatch) also take ``--logdir`` but
+write nothing, so they are never writers.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ LOGDIR_OPTIONS = frozenset(
     }
 )
 _VIEWERS = ("tensorboard", "tfwatch")
+#: TensorBoard's Rust data server (``…/tensorboard_data_server/bin/server --logdir=…``,
+#: started by ``tensorboard`` itself), named by the package directory its binary sits in.
+_VIEWER_DIRS = ("tensorboard_data_server",)
 
 
 def _option_name(flag: str) -> str:
@@ -39,10 +42,13 @@ def _option_name(flag: str) -> str:
 
 
 def is_viewer(cmdline: Sequence[str]) -> bool:
-    """Whether the command is TensorBoard or tfwatch (which read logs, never write them)."""
+    """Whether the command is TensorBoard (or its data server) or tfwatch (which read
+    logs, never write them)."""
     # The program itself, or the script an interpreter runs (``python /usr/bin/tensorboard``).
     head = [os.path.splitext(os.path.basename(a))[0] for a in cmdline[:2]]
     if any(h in _VIEWERS for h in head):
+        return True
+    if cmdline and any(d in cmdline[0].split(os.sep) for d in _VIEWER_DIRS):
         return True
     # ``python -m tensorboard.main`` / ``python -m tfwatch``
     for i, arg in enumerate(cmdline[:-1]):

@@ -2,8 +2,11 @@
 
 A run is linked to a process by the first of these that holds:
 
-1. **open file**: the process holds one of the run's event files open (tensorboardX and
-   TensorFlow keep their file open while they write);
+1. **open file**: the process holds one of the run's event files open *for writing*
+   (tensorboardX and TensorFlow keep their file open while they write). Readers —
+   TensorBoard and its data server, ``tail -f``, another tfwatch — hold them read-only
+   and are never linked (see :mod:`processes`); tfwatch's own processes (this one, and
+   any whose command line is tfwatch or TensorBoard) never count whatever their mode;
 2. **file name**: the newest event file whose name carries a PID
    (``…tfevents.<time>.<host>.<pid>.<n>``) names a live process on this host that was
    started before the file was created, so a recycled PID is never taken for the writer
@@ -13,8 +16,11 @@ A run is linked to a process by the first of these that holds:
    the run was written after the process started, so a script logging into
    ``runs/<timestamp>/`` is not taken for the writer of every older run in ``runs/``.
 
-A run is **remote** when its event files name hosts and none of them is this one; remote
-runs are never linked (a PID from another machine means nothing here).
+A run is **remote** when its event files name hosts and none of them is this one and no
+local process holds one of its files open for writing; remote runs are never linked (a
+PID from another machine means nothing here). A local writer wins over the name: a
+container names its files with its own host name, yet its process is visible (and can
+be stopped) from the host.
 
 Forked workers (data loaders) inherit their parent's open descriptors, so several PIDs
 may hold one file: the link's ``pid`` is the one whose parent is not itself a holder.
@@ -28,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from tfwatch.system.cmdline_logdirs import cmdline_logdirs
+from tfwatch.system.cmdline_logdirs import cmdline_logdirs, is_viewer
 from tfwatch.system.event_file_names import (
     EventFileName,
     local_hostname,
@@ -85,6 +91,12 @@ def _primary(procs: Iterable[ProcessInfo]) -> list[ProcessInfo]:
     return sorted(group, key=lambda p: (p.ppid in pids, p.create_time, p.pid))
 
 
+def never_writer(proc: ProcessInfo) -> bool:
+    """tfwatch's own processes and viewers: this process, and any process whose command
+    line is tfwatch or TensorBoard (they only read logs, whatever their descriptors say)."""
+    return proc.pid == os.getpid() or is_viewer(proc.cmdline)
+
+
 def _under(path: str, directory: str) -> bool:
     return path.startswith(directory.rstrip(os.sep) + os.sep)
 
@@ -106,8 +118,9 @@ class RunLinker:
         """One :class:`RunLink` per run, by name."""
         holders: dict[str, list[ProcessInfo]] = {}
         for proc in table.processes.values():
-            for f in proc.open_event_files:
-                holders.setdefault(f, []).append(proc)
+            if proc.open_event_files and not never_writer(proc):
+                for f in proc.open_event_files:
+                    holders.setdefault(f, []).append(proc)
         logdirs = [
             (p, d) for p in table.processes.values() for d in cmdline_logdirs(p.cmdline, p.cwd)
         ]
@@ -126,8 +139,15 @@ class RunLinker:
         for f in run.event_files:
             with contextlib.suppress(OSError):
                 last_write = max(last_write, os.stat(f).st_mtime)
+        # (Real paths cost a few lstat calls each: only worked out when some process
+        # holds an event file open, or names a log directory, to compare them with.)
+        held = {
+            p.pid: p
+            for f in (run.event_files if holders else ())
+            for p in holders.get(self._realpath(f), [])
+        }
         remote = bool(hosts) and not any(same_host(h, self.hostname) for h in hosts)
-        if remote:
+        if remote and not held:
             return RunLink(run=run.name, remote=True, hosts=hosts, last_write=last_write)
         newest_first = sorted(names, key=lambda fn: fn[1].created or 0.0, reverse=True)
         base = RunLink(
@@ -137,14 +157,6 @@ class RunLinker:
             last_write=last_write,
             ended_pid=self._ended_writer(newest_first, table),
         )
-
-        # (Real paths cost a few lstat calls each: only worked out when some process
-        # holds an event file open, or names a log directory, to compare them with.)
-        held = {
-            p.pid: p
-            for f in (run.event_files if holders else ())
-            for p in holders.get(self._realpath(f), [])
-        }
         if held:
             procs = _primary(held.values())
             return _linked(base, procs, "open-file", holds_open=True)

@@ -6,6 +6,7 @@ and can be handed to the sampler thread.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy.typing as npt
 
 from tfwatch.store.runs import Run
 from tfwatch.system.linkage import RunFiles
-from tfwatch.system.run_state import RunProgress, recorded_end_step
+from tfwatch.system.run_state import RunProgress, recorded_end_epoch, recorded_end_step
 
 
 def run_files(run: Run) -> RunFiles:
@@ -47,6 +48,18 @@ def step_stride(steps: npt.ArrayLike) -> int:
     return max(1, int(median(diffs))) if diffs.shape[0] else 1
 
 
+def last_epoch(run: Run) -> int | None:
+    """The highest epoch a run logged, from 0: the value of an ``epoch`` scalar (PyTorch
+    Lightning, hand-written loops) or else the last step of Keras' ``epoch_*`` tags, whose
+    steps are epochs. None when it logs neither."""
+    counted = [s for tag, s in run.scalars.items() if tag.rsplit("/", 1)[-1] == "epoch"]
+    if counted:
+        highest = max(s.max_value for s in counted)
+        return int(highest) if math.isfinite(highest) else None
+    keras = [s.last_step for tag, s in run.scalars.items() if tag.startswith("epoch_")]
+    return max(keras) if keras else None
+
+
 def run_progress(run: Run) -> RunProgress:
     """How far the run got and how often it writes, from its scalars and hparams.
 
@@ -59,12 +72,16 @@ def run_progress(run: Run) -> RunProgress:
     if busiest is not None:
         recent = busiest.recent()
         cadence, stride = write_cadence(recent.wall_times), step_stride(recent.steps)
+    end_epoch = recorded_end_epoch(run.hparams)
     return RunProgress(
         last_step=last_step,
         step_stride=stride,
         end_step=recorded_end_step(run.hparams),
         last_event_time=run.last_wall_time,
         cadence=cadence,
+        end_epoch=end_epoch,
+        # (Only looked for when there is an end to compare it with.)
+        last_epoch=last_epoch(run) if end_epoch is not None else None,
     )
 
 

@@ -15,21 +15,30 @@ and the floor covers writers that flush only every 120 s by default):
     A live linked process, but nothing written for longer than ``T``.
 ``crashed``
     The writer is known to be gone — we saw it linked and it vanished, or the newest event
-    file names a PID on this host that has ended — and the run was mid-way, meaning either
+    file names a PID on this host that has ended — and it did not end cleanly, meaning
+    the first of these that is known:
 
-    1. it has a recorded end (an hparam such as ``max_steps``) and its last step falls
-       short of it by more than one logging stride; or
-    2. (live history only) the writer died without a final write: nothing was written
-       after ``A − exit_grace_s``, where ``A`` is the last scan that saw it alive, while
-       the run was still ``running`` at ``A`` (``A − W ≤ T``). Writers flush what they hold
-       when they are closed (tensorboardX even at interpreter exit), so a clean end shows
-       as a write right before the process goes; a SIGKILL, the OOM killer or a segfault
+    1. tfwatch stopped it (``K`` in the app: SIGTERM or SIGKILL);
+    2. how it ended: a scan caught it dead but not yet reaped (a zombie, Linux), with a
+       non-zero exit status or a signal — or, caught so with status 0, it is finished;
+    3. it has a recorded end (hparams such as ``max_steps``/``total_steps``/``steps``, or
+       ``epochs``/``num_epochs`` with the epochs it logged) and fell short of it;
+    4. (live history only) it died without a final write: nothing was written after
+       ``A − exit_grace_s``, where ``A`` is the last scan that saw it alive, while the run
+       was still ``running`` at ``A`` (``A − W ≤ T``). Writers flush what they hold when
+       they are closed (tensorboardX even at interpreter exit), so a clean end shows as a
+       write right before the process goes; a SIGKILL, the OOM killer or a segfault
        leave the file as of the previous flush.
 
-    Limits, stated plainly: a process that ran silently for more than ``exit_grace_s``
-    after its last write and then exited cleanly reads as crashed; a writer flushing
-    every step that is killed reads as finished unless it has a recorded end; and with no
-    history (``ls``) only rule 1 applies.
+    Also crashed: a run with no process in sight, quiet for longer than ``T``, that fell
+    short of its recorded end (rule 3).
+
+    Limits, stated plainly: the exit status of a process tfwatch did not start is known
+    only when a scan catches it unreaped, which is rare (its parent usually reaps it at
+    once); so a writer that flushed and then exited with status 1 reads as finished
+    unless it had a recorded end. A process that ran silently for more than
+    ``exit_grace_s`` after its last write and then exited cleanly reads as crashed; and
+    with no history (``ls``) only rule 3 applies.
 ``finished``
     No live process and the writer is known to be gone without crashing, or no process is
     visible and the run has been quiet for longer than ``T``.
@@ -62,6 +71,17 @@ END_STEP_HPARAMS = (
     "max_iterations",
     "num_iterations",
     "total_iters",
+    "steps",
+)
+#: hparams that record how many epochs a run is meant to take.
+END_EPOCH_HPARAMS = (
+    "epochs",
+    "num_epochs",
+    "max_epochs",
+    "n_epochs",
+    "total_epochs",
+    "train_epochs",
+    "num_train_epochs",
 )
 
 
@@ -96,12 +116,27 @@ class RunProgress:
     last_event_time: float = 0.0
     #: Usual seconds between writes (None when unknown).
     cadence: float | None = None
+    #: Epochs the run is meant to take, when recorded (see :func:`recorded_end_epoch`).
+    end_epoch: int | None = None
+    #: Highest epoch logged, counted from 0 (None when the run logs no epochs).
+    last_epoch: int | None = None
 
     def short_of_end(self) -> bool:
-        """Whether a recorded end exists and the last step falls short of it."""
+        """Whether a recorded end exists and the run falls short of it."""
+        end_epoch, last_epoch = self.end_epoch, self.last_epoch
+        if end_epoch is not None and last_epoch is not None and last_epoch + 1 < end_epoch:
+            return True
         if self.end_step is None:
             return False
         return self.last_step + max(1, self.step_stride) < self.end_step
+
+    def where(self) -> str:
+        """How far the run got against its recorded end, in words."""
+        if self.end_epoch is not None and self.last_epoch is not None:
+            return f"epoch {self.last_epoch + 1:,} of {self.end_epoch:,}"
+        if self.end_step is not None:
+            return f"step {self.last_step:,} of {self.end_step:,}"
+        return f"step {self.last_step:,}"
 
 
 @dataclass(frozen=True)
@@ -112,6 +147,11 @@ class Sighting:
     create_time: float
     #: When that scan ran.
     seen_at: float
+    #: The signal tfwatch sent it (``K``), if it did.
+    stopped_by: str | None = None
+    #: Its wait status (as ``waitpid`` reports it), when a scan caught it ended but not
+    #: yet reaped.
+    exit_status: int | None = None
 
 
 @dataclass(frozen=True)
@@ -153,13 +193,36 @@ class RunState:
         return out
 
 
-def recorded_end_step(hparams: Mapping[str, object]) -> int | None:
-    """The step count a run's hparams say it will reach (first conventional key found)."""
-    for key in END_STEP_HPARAMS:
+def _first_count(hparams: Mapping[str, object], keys: tuple[str, ...]) -> int | None:
+    for key in keys:
         value = hparams.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
             return int(value)
     return None
+
+
+def recorded_end_step(hparams: Mapping[str, object]) -> int | None:
+    """The step count a run's hparams say it will reach (first conventional key found)."""
+    return _first_count(hparams, END_STEP_HPARAMS)
+
+
+def recorded_end_epoch(hparams: Mapping[str, object]) -> int | None:
+    """The epoch count a run's hparams say it will reach (first conventional key found)."""
+    return _first_count(hparams, END_EPOCH_HPARAMS)
+
+
+def describe_exit(status: int) -> str:
+    """A wait status in words: ``exited with status 1``, ``killed by SIGKILL``."""
+    import signal
+
+    if status & 0x7F:
+        number = status & 0x7F
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        return f"killed by {name}"
+    return f"exited with status {(status >> 8) & 0xFF}"
 
 
 def _age(seconds: float) -> str:
@@ -205,9 +268,19 @@ def classify_run(
     gone_pid = vanished.pid if vanished is not None else link.ended_pid
     if gone_pid is not None:
         ctime = vanished.create_time if vanished is not None else None
+        status = vanished.exit_status if vanished is not None else None
+        if vanished is not None and vanished.stopped_by:
+            why = f"process {gone_pid} stopped by tfwatch ({vanished.stopped_by})"
+            return state("crashed", gone_pid, f"{why} at {progress.where()}", ctime)
+        if status:
+            why = f"process {gone_pid} {describe_exit(status)} at {progress.where()}"
+            return state("crashed", gone_pid, why, ctime)
+        if status == 0:
+            why = f"process {gone_pid} exited with status 0 at {progress.where()}; {quiet}"
+            return state("finished", gone_pid, why, ctime)
         if progress.short_of_end():
-            at = f"step {progress.last_step:,} of {progress.end_step:,}"
-            return state("crashed", gone_pid, f"process {gone_pid} ended at {at}", ctime)
+            why = f"process {gone_pid} ended at {progress.where()}"
+            return state("crashed", gone_pid, why, ctime)
         if vanished is not None and last_write > 0:
             silent_at_sighting = vanished.seen_at - last_write
             if thresholds.exit_grace_s < silent_at_sighting <= limit:
@@ -216,4 +289,7 @@ def classify_run(
         return state("finished", gone_pid, f"process {gone_pid} ended; {quiet}", ctime)
     if recent:
         return state("unknown", None, f"no writer process visible on this host; {quiet}")
+    if progress.short_of_end():
+        why = f"stopped at {progress.where()}, short of its recorded end; no process; {quiet}"
+        return state("crashed", None, why)
     return state("finished", None, f"no process; {quiet}")

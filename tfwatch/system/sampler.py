@@ -21,12 +21,14 @@ from tfwatch.system.gpu_readings import GpuSample
 from tfwatch.system.host import HostReading, HostSampler
 from tfwatch.system.linkage import RunFiles, RunLink, RunLinker
 from tfwatch.system.nvml_adapter import NvmlAdapter
+from tfwatch.system.process_usage import ProcessUsageSampler
 from tfwatch.system.processes import ProcessInfo, ProcessTable, describe_process, scan_processes
 from tfwatch.system.run_state import RunProgress, RunState, StateThresholds
 from tfwatch.system.snapshot import (
     DiskHistory,
     GpuProcessRow,
     GpuRow,
+    RunProcessRow,
     SystemSnapshot,
 )
 from tfwatch.system.state_tracker import RunStateTracker
@@ -63,6 +65,7 @@ class SystemSampler:
         self._host = HostSampler(log_roots)
         self._linker = RunLinker(hostname)
         self._tracker = RunStateTracker(thresholds)
+        self._usage = ProcessUsageSampler()
         self._on_update = on_update
         self._cpu: deque[float] = deque(maxlen=history)
         self._mem: deque[float] = deque(maxlen=history)
@@ -113,6 +116,11 @@ class SystemSampler:
                 next_scan = started + self.process_interval
             self._stop.wait(max(0.0, self.host_interval - (time.monotonic() - started)))
 
+    def note_signal(self, pid: int, create_time: float, name: str) -> None:
+        """Remember that tfwatch sent ``name`` to this process, so that the run it
+        wrote reads as stopped once it is gone (call from any thread)."""
+        self._tracker.note_signal(pid, create_time, name)
+
     # -- one tick ------------------------------------------------------------------
 
     def tick(self, scan_processes_now: bool = True) -> SystemSnapshot:
@@ -136,7 +144,7 @@ class SystemSampler:
         runs = list(self._runs())
         links = self._linker.link([files for files, _ in runs], self._table)
         progress = {files.name: prog for files, prog in runs}
-        states = self._tracker.update(links, progress, self._table.time)
+        states = self._tracker.update(links, progress, self._table.time, exits=self._table.exited)
         self._links, self._states = MappingProxyType(links), MappingProxyType(states)
 
     def _build(self, host: HostReading, gpu: GpuSample) -> SystemSnapshot:
@@ -161,6 +169,7 @@ class SystemSampler:
             gpu=gpu,
             gpus=tuple(rows),
             gpu_processes=tuple(self._process_rows(gpu)),
+            run_processes=tuple(self._run_process_rows(gpu)),
             links=self._links,
             states=self._states,
             processes_seen=len(self._table.processes),
@@ -182,6 +191,32 @@ class SystemSampler:
                     user=info.user if info else None,
                     command=info.command if info else None,
                     run=self._run_of(p.pid, by_pid),
+                )
+            )
+        return rows
+
+    def _run_process_rows(self, gpu: GpuSample) -> list[RunProcessRow]:
+        """Each live run writer that no GPU lists, with its CPU and memory use."""
+        on_gpu = {p.pid for p in gpu.processes}
+        writers: list[tuple[str, int, float]] = []
+        for name, link in sorted(self._links.items()):
+            if link.pid is not None and link.create_time is not None and link.pid not in on_gpu:
+                writers.append((name, link.pid, link.create_time))
+        usage = self._usage.sample({pid: ctime for _, pid, ctime in writers})
+        rows = []
+        for name, pid, _ in writers:
+            use = usage.get(pid)
+            if use is None:
+                continue  # ended since the scan
+            info = self._table.get(pid)
+            rows.append(
+                RunProcessRow(
+                    pid=pid,
+                    run=name,
+                    user=info.user if info else None,
+                    cpu_percent=use.cpu_percent,
+                    memory_rss=use.memory_rss,
+                    command=info.command if info else None,
                 )
             )
         return rows

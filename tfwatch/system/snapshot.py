@@ -36,6 +36,20 @@ class GpuProcessRow:
 
 
 @dataclass(frozen=True)
+class RunProcessRow:
+    """The live writer of a run, with its CPU and memory use (for machines without GPUs,
+    and writers that are on none)."""
+
+    pid: int
+    run: str
+    user: str | None
+    #: Percent of one core (None until a second reading, or when we may not look).
+    cpu_percent: float | None
+    memory_rss: int | None
+    command: str | None
+
+
+@dataclass(frozen=True)
 class DiskHistory:
     """Recent read and write throughput of one log volume (bytes/s, oldest first)."""
 
@@ -56,6 +70,9 @@ class SystemSnapshot:
     gpu: GpuSample | None = None
     gpus: tuple[GpuRow, ...] = ()
     gpu_processes: tuple[GpuProcessRow, ...] = ()
+    #: Live writers of runs that are on no GPU (every one of them on a CPU-only machine),
+    #: by run name.
+    run_processes: tuple[RunProcessRow, ...] = ()
     #: Linkage and state of each run, by run name (empty until the first process scan).
     links: Mapping[str, RunLink] = field(default_factory=lambda: MappingProxyType({}))
     states: Mapping[str, RunState] = field(default_factory=lambda: MappingProxyType({}))

@@ -3,12 +3,15 @@
 The live app keeps, per run, the last scan that saw its writer alive, so a writer that
 vanishes can be judged (see :mod:`run_state`), and the times at which the run's files
 were seen to change, so its cadence includes how often the writer actually flushes
-(event wall times alone miss writers that buffer for minutes).
+(event wall times alone miss writers that buffer for minutes). What is learnt of how a
+writer ended — the signal tfwatch sent it (:meth:`RunStateTracker.note_signal`, called
+from the UI thread) or the exit status a scan caught — stays with its sighting.
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -26,6 +29,8 @@ from tfwatch.system.run_state import (
 
 #: File changes remembered per run to estimate how often it flushes.
 _GROWTH_HISTORY = 16
+#: Start times closer than this name the same process (PID reuse takes far longer).
+_SAME_PROCESS_S = 1.0
 
 
 @dataclass
@@ -48,6 +53,25 @@ class RunStateTracker:
     def __init__(self, thresholds: StateThresholds | None = None) -> None:
         self.thresholds = thresholds or StateThresholds()
         self._memory: dict[str, _RunMemory] = {}
+        #: Signals tfwatch sent, by PID: (the process's create time, the signal's name).
+        self._signalled: dict[int, tuple[float, str]] = {}
+        self._signals_lock = threading.Lock()
+
+    def note_signal(self, pid: int, create_time: float, name: str) -> None:
+        """Remember that tfwatch sent ``name`` to this process (any thread may call it)."""
+        with self._signals_lock:
+            self._signalled[pid] = (create_time, name)
+
+    def _how_it_ended(self, seen: Sighting, exits: Mapping[int, int]) -> Sighting:
+        """``seen`` with what is now known of its end (kept: a zombie is seen once)."""
+        with self._signals_lock:
+            sent = self._signalled.get(seen.pid)
+        if sent is not None and abs(sent[0] - seen.create_time) < _SAME_PROCESS_S:
+            seen = replace(seen, stopped_by=seen.stopped_by or sent[1])
+        status = exits.get(seen.pid)
+        if status is not None and seen.exit_status is None:
+            seen = replace(seen, exit_status=status)
+        return seen
 
     def update(
         self,
@@ -55,8 +79,10 @@ class RunStateTracker:
         progress: Mapping[str, RunProgress],
         scan_time: float,
         now: float | None = None,
+        exits: Mapping[int, int] | None = None,
     ) -> dict[str, RunState]:
-        """States of every linked run after a scan taken at ``scan_time``."""
+        """States of every linked run after a scan taken at ``scan_time``; ``exits``: the
+        wait status of processes that scan found ended but unreaped, by PID."""
         now = time.time() if now is None else now
         states: dict[str, RunState] = {}
         for name, link in links.items():
@@ -67,11 +93,17 @@ class RunStateTracker:
                         mem.growth = deque(maxlen=_GROWTH_HISTORY)
                     mem.growth.append(link.last_write)
                 mem.last_mtime = link.last_write
+            if link.remote and mem.sighting is not None:
+                # Its host name is not ours, but we saw a local process write it (a
+                # container's): the run stays local, and its writer's end is judged.
+                link = replace(link, remote=False)
             prog = progress.get(name, RunProgress())
             observed = mem.growth_cadence()
             if observed is not None and observed > (prog.cadence or 0.0):
                 prog = replace(prog, cadence=observed)
             vanished = self._vanished(mem, link, prog, scan_time)
+            if vanished is not None:
+                vanished = mem.sighting = self._how_it_ended(vanished, exits or {})
             if link.pid is not None and link.create_time is not None:
                 mem.sighting = Sighting(link.pid, link.create_time, scan_time)
             states[name] = classify_run(link, prog, now, vanished, self.thresholds)

@@ -88,6 +88,8 @@ def confirm_stop(app: TfwatchApp, proc: RunProcess) -> None:
         if not send:
             return
         outcome = send_signal(ref, name, readonly=app.readonly)
+        if outcome.sent and app.sampler is not None:
+            app.sampler.note_signal(ref.pid, ref.create_time, name)
         if outcome.sent and name == "SIGTERM":
             terminated.add(ref)
             message = outcome.message + " (K again offers SIGKILL)"

@@ -1,5 +1,6 @@
-"""The system panel (GPUs, their processes and the runs they write; CPU, memory, swap,
-log-volume I/O) and its one-line strip, both drawn from a :class:`SystemSnapshot`.
+"""The system panel (GPUs, their processes and the runs they write; the writers of runs
+on no GPU — every one on a CPU-only machine — with their CPU and memory; CPU, memory,
+swap, log-volume I/O) and its one-line strip, both drawn from a :class:`SystemSnapshot`.
 
 The widgets never sample anything themselves on the UI thread: they read the latest
 snapshot of a :class:`SystemSampler` once a second (their own, started on mount, unless
@@ -23,6 +24,8 @@ from tfwatch.system.sampler import SystemSampler
 from tfwatch.system.snapshot import GpuRow, SystemSnapshot
 
 NA = "N/A"
+#: Run writers listed at most (the host lines below them must stay in view).
+MAX_RUN_PROCESSES = 8
 #: Sparkline width by panel width: history is the first thing to give way.
 SPARK_WIDE, SPARK_NARROW = 16, 8
 _GIB = float(1 << 30)
@@ -131,6 +134,43 @@ def process_table(snapshot: SystemSnapshot, selected_run: str | None) -> Table |
     return table
 
 
+def _mem(rss: int | None) -> str:
+    if rss is None:
+        return NA
+    return f"{rss / _GIB:.1f} GiB" if rss >= 1 << 30 else f"{rss / (1 << 20):.0f} MiB"
+
+
+def run_process_table(snapshot: SystemSnapshot, selected_run: str | None) -> list[RenderableType]:
+    """The live writers of runs on no GPU: PID, user, CPU %, memory, run, command."""
+    rows = snapshot.run_processes
+    if not rows:
+        return []
+    table = Table(box=None, pad_edge=False, padding=(0, 1), expand=True, show_edge=False)
+    table.add_column("PID", justify="right", no_wrap=True)
+    table.add_column("USER", no_wrap=True)
+    table.add_column("CPU", justify="right", no_wrap=True)
+    table.add_column("MEM", justify="right", no_wrap=True)
+    table.add_column("RUN", no_wrap=True, max_width=32, overflow="ellipsis")
+    table.add_column("COMMAND", no_wrap=True, overflow="ellipsis", ratio=1)
+    # The selected run's writer stays listed however many there are.
+    shown = sorted(rows, key=lambda r: r.run != selected_run)[:MAX_RUN_PROCESSES]
+    for row in sorted(shown, key=lambda r: r.run):
+        cpu = row.cpu_percent
+        table.add_row(
+            str(row.pid),
+            Text(printable(row.user or NA)),
+            Text("…" if cpu is None else f"{cpu:.0f}%", style=_level_style(cpu, 101, 101)),
+            _mem(row.memory_rss),
+            Text(printable(row.run), style="cyan"),
+            Text(printable(row.command) if row.command else NA, style="dim"),
+            style="reverse" if row.run == selected_run else "",
+        )
+    parts: list[RenderableType] = [table]
+    if len(rows) > len(shown):
+        parts.append(Text(f"… and {len(rows) - len(shown)} more writing runs", style="dim"))
+    return parts
+
+
 def host_lines(snapshot: SystemSnapshot, width: int = 160) -> list[Text]:
     """CPU (total, per core, load), memory and swap, and each log volume's I/O."""
     spark = spark_width(width)
@@ -197,6 +237,7 @@ def panel_renderable(
         parts.append(table)
     elif snapshot.gpus:
         parts.append(Text("no processes on the GPUs", style="dim"))
+    parts.extend(run_process_table(snapshot, selected_run))
     parts.extend(host_lines(snapshot, width))
     remote = remote_line(snapshot)
     if remote is not None:

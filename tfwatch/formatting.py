@@ -21,6 +21,20 @@ def format_value(value: float) -> str:
     return f"{value:.4f}"
 
 
+def format_short(value: float) -> str:
+    """A metric value in at most 7 characters, for where :func:`format_value` does not
+    fit: three significant digits and an unpadded exponent (``0.123``, ``-1.5e-5``)."""
+    if not math.isfinite(value) or value == 0:
+        return format_value(value)
+    mag = abs(value)
+    if mag >= 1e4 or mag < 1e-2:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    if mag >= 100:
+        return f"{value:.0f}"
+    return f"{value:.3g}"
+
+
 def format_count(n: float) -> str:
     """Steps and counts: ``950``, ``12.3k``, ``4.5M``."""
     if math.isnan(n) or math.isinf(n):

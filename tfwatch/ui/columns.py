@@ -12,10 +12,16 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from tfwatch.formatting import format_age, format_count, format_value
+from tfwatch.formatting import format_age, format_count, format_short, format_value
 from tfwatch.safe_text import printable
 from tfwatch.sparkline import NONFINITE_MARKS
-from tfwatch.store.snapshot import SPARK_WIDTH, MetricSummary, RunSummary, TargetSteps
+from tfwatch.store.snapshot import (
+    ENDED_STATES,
+    SPARK_WIDTH,
+    MetricSummary,
+    RunSummary,
+    TargetSteps,
+)
 
 STATE_GLYPHS = {
     "running": "●",
@@ -178,16 +184,26 @@ def badge_cell(run: RunSummary) -> Text:
     return text
 
 
-def forecast_cell(run: RunSummary) -> Text:
-    """``0.123±0.004``: the first metric's forecast and its interval; ``n/a`` when the
-    fit is poor, ``…`` while it is not computed yet."""
+def forecast_text(value: float, half: float, width: int) -> str:
+    """``value±half`` in at most ``width`` characters: shorter numbers first, then the
+    value alone; a number is never cut (the narrowest form may exceed a tiny width)."""
+    long, short = format_value(value), format_short(value)
+    half_long, half_short = format_value(half), format_short(half)
+    forms = (f"{long}±{half_long}", f"{long}±{half_short}", f"{short}±{half_short}", long)
+    return next((f for f in forms if len(f) <= width), short)
+
+
+def forecast_cell(run: RunSummary, width: int = 0) -> Text:
+    """``0.123±0.004``: the first metric's forecast and its interval, made to fit
+    ``width`` (the column's, by default); ``n/a`` when the fit is poor or the metric's last
+    value is not finite, ``…`` while it is not computed yet."""
     fc = run.forecast
     if fc is None:
         return Text("…", style="dim", justify="right")
     if not fc.known:
         return Text("n/a", style="dim", justify="right")
     half = max(fc.high - fc.value, fc.value - fc.low)
-    return Text(f"{format_value(fc.value)}±{format_value(half)}", justify="right")
+    return Text(forecast_text(fc.value, half, width or FORECAST_WIDTH), justify="right")
 
 
 def _target_steps(fc_targets: tuple[TargetSteps, ...], tag: str | None) -> TargetSteps | None:
@@ -195,10 +211,13 @@ def _target_steps(fc_targets: tuple[TargetSteps, ...], tag: str | None) -> Targe
 
 
 def eta_cell(run: RunSummary, tag: str | None) -> Text:
-    """Steps until ``tag`` reaches its target: ``done``, ``12.3k``, ``never``, ``n/a``."""
+    """Steps until ``tag`` reaches its target: ``done``, ``12.3k``, ``never``, ``n/a``;
+    ``-`` for a run that ended short of it (it will take no more steps)."""
     steps = _target_steps(run.forecast.targets, tag) if run.forecast is not None else None
     if run.forecast is None:
         return Text("…", style="dim", justify="right")
+    if run.state in ENDED_STATES and not (steps is not None and steps.steps == 0):
+        return Text("-", style="dim", justify="right")
     if steps is None or not steps.known:
         return Text("n/a", style="dim", justify="right")
     if steps.steps is None:
@@ -299,7 +318,7 @@ def _raw_cells(run: RunSummary, columns: list[Column], marked: bool, now: float)
         elif col.key == "badge":
             out.append(badge_cell(run))
         elif col.key == "forecast":
-            out.append(forecast_cell(run))
+            out.append(forecast_cell(run, col.width))
         elif col.field == "eta":
             out.append(eta_cell(run, col.metric))
         else:

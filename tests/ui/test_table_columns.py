@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from tfwatch.ui.app import TfwatchApp
+from tfwatch.ui.columns import metric_label
 
 from .test_app import screen_text, sync, table, wait_for
 
@@ -71,3 +72,48 @@ async def test_forecast_cell_shows_whole_numbers_and_nothing_for_a_diverged_run(
             assert "±" in plain
             # Same history but a NaN last value: no forecast of a recovery.
             assert screen_row(app, "diverged")[-1] == "n/a"
+
+
+def test_metric_headers_are_the_shortest_unique_suffix() -> None:
+    tags = ["train/accuracy", "val/accuracy", "train/loss", "loss_scale", "a/x/y/loss"]
+    assert metric_label("train/accuracy", tags) == "train/accuracy"
+    assert metric_label("val/accuracy", tags) == "val/accuracy"
+    assert metric_label("loss_scale", tags) == "loss_scale"
+    assert metric_label("train/loss", ["train/loss", "val/accuracy"]) == "loss"
+    assert metric_label("train/loss", tags) == "train/loss"  # a/x/y/loss ends alike
+    assert metric_label("a/x/y/loss", tags) == "y/loss"
+    assert metric_label("loss", ["train/loss"]) == "loss"  # nothing shorter exists
+
+
+def write_train_and_val(root: Path) -> None:
+    """Two tensorboardX runs logging accuracy for training and validation, and a loss."""
+    from tensorboardX import SummaryWriter
+
+    for name in ("alpha", "beta"):
+        writer = SummaryWriter(str(root / name))
+        for step in range(30):
+            writer.add_scalar("train/accuracy", 0.5 + step / 100, step, walltime=1e9 + step)
+            writer.add_scalar("val/accuracy", 0.4 + step / 100, step, walltime=1e9 + step)
+            writer.add_scalar("train/loss", 1.0 / (step + 1), step, walltime=1e9 + step)
+        writer.close()
+
+
+@sync
+async def test_metric_headers_tell_train_and_val_apart(
+    tmp_path: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    write_train_and_val(tmp_path)
+    for width, metrics in ((120, ["train/accuracy", "val/accuracy"]), (80, ["val/accuracy"])):
+        app = make_app(tmp_path, metrics=metrics, clock=lambda: 1e9 + 35)
+        async with app.run_test(size=(width, 20)) as pilot:
+            await wait_for(pilot, lambda app=app: len(table(app).order) == 2)
+            header = screen_text(app).splitlines()[1].split()
+            for tag in metrics:
+                assert tag in header
+            row = screen_row(app, "alpha")
+            assert f"{0.5 + 29 / 100:.4f}" in row or width == 80
+            assert f"{0.4 + 29 / 100:.4f}" in row
+    app = make_app(tmp_path, metrics=["train/loss"], clock=lambda: 1e9 + 35)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await wait_for(pilot, lambda: len(table(app).order) == 2)
+        assert "loss" in screen_text(app).splitlines()[1].split()  # unique: stays short

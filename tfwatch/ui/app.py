@@ -271,7 +271,9 @@ class TfwatchApp(App[None]):
                 self._longest_name = max(self._longest_name, len(name))
             width = table.size.width or self.size.width
             targets = tuple(tag for tag, _ in self.targets)
-            columns = fit_columns(self.snapshot.metrics, width, self._longest_name, targets)
+            columns = fit_columns(
+                self.snapshot.metrics, width, self._longest_name, targets, self.snapshot.tag_counts
+            )
             table.set_columns(columns)
             table.show(runs, self.marked, self.clock())
         self._update_header()

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from tfwatch.demo import write_fixed
+from tfwatch.ingest.tailer import RootStatus
+from tfwatch.loading import load_once
+from tfwatch.store.snapshot import SnapshotBuilder
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.columns import metric_label
+from tfwatch.ui.header import header_text
 
+from .conftest import DEMO_STEPS, FIXED_NOW
 from .test_app import screen_text, sync, table, wait_for
 
 
@@ -117,3 +124,54 @@ async def test_metric_headers_tell_train_and_val_apart(
     async with app.run_test(size=(80, 20)) as pilot:
         await wait_for(pilot, lambda: len(table(app).order) == 2)
         assert "loss" in screen_text(app).splitlines()[1].split()  # unique: stays short
+
+
+@sync
+async def test_header_drops_whole_parts_to_fit_80_and_120_columns(
+    tmp_path: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    root = tmp_path / "a_rather_long_experiment_directory" / "sweep"
+    write_fixed(str(root), DEMO_STEPS)
+    # (width, what the line ends with, words it must keep, words shortened away)
+    expected = {
+        120: (["2", "marked", "sort:", "value", "↑"], ["running", "idle", "alerts"], ["every"]),
+        80: (["2", "marked", "sort:", "value", "↑"], ["6/6"], ["running", "every", "of"]),
+    }
+    for width, (ending, kept, dropped) in expected.items():
+        app = make_app(root)
+        async with app.run_test(size=(width, 20)) as pilot:
+            await wait_for(pilot, lambda app=app: len(table(app).order) == 6)
+            await pilot.press("space", "space", "s")  # two marks, sort by value
+            await pilot.pause(0.1)
+            line = screen_text(app).splitlines()[0]
+            words = line.split()
+            assert words[-len(ending) :] == ending, line
+            assert all(w in words for w in kept), line
+            assert not any(w in words for w in dropped), line
+            assert "…" not in line.rstrip()[-3:]
+            # Wide enough, the whole line: the sort's metric and the refresh interval.
+            await pilot.resize_terminal(170, 20)
+            await pilot.pause(0.2)
+            line = screen_text(app).splitlines()[0]
+            assert line.split()[-6:] == ["value", "↑", "of", "train/loss", "every", "1s"]
+
+
+def test_header_text_fits_every_width_with_whole_parts(demo_root: Path) -> None:
+    snapshot = SnapshotBuilder().build(load_once([str(demo_root)]).runs, FIXED_NOW)
+    failing = RootStatus("s3", "s3://bucket/some/long/prefix/of/logs", state="failing")
+    failing.last_error, failing.last_ok = "connection timed out after 30 s", time.time() - 60
+    roots = [RootStatus("local", "/data/runs/sweep-2026"), failing]
+
+    def line(width: int) -> str:
+        return header_text(snapshot, roots, 6, "value ↑", 1.0, 2, width, "train/loss").plain
+
+    full = line(0)
+    assert "failing: connection timed out" in full and full.endswith("train/loss  every 1s")
+    narrowest = len(line(1))
+    for width in range(narrowest, len(full) + 1):
+        shown = line(width)
+        assert len(shown) <= width, (width, shown)
+        assert "6/6 runs" in shown and "(failing" in shown  # never dropped
+        # Every word is one of a whole form's words: nothing cut in the middle.
+        assert set(shown.split()) <= set(full.split()) | set(line(1).split()) | {"(failing)"}
+    assert line(len(full)) == full

@@ -282,11 +282,11 @@ class TfwatchApp(App[None]):
         shown = len(self.runs_table.order)
         mode = SORT_MODES[self.sort_index]
         label = mode.label + (" ↓" if self.sort_reverse else " ↑")
-        if mode.uses_metric and self.primary_metric:
-            label += f" of {self.primary_metric}"
+        metric = self.primary_metric if mode.uses_metric else None
         return header_text(
-            self.snapshot, self.tailer.statuses, shown, label, self.interval, len(self.marked)
-        )
+            self.snapshot, self.tailer.statuses, shown, label, self.interval, len(self.marked),
+            width=self._status.line_width(), sort_metric=metric,
+        )  # fmt: skip
 
     def _update_header(self) -> None:
         progress = None if self.snapshot is not None else self.tailer.progress

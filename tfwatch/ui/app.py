@@ -285,7 +285,7 @@ class TfwatchApp(App[None]):
         metric = self.primary_metric if mode.uses_metric else None
         return header_text(
             self.snapshot, self.tailer.statuses, shown, label, self.interval, len(self.marked),
-            width=self._status.line_width(), sort_metric=metric,
+            width=self._status.line_width(loading=self.snapshot is None), sort_metric=metric,
         )  # fmt: skip
 
     def _update_header(self) -> None:

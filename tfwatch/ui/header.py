@@ -58,6 +58,8 @@ SHORTENINGS = (
     "sort",  # no sort label
 )
 SHORT_ROOT = 20
+#: Cells of the load progress bar beside the status line (its width in DEFAULT_CSS).
+PROGRESS_WIDTH = 32
 
 
 def header_text(
@@ -147,10 +149,11 @@ class StatusHeader(Horizontal):
         yield Static(id="status-line")
         yield ProgressBar(id="load-progress", show_eta=False)
 
-    def line_width(self) -> int:
-        """Cells the status line has (the app's width before the first layout)."""
-        line = self.query_one("#status-line", Static)
-        return line.size.width or self.app.size.width
+    def line_width(self, loading: bool) -> int:
+        """Cells the status line has, with the progress bar shown or not (computed, not
+        read from the line, whose size is only updated by the next layout)."""
+        width = self.size.width or self.app.size.width
+        return width - (PROGRESS_WIDTH if loading else 0)
 
     def show(self, text: Text, progress: tuple[int, int] | None) -> None:
         """Show ``text``; a progress bar while ``progress`` (done, total) is not complete."""

@@ -53,8 +53,8 @@ SHORTENINGS = (
     "interval",  # drop "every 1s"
     "sort_metric",  # "sort: value ↑" without "of train/loss": the first metric column
     "root_detail",  # a failing root says "failing", its error and last success go
+    "root_length",  # roots cut to 20 characters from the left: the last folders stay
     "state_words",  # "●5 ◐1 !1": the glyphs carry the states' colours
-    "root_length",  # roots cut to 20 characters
     "sort",  # no sort label
 )
 SHORT_ROOT = 20

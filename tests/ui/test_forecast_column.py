@@ -11,7 +11,7 @@ from tfwatch.formatting import format_count
 from tfwatch.loading import load_once
 from tfwatch.store.snapshot import SnapshotBuilder
 from tfwatch.ui.app import TfwatchApp
-from tfwatch.ui.columns import forecast_cell
+from tfwatch.ui.columns import forecast_cell, forecast_text
 from tfwatch.ui.forecasts import REPLICATES, ForecastCache, run_forecast
 
 from .conftest import FIXED_NOW
@@ -87,3 +87,60 @@ def test_forecasts_are_refitted_only_for_changed_runs(demo_root: Path) -> None:
     for name in store.runs:
         if name != changed:
             assert later.runs[name] is first.runs[name]
+
+
+def test_a_new_metric_never_shows_the_old_metrics_forecasts(demo_root: Path) -> None:
+    store = load_once([str(demo_root)])
+    builder = SnapshotBuilder()
+    cache = ForecastCache(budget=None)
+    first = cache.apply(builder.build(store.runs, FIXED_NOW), store.runs)
+    assert all(
+        r.forecast is not None and r.forecast.tag == "train/loss" for r in first.runs.values()
+    )
+    # The next tick after `m` has no time left to fit: the old forecasts are gone at once.
+    cache.budget = 0.0
+    builder.set_metrics(["val/accuracy"])
+    switched = cache.apply(builder.build(store.runs, FIXED_NOW), store.runs)
+    assert switched.metrics[0] == "val/accuracy"
+    assert all(r.forecast is None for r in switched.runs.values())
+    # Fits of the new metric are shown as they come, not held back for a batch.
+    cache.budget = None
+    cache.publish_every = 3600.0
+    fitted = cache.apply(builder.build(store.runs, FIXED_NOW), store.runs)
+    for name, run in fitted.runs.items():
+        assert run.forecast == run_forecast(store.runs[name], "val/accuracy", [])
+
+
+@sync
+async def test_ended_runs_show_no_steps_to_target(
+    demo_root: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    shown: dict[str, dict[str, str]] = {}
+    for label, now in (("live", FIXED_NOW), ("ended", FIXED_NOW + 3600)):
+        app = make_app(demo_root, targets=[TARGET], clock=lambda now=now: now)
+        async with app.run_test(size=(170, 30)) as pilot:
+            await wait_for(pilot, lambda app=app: app.snapshot is not None)
+            await pilot.pause(0.1)
+            assert app.snapshot is not None
+            if label == "ended":  # an hour without a write: finished
+                assert {r.state for r in app.snapshot.runs.values()} == {"finished"}
+            shown[label] = {name: cell(app, name, "eta0") for name in app.snapshot.runs}
+            assert "→accuracy" in screen_text(app)
+    counts = [v for v in shown["live"].values() if v not in ("done", "never", "n/a", "-")]
+    assert counts  # some live run is still on its way to the target
+    for name, eta in shown["ended"].items():
+        assert eta == ("done" if shown["live"][name] == "done" else "-")
+
+
+def test_forecast_text_fits_its_width_without_cutting_a_number() -> None:
+    cases = [(-1.5e-05, 6.43e-06), (0.1193, 0.0019), (-12345.678, 987.6), (3.2e7, 1.1e6)]
+    for value, half in cases:
+        for width in range(7, 24):
+            text = forecast_text(value, half, width)
+            assert len(text) <= width, (text, width)
+            parts = text.split("±")
+            assert math.isclose(float(parts[0]), value, rel_tol=0.05)
+            if len(parts) == 2:
+                assert math.isclose(float(parts[1]), half, rel_tol=0.05)
+        assert forecast_text(value, half, 40).count("±") == 1
+    assert forecast_text(-1.5e-05, 6.43e-06, 16) == "-1.50e-05±6.4e-6"

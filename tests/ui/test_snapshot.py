@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from tfwatch.demo import FIXED_START, STEP_SECONDS
+from tfwatch.demo import FIXED_START, STEP_SECONDS, fixed_end_time
 from tfwatch.loading import load_once
 from tfwatch.sparkline import NAN_MARK
 from tfwatch.store.snapshot import (
@@ -59,6 +59,28 @@ def test_unchanged_runs_reuse_their_summary(demo_root: Path) -> None:
     assert third.runs["sweep/lr=0.01"] is first.runs["sweep/lr=0.01"]
     later = builder.build(tailer.runs, FIXED_NOW + 3600)  # an hour on: nobody running
     assert later.count_by_state()["running"] == 0
+
+
+def test_speed_is_dropped_once_a_run_stops_stepping(demo_root: Path) -> None:
+    tailer = load_once([str(demo_root)])
+    builder = SnapshotBuilder()
+    end = fixed_end_time(DEMO_STEPS)
+    live = builder.build(tailer.runs, end + 2.0)
+    fast = live.runs["sweep/lr=0.1"]
+    assert fast.state == "running"
+    assert math.isclose(fast.steps_per_second, 1 / STEP_SECONDS, rel_tol=1e-6)
+    # The run that stopped writing 3 minutes before the end keeps no speed.
+    stopped = live.runs["sweep/lr=0.003"]
+    assert stopped.state == "idle" and math.isnan(stopped.steps_per_second)
+    assert math.isclose(stopped.recent_rate, 1 / STEP_SECONDS, rel_tol=1e-6)
+    # 15 s on, nothing new: still "running" by recency, but 30 usual intervals without a
+    # step: the same cached summaries must lose their speed.
+    quiet = builder.build(tailer.runs, end + 15.0)
+    assert quiet.runs["sweep/lr=0.1"].state == "running"
+    assert all(math.isnan(r.steps_per_second) for r in quiet.runs.values())
+    # Steps again (the clock back within the usual silence): the speed is back.
+    again = builder.build(tailer.runs, end + 2.0)
+    assert math.isclose(again.runs["sweep/lr=0.1"].steps_per_second, 1 / STEP_SECONDS)
 
 
 def test_metric_choice_and_direction(demo_root: Path) -> None:

@@ -26,6 +26,7 @@ from tfwatch.ingest.records import Damage
 from tfwatch.sparkline import sparkline
 from tfwatch.store.runs import Run
 from tfwatch.store.series import ScalarSeries, SeriesArrays
+from tfwatch.system.run_inputs import write_cadence
 
 if TYPE_CHECKING:
     from tfwatch.system.run_state import RunState
@@ -38,6 +39,17 @@ SPARK_WIDTH = 12
 SPARK_POINTS = 240
 #: Every state a run can show: the system monitor's five, then the recency fallbacks.
 STATES = ("running", "stalled", "idle", "finished", "crashed", "unknown", "gone")
+#: States of a run that will write no more steps.
+ENDED_STATES = frozenset({"finished", "crashed", "gone"})
+#: States in which a run is not stepping now: no training speed is shown for them.
+NOT_STEPPING_STATES = ENDED_STATES | {"stalled", "idle"}
+#: A run's speed is shown only while its steps keep coming: it is dropped after silence
+#: longer than this many of its usual intervals between points. Writers queue up to ten
+#: events before they flush (tensorboardX, PyTorch and TensorFlow alike), so a healthy run
+#: can stay silent for about ten intervals; fewer would make the speed blink.
+RATE_QUIET_INTERVALS = 10
+#: ...and never before this many seconds of silence (a poll or two of a busy root).
+RATE_QUIET_FLOOR_S = 10.0
 
 #: Alert kinds of a run (the older, kinds-only health hook).
 AlertSource = Callable[[Run, float], Sequence[str]]
@@ -100,7 +112,8 @@ class RunSummary:
     #: One of :data:`STATES`.
     state: str
     last_step: int
-    #: Training speed over the recent points of the busiest tag (NaN when unknown).
+    #: Training speed now: over the recent points of the busiest tag while the run keeps
+    #: stepping, NaN when unknown or when the run went quiet (see :func:`current_rate`).
     steps_per_second: float
     #: Local time of the last sign of life (event wall time or file growth).
     activity: float
@@ -121,6 +134,10 @@ class RunSummary:
     alert_list: tuple[Alert, ...] = ()
     #: Filled in by the view's forecast pass (None until computed).
     forecast: RunForecast | None = None
+    #: Speed over the recent points, even if the run has since gone quiet, and the usual
+    #: seconds between its points (None when unknown): what :func:`current_rate` reads.
+    recent_rate: float = math.nan
+    cadence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +233,25 @@ def steps_per_second(points: SeriesArrays, last: int = 64) -> float:
     return ds / dt if dt > 0 else math.nan
 
 
+def current_rate(
+    recent_rate: float, state: str, activity: float, cadence: float | None, now: float
+) -> float:
+    """The speed to show for a run: ``recent_rate`` while it is stepping; NaN once it is
+    stalled, idle or ended, or has been silent for longer than
+    :data:`RATE_QUIET_INTERVALS` of its usual intervals (at least
+    :data:`RATE_QUIET_FLOOR_S`), so a stopped run never keeps its last speed."""
+    if state in NOT_STEPPING_STATES or math.isnan(recent_rate):
+        return math.nan
+    quiet_after = max(RATE_QUIET_FLOOR_S, RATE_QUIET_INTERVALS * (cadence or 0.0))
+    if activity > 0 and now - activity > quiet_after:
+        return math.nan
+    return recent_rate
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
 def summarize_metric(series: ScalarSeries, higher: bool) -> MetricSummary:
     """A :class:`MetricSummary` of one series."""
     recent = series.recent()
@@ -306,6 +342,11 @@ class SnapshotBuilder:
                     alerts=kinds, alert_list=alerts,
                 )  # fmt: skip
                 self._cache[name] = (version, summary)
+            # The speed, like the state, fades with the clock and not with the data.
+            rate = current_rate(summary.recent_rate, state, summary.activity, summary.cadence, now)
+            if not _same(rate, summary.steps_per_second):
+                summary = replace(summary, steps_per_second=rate)
+                self._cache[name] = (version, summary)
             out[name] = summary
         for name in [n for n in self._cache if n not in runs]:
             del self._cache[name]
@@ -354,7 +395,9 @@ class SnapshotBuilder:
             if series is not None and series.count:
                 metrics[tag] = summarize_metric(series, higher_is_better(tag, self.maximize))
         busiest = max(run.scalars.values(), key=lambda s: s.count, default=None)
-        sps = steps_per_second(busiest.recent()) if busiest is not None else math.nan
+        recent = busiest.recent() if busiest is not None else None
+        sps = steps_per_second(recent) if recent is not None else math.nan
+        cadence = write_cadence(recent.wall_times) if recent is not None else None
         activity = run.last_update(self.loaded_at)  # as `ls` says it
         state, pid, reason, remote = system_state(system, activity, run.gone, now)
         kinds, alerts = self._alerts(run, now, state if system is not None else None)
@@ -364,7 +407,7 @@ class SnapshotBuilder:
             path=run.path,
             state=state,
             last_step=run.last_step,
-            steps_per_second=sps,
+            steps_per_second=current_rate(sps, state, activity, cadence, now),
             activity=activity,
             hparams=dict(run.hparams),
             tags=tuple(sorted(run.scalars)),
@@ -378,6 +421,8 @@ class SnapshotBuilder:
             state_reason=reason,
             remote=remote,
             alert_list=alerts,
+            recent_rate=sps,
+            cadence=cadence,
         )
 
 

@@ -54,6 +54,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from tfwatch.formatting import format_duration
 from tfwatch.system.linkage import LinkMethod, RunLink
 
 RunStateName = Literal["running", "stalled", "finished", "crashed", "unknown"]
@@ -226,11 +227,7 @@ def describe_exit(status: int) -> str:
 
 
 def _age(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f}s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f}m"
-    return f"{seconds / 3600:.1f}h"
+    return format_duration(seconds)
 
 
 def classify_run(

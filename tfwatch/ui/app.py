@@ -273,7 +273,9 @@ class TfwatchApp(App[None]):
                 self._longest_name = max(self._longest_name, len(name))
             width = table.size.width or self.size.width
             targets = tuple(tag for tag, _ in self.targets)
-            columns = fit_columns(self.snapshot.metrics, width, self._longest_name, targets)
+            columns = fit_columns(
+                self.snapshot.metrics, width, self._longest_name, targets, self.snapshot.tag_counts
+            )
             table.set_columns(columns)
             table.show(runs, self.marked, self.clock())
             waiting = self.query_one(NoRunsNotice).show_for(self.snapshot, self.tailer.statuses)
@@ -284,11 +286,11 @@ class TfwatchApp(App[None]):
         shown = len(self.runs_table.order)
         mode = SORT_MODES[self.sort_index]
         label = mode.label + (" ↓" if self.sort_reverse else " ↑")
-        if mode.uses_metric and self.primary_metric:
-            label += f" of {self.primary_metric}"
+        metric = self.primary_metric if mode.uses_metric else None
         return header_text(
-            self.snapshot, self.tailer.statuses, shown, label, self.interval, len(self.marked)
-        )
+            self.snapshot, self.tailer.statuses, shown, label, self.interval, len(self.marked),
+            width=self._status.line_width(loading=self.snapshot is None), sort_metric=metric,
+        )  # fmt: skip
 
     def _update_header(self) -> None:
         progress = None if self.snapshot is not None else self.tailer.progress

@@ -8,14 +8,21 @@ go through :func:`printable` so no control character reaches the terminal.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rich.text import Text
 
-from tfwatch.formatting import format_age, format_count, format_value
+from tfwatch.formatting import format_age, format_count, format_short, format_value
 from tfwatch.safe_text import printable
 from tfwatch.sparkline import NONFINITE_MARKS
-from tfwatch.store.snapshot import SPARK_WIDTH, MetricSummary, RunSummary, TargetSteps
+from tfwatch.store.snapshot import (
+    ENDED_STATES,
+    SPARK_WIDTH,
+    MetricSummary,
+    RunSummary,
+    TargetSteps,
+)
 
 STATE_GLYPHS = {
     "running": "●",
@@ -73,13 +80,34 @@ class Column:
     field: str = ""
 
 
-def metric_label(tag: str) -> str:
-    """A short header for a tag: its last path component (``train/loss`` → ``loss``)."""
-    return printable(tag.rsplit("/", 1)[-1])
+def metric_label(tag: str, others: Iterable[str] = ()) -> str:
+    """A short header for ``tag``: the fewest trailing path parts that no tag of ``others``
+    ends with (``train/loss`` → ``loss``; with ``val/accuracy`` about, ``train/accuracy``
+    stays whole)."""
+    parts = tag.split("/")
+    rivals = [t for t in others if t != tag]
+    for k in range(1, len(parts)):
+        suffix = "/".join(parts[-k:])
+        if not any(t == suffix or t.endswith("/" + suffix) for t in rivals):
+            return printable(suffix)
+    return printable(tag)
 
 
-def all_columns(metrics: tuple[str, ...], targets: tuple[str, ...] = ()) -> list[Column]:
-    """Every column the table can show for ``metrics`` (and ``--target`` tags), in order."""
+def _fit_label(label: str, least: int) -> tuple[str, int]:
+    """(label, column width): the column widened for the label up to LABEL_MAX, longer
+    labels shortened in the middle (both ends tell tags apart: ``train/…/loss``)."""
+    if len(label) > LABEL_MAX:
+        keep = LABEL_MAX - 1
+        label = label[: keep // 2] + "…" + label[len(label) - (keep - keep // 2) :]
+    return label, max(least, len(label))
+
+
+def all_columns(
+    metrics: tuple[str, ...], targets: tuple[str, ...] = (), known_tags: Iterable[str] = ()
+) -> list[Column]:
+    """Every column the table can show for ``metrics`` (and ``--target`` tags), in order;
+    headers name each tag by the shortest suffix that no other of ``known_tags`` shares."""
+    universe = {*known_tags, *metrics, *targets}
     cols = [
         Column("flags", "", 3, 0),
         Column("name", "run", NAME_MIN, 0),
@@ -90,9 +118,9 @@ def all_columns(metrics: tuple[str, ...], targets: tuple[str, ...] = ()) -> list
     cols.append(Column("badge", "!", BADGE_WIDTH, 1))
     for i, tag in enumerate(metrics):
         base = 0 if i == 0 else 7 + i
-        label = metric_label(tag)
+        label, width = _fit_label(metric_label(tag, universe), VALUE_WIDTH)
         cols += [
-            Column(f"m{i}:last", label[:9], 9, base, tag, "last"),
+            Column(f"m{i}:last", label, width, base, tag, "last"),
             Column(f"m{i}:best", "best", 9, 5 if i == 0 else base + 1, tag, "best"),
             Column(f"m{i}:spark", "history", SPARK_WIDTH, 2 if i == 0 else base, tag, "spark"),
             Column(f"m{i}:trend", "trend", 8, 4 if i == 0 else base + 1, tag, "trend"),
@@ -100,21 +128,29 @@ def all_columns(metrics: tuple[str, ...], targets: tuple[str, ...] = ()) -> list
         if i == 0:
             cols.append(Column("forecast", "forecast", FORECAST_WIDTH, 6, tag, "forecast"))
     for j, target in enumerate(targets):
-        label = f"→{metric_label(target)}"[:ETA_WIDTH]
-        cols.append(Column(f"eta{j}", label, ETA_WIDTH, 6, target, "eta"))
+        label, width = _fit_label(f"→{metric_label(target, universe)}", ETA_WIDTH)
+        cols.append(Column(f"eta{j}", label, width, 6, target, "eta"))
     return cols
 
 
 FORECAST_WIDTH = 16
 ETA_WIDTH = 9
+#: Width of a metric's value cells, and the most a header may widen a column to.
+VALUE_WIDTH = 9
+LABEL_MAX = 16
 
 
 def fit_columns(
-    metrics: tuple[str, ...], width: int, longest_name: int, targets: tuple[str, ...] = ()
+    metrics: tuple[str, ...],
+    width: int,
+    longest_name: int,
+    targets: tuple[str, ...] = (),
+    known_tags: Iterable[str] = (),
 ) -> list[Column]:
     """The columns that fit in ``width`` cells, dropping by priority; the name column
-    takes what is left (between NAME_MIN and NAME_MAX, no wider than the longest name)."""
-    cols = all_columns(metrics, targets)
+    takes what is left (between NAME_MIN and NAME_MAX, no wider than the longest name).
+    ``known_tags``: every tag seen, so that headers tell apart tags ending alike."""
+    cols = all_columns(metrics, targets, known_tags)
     budget = width - 2  # the vertical scrollbar
     by_priority = sorted(cols, key=lambda c: c.priority)
     keep: set[str] = set()
@@ -178,16 +214,26 @@ def badge_cell(run: RunSummary) -> Text:
     return text
 
 
-def forecast_cell(run: RunSummary) -> Text:
-    """``0.123±0.004``: the first metric's forecast and its interval; ``n/a`` when the
-    fit is poor, ``…`` while it is not computed yet."""
+def forecast_text(value: float, half: float, width: int) -> str:
+    """``value±half`` in at most ``width`` characters: shorter numbers first, then the
+    value alone; a number is never cut (the narrowest form may exceed a tiny width)."""
+    long, short = format_value(value), format_short(value)
+    half_long, half_short = format_value(half), format_short(half)
+    forms = (f"{long}±{half_long}", f"{long}±{half_short}", f"{short}±{half_short}", long)
+    return next((f for f in forms if len(f) <= width), short)
+
+
+def forecast_cell(run: RunSummary, width: int = 0) -> Text:
+    """``0.123±0.004``: the first metric's forecast and its interval, made to fit
+    ``width`` (the column's, by default); ``n/a`` when the fit is poor or the metric's last
+    value is not finite, ``…`` while it is not computed yet."""
     fc = run.forecast
     if fc is None:
         return Text("…", style="dim", justify="right")
     if not fc.known:
         return Text("n/a", style="dim", justify="right")
     half = max(fc.high - fc.value, fc.value - fc.low)
-    return Text(f"{format_value(fc.value)}±{format_value(half)}", justify="right")
+    return Text(forecast_text(fc.value, half, width or FORECAST_WIDTH), justify="right")
 
 
 def _target_steps(fc_targets: tuple[TargetSteps, ...], tag: str | None) -> TargetSteps | None:
@@ -195,10 +241,13 @@ def _target_steps(fc_targets: tuple[TargetSteps, ...], tag: str | None) -> Targe
 
 
 def eta_cell(run: RunSummary, tag: str | None) -> Text:
-    """Steps until ``tag`` reaches its target: ``done``, ``12.3k``, ``never``, ``n/a``."""
+    """Steps until ``tag`` reaches its target: ``done``, ``12.3k``, ``never``, ``n/a``;
+    ``-`` for a run that ended short of it (it will take no more steps)."""
     steps = _target_steps(run.forecast.targets, tag) if run.forecast is not None else None
     if run.forecast is None:
         return Text("…", style="dim", justify="right")
+    if run.state in ENDED_STATES and not (steps is not None and steps.steps == 0):
+        return Text("-", style="dim", justify="right")
     if steps is None or not steps.known:
         return Text("n/a", style="dim", justify="right")
     if steps.steps is None:
@@ -299,7 +348,7 @@ def _raw_cells(run: RunSummary, columns: list[Column], marked: bool, now: float)
         elif col.key == "badge":
             out.append(badge_cell(run))
         elif col.key == "forecast":
-            out.append(forecast_cell(run))
+            out.append(forecast_cell(run, col.width))
         elif col.field == "eta":
             out.append(eta_cell(run, col.metric))
         else:

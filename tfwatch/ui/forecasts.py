@@ -5,12 +5,14 @@ lock), only for runs whose ``version`` moved since their last fit, least recentl
 first, and within a time budget per tick: a run waiting for its fit shows its previous
 forecast. New fits are shown in batches (when the queue is empty, or every few seconds):
 each changed row costs the table a repaint, and hundreds of runs fitted a few per tick
-would otherwise repaint it on every tick of the first minute.
+would otherwise repaint it on every tick of the first minute. When the metric changes, the
+old metric's forecasts are cleared at once and the new ones shown as they come.
 Pure code (no Textual): the app calls :meth:`ForecastCache.apply` on each snapshot.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,7 +36,10 @@ def run_forecast(
     def fit(name: str) -> Forecast | None:
         if name not in fits:
             series = run.scalars.get(name)
-            points = series.overview() if series is not None and series.count else None
+            # A metric that ended on NaN/Inf has diverged: a curve fitted to its finite
+            # past would forecast a recovery that is not coming.
+            usable = series is not None and series.count and math.isfinite(series.last_value)
+            points = series.overview() if series is not None and usable else None
             fits[name] = forecast(points, replicates=REPLICATES) if points is not None else None
         return fits[name]
 
@@ -77,12 +82,20 @@ class ForecastCache:
     #: The forecast each run shows (the fits as of the last publication).
     _shown: dict[str, RunForecast] = field(default_factory=dict)
     _published_at: float = 0.0
+    #: The metric of the last call, and whether fits of a newly chosen metric are still
+    #: being made (they are then shown as they come, not in batches).
+    _tag: str | None = None
+    _catching_up: bool = False
 
     def apply(self, snapshot: Snapshot, runs: Mapping[str, Run]) -> Snapshot:
         """``snapshot`` with :attr:`RunSummary.forecast` filled in where known."""
         tag = snapshot.metrics[0] if snapshot.metrics else None
         if tag is None:
             return snapshot
+        if tag != self._tag:
+            # Another metric: never show the old one's forecasts under the new header.
+            self._tag, self._catching_up = tag, self._tag is not None
+            self._shown = {n: f for n, f in self._shown.items() if f.tag == tag}
         stale = [
             name
             for name, summary in snapshot.runs.items()
@@ -104,9 +117,10 @@ class ForecastCache:
             for n, s in snapshot.runs.items()
         )
         now = time.monotonic()
-        if not waiting or now - self._published_at >= self.publish_every:
+        if not waiting or self._catching_up or now - self._published_at >= self.publish_every:
             self._shown = {n: f[2] for n, f in self._fits.items() if f[1] == tag}
             self._published_at = now
+        self._catching_up = self._catching_up and waiting
         out: dict[str, RunSummary] = {}
         for name, summary in snapshot.runs.items():
             wanted = self._shown.get(name)

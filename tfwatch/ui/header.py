@@ -50,6 +50,21 @@ def root_note(root: RootStatus, now: float) -> str:
     return "; ".join(parts)
 
 
+#: How the header shortens when it does not fit its width, one step after another (each
+#: keeps the steps before it): least needed first, so what stays is always whole.
+SHORTENINGS = (
+    "interval",  # drop "every 1s"
+    "sort_metric",  # "sort: value ↑" without "of train/loss": the first metric column
+    "root_detail",  # a failing root says "failing", its error and last success go
+    "root_length",  # roots cut to 20 characters from the left: the last folders stay
+    "state_words",  # "●5 ◐1 !1": the glyphs carry the states' colours
+    "sort",  # no sort label
+)
+SHORT_ROOT = 20
+#: Cells of the load progress bar beside the status line (its width in DEFAULT_CSS).
+PROGRESS_WIDTH = 32
+
+
 def header_text(
     snapshot: Snapshot | None,
     roots: list[RootStatus],
@@ -57,32 +72,69 @@ def header_text(
     sort_label: str,
     interval: float,
     marked: int,
+    width: int = 0,
+    sort_metric: str | None = None,
 ) -> Text:
-    """The header line as styled text (plain text where NO_COLOR is set)."""
+    """The header line as styled text (plain text where NO_COLOR is set): the whole line,
+    or when it is wider than ``width`` (0: no limit), the first of the ever shorter forms
+    of :data:`SHORTENINGS` that fits; parts are dropped or shortened, never cut."""
+    now = time.time()
+    text = Text()
+    for level in range(len(SHORTENINGS) + 1):
+        text = _header_line(
+            snapshot, roots, shown, sort_label, interval, marked, sort_metric,
+            set(SHORTENINGS[:level]), now,
+        )  # fmt: skip
+        if not width or text.cell_len <= width:
+            break
+    return text
+
+
+def _header_line(
+    snapshot: Snapshot | None,
+    roots: list[RootStatus],
+    shown: int,
+    sort_label: str,
+    interval: float,
+    marked: int,
+    sort_metric: str | None,
+    short: set[str],
+    now: float,
+) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("tfwatch ", style="bold")
+    limit = SHORT_ROOT if "root_length" in short else 40
     for i, root in enumerate(roots):
         style = ROOT_STYLES.get(root.state, "cyan")
-        text.append(("" if i == 0 else ", ") + short_root(root.root), style=style)
-        note = root_note(root, time.time())
+        text.append(("" if i == 0 else ", ") + short_root(root.root, limit), style=style)
+        if "root_detail" in short:
+            note = root.state if root.state in ROOT_STYLES else ""
+        else:
+            note = root_note(root, now)
         if note:
             text.append(f" ({note})", style=f"bold {style}" if root.state != "ok" else "dim")
     text.append("  ")
     total = len(snapshot.runs) if snapshot else 0
+    words = "state_words" not in short
     if snapshot is not None:
         for state, count in snapshot.count_by_state().items():
             if count:
-                text.append(f"{STATE_GLYPHS[state]}{count} {state} ", style=STATE_STYLES[state])
+                label = f" {state}" if words else ""
+                text.append(f"{STATE_GLYPHS[state]}{count}{label} ", style=STATE_STYLES[state])
         remote = sum(1 for r in snapshot.runs.values() if r.remote)
         if remote:
-            text.append(f"{REMOTE_GLYPH}{remote} remote ", style=REMOTE_STYLE)
+            text.append(f"{REMOTE_GLYPH}{remote}{' remote' if words else ''} ", style=REMOTE_STYLE)
         if snapshot.with_alerts:
-            text.append(f"!{snapshot.with_alerts} with alerts ", style="bold red")
+            label = " with alerts" if words else ""
+            text.append(f"!{snapshot.with_alerts}{label} ", style="bold red")
     text.append(f" {shown}/{total} runs", style="bold")
     if marked:
         text.append(f"  {marked} marked", style="magenta")
-    text.append(f"  sort: {sort_label}", style="dim")
-    text.append(f"  every {interval:g}s", style="dim")
+    if "sort" not in short:
+        of = f" of {printable(sort_metric)}" if sort_metric and "sort_metric" not in short else ""
+        text.append(f"  sort: {sort_label}{of}", style="dim")
+    if "interval" not in short:
+        text.append(f"  every {interval:g}s", style="dim")
     return text
 
 
@@ -99,6 +151,12 @@ class StatusHeader(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static(id="status-line")
         yield ProgressBar(id="load-progress", show_eta=False)
+
+    def line_width(self, loading: bool) -> int:
+        """Cells the status line has, with the progress bar shown or not (computed, not
+        read from the line, whose size is only updated by the next layout)."""
+        width = self.size.width or self.app.size.width
+        return width - (PROGRESS_WIDTH if loading else 0)
 
     def show(self, text: Text, progress: tuple[int, int] | None) -> None:
         """Show ``text``; a progress bar while ``progress`` (done, total) is not complete."""

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tfwatch.store.snapshot import MetricSummary, RunSummary
+from tfwatch.store.snapshot import ENDED_STATES, MetricSummary, RunSummary
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,8 @@ def _eta_key(run: RunSummary) -> float:
     if fc is None or not fc.targets or not fc.targets[0].known:
         return math.nan
     steps = fc.targets[0].steps
+    if run.state in ENDED_STATES and steps != 0:
+        return math.nan  # shown as "-": an ended run takes no more steps
     return NEVER if steps is None else float(steps)
 
 

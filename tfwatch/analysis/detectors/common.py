@@ -11,6 +11,7 @@ from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.direction import higher_is_better, is_eval_metric, is_quality_metric
 from tfwatch.analysis.protocols import PointArrays, RunLike, ScalarSeriesLike
 from tfwatch.analysis.settings import S
+from tfwatch.formatting import format_duration
 
 #: A run counts as observed live when it wrote an event at most this long before tfwatch
 #: first saw its files (allows for clock skew between the writer's host and this one).
@@ -65,17 +66,8 @@ def fmt(value: float) -> str:
 
 
 def fmt_duration(seconds: float) -> str:
-    """``45s``, ``12m``, ``3h05m``, ``2d04h``."""
-    s = max(0, round(seconds))
-    if s < 90:
-        return f"{s}s"
-    if s < 90 * 60:
-        return f"{round(s / 60)}m"
-    h, rest = divmod(s, 3600)
-    if h < 48:
-        return f"{h}h{rest // 60:02d}m"
-    d, h = divmod(h, 24)
-    return f"{d}d{h:02d}h"
+    """``0.5s``, ``45s``, ``12m``, ``3h05m``, ``2d04h`` (see :func:`format_duration`)."""
+    return format_duration(seconds)
 
 
 def nice_ceiling(x: float) -> int:

@@ -166,7 +166,7 @@ class TfwatchApp(App[None]):
             yield Input(
                 placeholder="text  re:regex  lr<1e-3  state:running  alert:nan", id="filter"
             )
-            yield Label("", id="filter-error")
+        yield Label("", id="filter-error")
         roots = tuple(status.root for status in self.tailer.statuses)
         yield SystemSlot(enabled=self._system, log_roots=roots, sampler=self.sampler)
         yield AdaptiveFooter()
@@ -336,8 +336,9 @@ class TfwatchApp(App[None]):
         if box is None or self._stopping:
             return
         self.filter_error = "; ".join(parsed.errors)
-        self.query_one("#filter-error", Label).update(Text(printable(self.filter_error)))
-        self.query_one("#filter-bar").set_class(bool(parsed.errors), "error")
+        shown = Text(f"✗ {printable(self.filter_error)}") if self.filter_error else Text("")
+        self.query_one("#filter-error", Label).update(shown)
+        self.set_class(bool(parsed.errors), "filter-invalid")
         box.set_class(bool(parsed.errors), "error")
         self.refresh_view()
 

@@ -6,7 +6,8 @@ Terms are separated by spaces and must all hold (AND); ``!`` before a term negat
 ``resnet``             fuzzy: the letters appear in the run name in order
 ``re:lr=0\\.1$``       regular expression searched in the run name
 ``/lr=0\\.1$/``        the same, between slashes
-``lr=0.1``             hparam equals (numbers compare as numbers)
+``lr=0.1``             hparam equals (numbers compare as numbers); a run without
+                       that hparam matches when the term is part of its name
 ``lr<1e-3``            hparam compares: ``<``, ``>``, ``<=``, ``>=``, ``!=``
 ``state:running``      run state: running, stalled, finished, crashed, unknown
                        (and idle, gone before the first process scan);
@@ -126,7 +127,7 @@ def _term(term: str) -> Predicate:
         return lambda run: any(part in t.lower() for t in run.tags)
     m = _COMPARISON.match(term)
     if m:
-        return _comparison(m.group(1), m.group(2), m.group(3))
+        return _comparison(m.group(1), m.group(2), m.group(3), term.lower())
     return lambda run: fuzzy_match(term, run.name)
 
 
@@ -154,14 +155,16 @@ def _as_number(value: object) -> float | None:
     return None
 
 
-def _comparison(key: str, op: str, raw: str) -> Predicate:
+def _comparison(key: str, op: str, raw: str, text: str) -> Predicate:
     want_num = _as_number(raw)
     if op in ("<", ">", "<=", ">=") and want_num is None:
         raise ValueError(f"{op} needs a number")
 
     def check(run: Filterable) -> bool:
         if key not in run.hparams:
-            return op == "!="
+            # No such hparam: the term may be part of the name (``/lr=1e-4`` for a
+            # directory named ``bert_lr=1e-4_bs=32`` whose hparams were not parsed).
+            return op == "!=" or text in run.name.lower()
         have = run.hparams[key]
         have_num = _as_number(have)
         if want_num is not None and have_num is not None:

@@ -44,6 +44,7 @@ def test_export_shape_and_non_finite(tbx_run, tmp_path: Path) -> None:
             "r": {
                 "scalars": {"loss": [[0, 1.0], [1, "NaN"], [2, "Infinity"], [3, "-Infinity"]]},
                 "hparams": {},
+                "final_metrics": {},
                 "damage": [],
                 "incomplete_tails": [],
             }

@@ -7,6 +7,7 @@ import struct
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.writers import only_event_file
 from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
@@ -130,8 +131,10 @@ def test_histograms_hparams_text_images(tmp_path: Path) -> None:
     run = tailer.runs["r"]
     assert run.histograms["weights"].recent()[0].num == 100
     assert "notes/text_summary" in run.text_tags and "img" in run.image_tags
-    sub = [r for n, r in tailer.runs.items() if n.startswith("r/")]
-    assert sub and sub[0].hparams == {"lr": 0.01, "opt": "adam", "bn": True}
+    # add_hparams' own directory (r/<time.time()>/) is folded into the run.
+    assert list(tailer.runs) == ["r"]
+    assert run.hparams == {"lr": 0.01, "opt": "adam", "bn": True}
+    assert run.final_metrics == {"hp/acc": pytest.approx(0.9)} and "hp/acc" not in run.scalars
     assert not run.damage
 
 

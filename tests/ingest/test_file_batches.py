@@ -79,6 +79,7 @@ def _state(run: Run, plugins: TagPlugins) -> dict[str, Any]:
             for t, h in sorted(run.histograms.items())
         },
         "hparams": dict(run.hparams),
+        "final_metrics": dict(run.final_metrics),
         "text": sorted(run.text_tags),
         "images": sorted(run.image_tags),
         "events": run.events,

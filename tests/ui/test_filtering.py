@@ -82,3 +82,25 @@ def test_terms_combine_with_and_and_negate_with_bang() -> None:
     assert names("sweep lr>0.01") == ["sweep/lr=0.1"]
     assert names("sweep !alert:nan") == ["sweep/lr=0.1"]
     assert names('"sweep/lr" state:idle') == ["sweep/lr=0.001"]
+
+
+def test_a_comparison_on_a_missing_hparam_falls_back_to_the_name() -> None:
+    """``/lr=1e-4`` must find ``live/bert_lr=1e-4_bs=32`` even where no hparam ``lr`` was
+    recorded: a term with ``=``/``<``/``>`` whose key a run lacks is a text match."""
+    runs = [
+        FakeRunRecord("live/bert_lr=1e-4_bs=32"),  # no hparams known
+        FakeRunRecord("live/bert_lr=3e-4_bs=32", {"lr": 3e-4}),
+        FakeRunRecord("ckpt@step=100"),
+    ]
+
+    def hits(query: str) -> list[str]:
+        f = parse_filter(query)
+        assert not f.errors
+        return [r.name for r in runs if f.matches(r)]
+
+    assert hits("lr=1e-4") == ["live/bert_lr=1e-4_bs=32"]  # text, and 3e-4 != 1e-4
+    assert hits("LR=1E-4") == ["live/bert_lr=1e-4_bs=32"]  # any case, like the other terms
+    assert hits("step=100") == ["ckpt@step=100"]
+    assert hits("bs=32") == ["live/bert_lr=1e-4_bs=32", "live/bert_lr=3e-4_bs=32"]
+    assert hits("lr<1e-3") == ["live/bert_lr=3e-4_bs=32"]  # the hparam, where it is known
+    assert hits("!lr=1e-4") == ["live/bert_lr=3e-4_bs=32", "ckpt@step=100"]

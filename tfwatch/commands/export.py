@@ -4,6 +4,7 @@ JSON shape (stable, meant to be diffed against other tools)::
 
     {"runs": {"<run>": {"scalars": {"<tag>": [[step, value], ...]},
                         "hparams": {...},
+                        "final_metrics": {"hparam/accuracy": 0.9, ...},
                         "damage": [{"file", "offset", "kind", "skipped_bytes"}],
                         "incomplete_tails": [{"file", "offset", "kind", "pending_bytes"}]}}}
 
@@ -23,7 +24,7 @@ from typing import IO
 
 import numpy as np
 
-from tfwatch.json_values import json_number
+from tfwatch.json_values import json_number, json_values
 from tfwatch.safe_text import unicode_text
 from tfwatch.store.runs import IncompleteTail, Run
 from tfwatch.tag_patterns import matches_any
@@ -56,7 +57,9 @@ def write_export_json(runs: list[Run], patterns: list[str] | None, out: IO[str])
             )
             out.write("]")
         out.write("},\n    " + '"hparams": ')
-        out.write(json.dumps(_hparams_json(run), ensure_ascii=False, allow_nan=False))
+        out.write(json.dumps(json_values(run.hparams), ensure_ascii=False, allow_nan=False))
+        out.write(',\n    "final_metrics": ')
+        out.write(json.dumps(json_values(run.final_metrics), ensure_ascii=False, allow_nan=False))
         out.write(',\n    "damage": ')
         damage = [
             {
@@ -83,13 +86,6 @@ def incomplete_tail_json(tail: IncompleteTail) -> dict[str, object]:
         "kind": "incomplete_tail",
         "pending_bytes": tail.pending_bytes,
     }
-
-
-def _hparams_json(run: Run) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for k, v in sorted(run.hparams.items()):
-        out[k] = json_number(v) if isinstance(v, float) else v
-    return out
 
 
 def write_export_csv(runs: list[Run], patterns: list[str] | None, out: IO[str]) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from tfwatch.formatting import format_age, format_count, format_value
-from tfwatch.json_values import json_number
+from tfwatch.json_values import json_number, json_values
 from tfwatch.safe_text import printable, unicode_text
 from tfwatch.store.runs import Run
 from tfwatch.tag_patterns import select_tags
@@ -66,6 +66,8 @@ def run_row(run: Run, tags: list[str], extra: dict[str, Any] | None = None) -> d
         # Files whose last record is still being written: not damage (see --help).
         "incomplete_tails": len(run.incomplete_tails()),
         "gone": run.gone,
+        "hparams": json_values(run.hparams),
+        "final_metrics": json_values(run.final_metrics),
     }
     if extra:
         row.update(extra)

@@ -77,7 +77,7 @@ def _fold(
     run: Run, state: EventFileState, framing: Framing, batch: DecodedBatch, now: float
 ) -> None:
     """Put what one buffer of ``state``'s file held into ``run``; move the file's offset."""
-    run.apply(batch)
+    run.apply(batch, state.hparams_session)
     for off, kind, skipped in framing.damage:
         run.damage.append(Damage(state.path, state.offset + off, kind, skipped))
     for off in batch.bad_events:

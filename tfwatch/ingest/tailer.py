@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from tfwatch.ingest.decode import TagPlugins
 from tfwatch.ingest.discovery import run_name_for
 from tfwatch.ingest.file_reads import RunReads, read_file
+from tfwatch.ingest.hparams_sessions import HEAD_BYTES, session_layout, worth_checking
+from tfwatch.ingest.path_hparams import hparams_from_path
 from tfwatch.ingest.records import Damage
 from tfwatch.ingest.sources import FileInfo, LocalSource, RootNotFound, Source, SourceError
 from tfwatch.ingest.worker_reads import Job, read_in_workers
@@ -82,6 +84,8 @@ class Tailer:
         self._workers = workers if workers is not None else min(4, os.cpu_count() or 1)
         self._plugins: dict[str, TagPlugins] = {}
         self._index: dict[str, tuple[Run, EventFileState]] = {}  # file path -> where it goes
+        #: Directory -> whether it is an add_hparams session (decided once, on its head).
+        self._sessions: dict[str, bool] = {}
         self.runs: dict[str, Run] = {}
         self.lock = threading.RLock()
         #: Bytes read and to read in the current poll (the app's load progress).
@@ -245,12 +249,13 @@ class Tailer:
         now = self._clock()
         seen: set[str] = set()
         work: list[tuple[_Root, Run, EventFileState, int]] = []
+        run_dirs = {root.source.parent(info.path) for info in listed}
         for info in sorted(listed, key=lambda i: i.path):
             known = self._index.get(info.path)
             if known is not None and not known[0].gone:
                 run, state = known
             else:
-                found = self._locate(root, info, now, result)
+                found = self._locate(root, info, now, result, run_dirs)
                 if found is None:
                     continue
                 run, state = found
@@ -274,18 +279,29 @@ class Tailer:
         return work
 
     def _locate(
-        self, root: _Root, info: FileInfo, now: float, result: PollResult
+        self, root: _Root, info: FileInfo, now: float, result: PollResult, run_dirs: set[str]
     ) -> tuple[Run, EventFileState] | None:
-        """The run and file state of a file not seen before (creating them)."""
+        """The run and file state of a file not seen before (creating them); None for a
+        file left out, or one whose place is not known yet (looked at again next poll)."""
         directory = root.source.parent(info.path)
-        name = run_name_for(root.label, root.source.relative(directory), self._prefix)
+        session = self._is_session(root, info, directory, run_dirs)
+        if session is None:
+            return None
+        if session:  # add_hparams' directory: its file belongs to the run above it
+            directory = root.source.parent(directory)
+        relative = root.source.relative(directory)
+        name = run_name_for(root.label, relative, self._prefix)
         if self._run_filter is not None and not self._run_filter(name):
             return None
         with self.lock:
             run = self.runs.get(name)
             if run is None:
                 run = self.runs[name] = Run(
-                    name=name, root=root.label, path=directory, retain_all=self._retain_all
+                    name=name,
+                    root=root.label,
+                    path=directory,
+                    retain_all=self._retain_all,
+                    hparams=hparams_from_path(relative),
                 )
                 self._plugins[name] = TagPlugins()
                 result.new_runs.append(name)
@@ -294,11 +310,39 @@ class Tailer:
             state = run.files.get(info.path)
             if state is None:
                 state = run.files[info.path] = EventFileState(
-                    path=info.path, name=os.path.basename(info.path), first_seen=now
+                    path=info.path,
+                    name=os.path.basename(info.path),
+                    first_seen=now,
+                    hparams_session=session,
                 )
                 run.files = dict(sorted(run.files.items()))
         self._index[info.path] = (run, state)
         return run, state
+
+    def _is_session(
+        self, root: _Root, info: FileInfo, directory: str, run_dirs: set[str]
+    ) -> bool | None:
+        """Whether ``directory`` is an add_hparams session to fold into the run above it
+        (None: cannot tell until its file holds more)."""
+        known = self._sessions.get(directory)
+        if known is not None:
+            return known
+        relative = root.source.relative(directory)
+        if relative == ".":
+            return False
+        parent = root.source.parent(directory)
+        if not worth_checking(relative.rsplit("/", 1)[-1], parent in run_dirs):
+            return False
+        try:
+            head = root.source.read(info.path, 0, min(info.size, HEAD_BYTES)) if info.size else b""
+        except SourceError:
+            return None  # the read is tried again next poll; the real error shows then
+        decided = session_layout(head)
+        if decided is None and info.size >= HEAD_BYTES:
+            decided = False  # a big first record (a graph): not the writers' small session
+        if decided is not None:
+            self._sessions[directory] = decided
+        return decided
 
     def _restart_file(self, run: Run, state: EventFileState, kind: str) -> None:
         """A file got shorter than what was read: note it and read it again from 0."""

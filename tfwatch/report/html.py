@@ -158,13 +158,17 @@ def _race(report: Comparison) -> str:
 
 def _hparams(report: Comparison) -> str:
     out = ""
-    names = report.differing_hparams
-    if names:
+    names, finals = report.differing_hparams, report.final_metric_names
+    if names or finals:
+        # add_hparams' metrics go beside the hparams they were written with.
         rows = [
-            [("name", h(r.name))] + [("", h(hparam_value(r.hparams.get(n)))) for n in names]
+            [("name", h(r.name))]
+            + [("", h(hparam_value(r.hparams.get(n)))) for n in names]
+            + [("n", h(hparam_value(r.final_metrics.get(f)))) for f in finals]
             for r in report.runs
         ]
-        out += "<h2>Hparams that differ</h2>" + _table(["Run"] + [h(n) for n in names], rows)
+        header = ["Run"] + [h(n) for n in names] + [h(f) for f in finals]
+        out += "<h2>Hparams that differ</h2>" + _table(header, rows)
     imp = report.importance
     if imp is not None and imp.effects:
         rows = [

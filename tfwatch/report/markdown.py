@@ -171,11 +171,15 @@ def _race(report: Comparison) -> list[str]:
 
 def _hparams(report: Comparison) -> list[str]:
     out: list[str] = []
-    names = report.differing_hparams
-    if names:
-        header = ["Run"] + [md(n) for n in names]
+    names, finals = report.differing_hparams, report.final_metric_names
+    if names or finals:
+        # add_hparams' metrics go beside the hparams they were written with.
+        header = ["Run"] + [md(n) for n in names] + [md(f) for f in finals]
         rows = [
-            [md(r.name)] + [md(hparam_value(r.hparams.get(n))) for n in names] for r in report.runs
+            [md(r.name)]
+            + [md(hparam_value(r.hparams.get(n))) for n in names]
+            + [md(hparam_value(r.final_metrics.get(f))) for f in finals]
+            for r in report.runs
         ]
         out += ["### Hparams that differ", "", table(header, rows), ""]
     imp = report.importance

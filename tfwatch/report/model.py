@@ -11,7 +11,7 @@ import math
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -82,6 +82,8 @@ class RunInfo:
     hparams: dict[str, HparamValue]
     #: Regions of its event files that could not be read (listed, never hidden).
     damage: tuple[Damage, ...] = ()
+    #: The metrics add_hparams wrote with the hparams (``hparam/accuracy``): final values.
+    final_metrics: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,11 @@ class Comparison:
     race: Race | None
     smoothing: float
     generated_at: float
+
+    @property
+    def final_metric_names(self) -> tuple[str, ...]:
+        """Names of the final metrics (add_hparams') any run has, sorted."""
+        return tuple(sorted({k for r in self.runs for k in r.final_metrics}))
 
     def metric(self, tag: str) -> MetricSummary:
         """The summary of ``tag`` (KeyError when the report does not cover it)."""
@@ -126,7 +133,10 @@ def build_comparison(
         raise ValueError(f"baseline {baseline!r} is not among the runs")
     metrics = tuple(_metric(tag, ordered, by_name.get(baseline or ""), cfg) for tag in tags)
     infos = tuple(
-        RunInfo(r.name, r.path, r.last_step, dict(r.hparams), tuple(r.damage)) for r in ordered
+        RunInfo(
+            r.name, r.path, r.last_step, dict(r.hparams), tuple(r.damage), dict(r.final_metrics)
+        )
+        for r in ordered
     )
     alerts = tuple(a for r in ordered for a in run_health(r, cfg, now))
     importance = None

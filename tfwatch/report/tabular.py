@@ -7,7 +7,7 @@ import json
 import math
 from typing import IO, Any
 
-from tfwatch.json_values import json_number
+from tfwatch.json_values import json_number, json_values
 from tfwatch.report.escaping import csv_cell
 from tfwatch.report.model import Comparison, MetricCell
 from tfwatch.safe_text import unicode_text
@@ -50,6 +50,7 @@ def comparison_dict(report: Comparison) -> dict[str, Any]:
                 "path": unicode_text(r.path),
                 "last_step": r.last_step,
                 "hparams": r.hparams,
+                "final_metrics": json_values(r.final_metrics),
                 "damage": [
                     {
                         "file": unicode_text(d.file),

@@ -32,6 +32,9 @@ class EventFileState:
     identity: tuple[int, int] | None = None  # (device, inode) where the source has them
     pid: int | None = None
     host: str | None = None
+    #: An add_hparams session's file folded into its run (see
+    #: :mod:`tfwatch.ingest.hparams_sessions`): its scalars are final metrics.
+    hparams_session: bool = False
 
     def __post_init__(self) -> None:
         m = _FILE_NAME.search(self.name)
@@ -67,7 +70,12 @@ class Run:
     retain_all: bool = False
     scalars: dict[str, ScalarSeries] = field(default_factory=dict)
     histograms: dict[str, HistogramSeries] = field(default_factory=dict)
+    #: Path-parsed hparams first (set when the run is found), then the hparams plugin's,
+    #: which win over them.
     hparams: dict[str, str | float | bool] = field(default_factory=dict)
+    #: The metrics written with the hparams by ``add_hparams`` (``hparam/accuracy``):
+    #: one final value each, not training curves.
+    final_metrics: dict[str, float] = field(default_factory=dict)
     text_tags: set[str] = field(default_factory=set)
     image_tags: set[str] = field(default_factory=set)
     files: dict[str, EventFileState] = field(default_factory=dict)
@@ -79,9 +87,14 @@ class Run:
     #: Bumped on every change, so views can skip unchanged runs.
     version: int = 0
 
-    def apply(self, batch: DecodedBatch) -> None:
-        """Merge what was decoded from one file's new bytes."""
+    def apply(self, batch: DecodedBatch, hparams_session: bool = False) -> None:
+        """Merge what was decoded from one file's new bytes (``hparams_session``: from
+        an add_hparams session's file, whose scalars are the run's final metrics)."""
         for tag, steps, values, walls in batch.scalar_groups():
+            if hparams_session:
+                if len(values):
+                    self.final_metrics[tag] = float(values[-1])
+                continue
             series = self.scalars.get(tag)
             if series is None:
                 series = self.scalars[tag] = ScalarSeries(tag, retain_all=self.retain_all)

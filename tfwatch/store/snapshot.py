@@ -453,6 +453,8 @@ class RunDetail:
     files: tuple[FileSummary, ...]
     damage: tuple[Damage, ...]
     events: int
+    #: The metrics add_hparams wrote with the hparams (one final value each).
+    final_metrics: Mapping[str, float] = field(default_factory=dict)
 
 
 def _copy(arrays: SeriesArrays) -> SeriesArrays:
@@ -479,6 +481,7 @@ def run_detail(run: Run) -> RunDetail:
         ),
         damage=tuple(run.damage),
         events=run.events,
+        final_metrics=dict(run.final_metrics),
     )
 
 

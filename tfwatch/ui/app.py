@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -72,7 +73,9 @@ class TfwatchApp(App[None]):
     AUTO_FOCUS = "#runs"
     COMMANDS = App.COMMANDS | {RunCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("/", "filter", "Filter", id="filter"),
+        # Priority: handled as the key arrives, so the keys after it (typed fast or
+        # pasted) already go to the filter box, never to the table (see action_filter).
+        Binding("/", "filter", "Filter", id="filter", priority=True),
         Binding("s", "sort_next", "Sort", id="sort"),
         Binding("S", "sort_reverse", "Reverse", id="reverse", show=False),
         Binding("m", "pick_metric", "Metric", id="metric"),
@@ -150,6 +153,8 @@ class TfwatchApp(App[None]):
         self.runs_table: RunsTable
         self._status: StatusHeader
         self._filter_box: Input | None = None
+        #: Why the text in the filter box is not applied ("" when it is).
+        self.filter_error = ""
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -163,6 +168,7 @@ class TfwatchApp(App[None]):
             yield Input(
                 placeholder="text  re:regex  lr<1e-3  state:running  alert:nan", id="filter"
             )
+        yield Label("", id="filter-error")
         roots = tuple(status.root for status in self.tailer.statuses)
         yield SystemSlot(enabled=self._system, log_roots=roots, sampler=self.sampler)
         yield AdaptiveFooter()
@@ -303,10 +309,14 @@ class TfwatchApp(App[None]):
     # -- filter ---------------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        """Open the filter line."""
+        """Open the filter line and give it the keys that follow."""
+        if isinstance(self.focused, Input):
+            raise SkipAction  # a "/" typed into an input (``/regex/``, ``sweep/lr``)
         self.add_class("filtering")
         if self._filter_box is not None:
-            self._filter_box.focus()
+            # Now, not after a refresh as ``focus()`` does: the next key is handled
+            # before that and would sort or mark in the table.
+            self.screen.set_focus(self._filter_box)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -322,13 +332,20 @@ class TfwatchApp(App[None]):
         self.runs_table.focus()
 
     def set_filter(self, text: str) -> None:
-        """Filter the table with ``text`` (see :mod:`tfwatch.filtering`)."""
-        self.filter = parse_filter(text)
+        """Filter the table with ``text`` (see :mod:`tfwatch.filtering`). A query that
+        cannot be understood is shown as an error beside the box, and the table keeps
+        the last filter that could."""
+        parsed = parse_filter(text)
+        if not parsed.errors:
+            self.filter = parsed
         box = self._filter_box
         if box is None or self._stopping:
             return
-        box.border_subtitle = "; ".join(self.filter.errors)
-        box.set_class(bool(self.filter.errors), "error")
+        self.filter_error = "; ".join(parsed.errors)
+        shown = Text(f"✗ {printable(self.filter_error)}") if self.filter_error else Text("")
+        self.query_one("#filter-error", Label).update(shown)
+        self.set_class(bool(parsed.errors), "filter-invalid")
+        box.set_class(bool(parsed.errors), "error")
         self.refresh_view()
 
     def action_clear_filter(self) -> None:

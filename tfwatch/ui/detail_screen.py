@@ -33,6 +33,8 @@ def info_table(detail: RunDetail) -> Table:
     for key, value in sorted(detail.hparams.items()):
         shown = f"{value:g}" if isinstance(value, float) else str(value)
         table.add_row(Text(f"hparam {printable(key)}"), Text(printable(shown)))
+    for key, metric in sorted(detail.final_metrics.items()):
+        table.add_row(Text(f"final {printable(key)}"), Text(format_value(metric)))
     if detail.histograms:
         table.add_row("histograms", Text(printable(", ".join(detail.histograms))))
     if detail.text_tags:

@@ -376,7 +376,8 @@ def hparams_from_metadata(content: bytes) -> dict[str, str | float | bool]:
     if data.WhichOneof("data") != "session_start_info":
         return {}
     out: dict[str, str | float | bool] = {}
-    for name, value in data.session_start_info.hparams.items():
+    # A protobuf map iterates in no fixed order: sorted, every output lists them alike.
+    for name, value in sorted(data.session_start_info.hparams.items()):
         kind = value.WhichOneof("kind")
         if kind == "number_value":
             out[name] = float(value.number_value)

@@ -18,8 +18,8 @@ from typing import IO, Any
 from tfwatch.analysis.alerts import ALERT_KINDS, DETECTOR_ERROR, Alert, format_alert
 from tfwatch.analysis.config import load_config
 from tfwatch.analysis.health import run_health
-from tfwatch.commands.export import incomplete_tail_json
-from tfwatch.ingest.sources import SourceError
+from tfwatch.cli.export_writers import incomplete_tail_json
+from tfwatch.errors import UsageError
 from tfwatch.loading import load_once
 from tfwatch.safe_text import printable, unicode_text
 
@@ -44,7 +44,7 @@ def parse_kinds(text: str) -> tuple[str, ...]:
         return known
     unknown = [k for k in kinds if k not in known]
     if unknown:
-        raise SourceError(
+        raise UsageError(
             f"--fail-on: unknown kind {', '.join(unknown)} (known: {', '.join(known)})"
         )
     return kinds
@@ -61,10 +61,7 @@ def run_check(
     """Run the check and write its report (to stdout by default); return the exit status."""
     # Looked up at call time, not bound at import: stdout may be replaced (tests, pipes).
     out = sys.stdout if out is None else out
-    try:
-        config = load_config(config_path)
-    except ValueError as e:  # ConfigError names the file and the key
-        raise SourceError(str(e)) from e
+    config = load_config(config_path)
     tailer = load_once(roots, storage_options=storage_options)
     now = time.time()
     alerts: list[Alert] = []

@@ -65,8 +65,8 @@ def run() -> NoReturn:
 def _exit_at_once(code: int) -> NoReturn:
     """End a one-shot command without tearing the interpreter down.
 
-    Freeing every module and object one by one takes tens of milliseconds after
-    ``tfwatch ls`` (NumPy, the decoder, the store), as long as the load of a small
+    Freeing every module and object one by one after
+    ``tfwatch ls`` (NumPy, the decoder, the store) takes as long as the load of a small
     logdir. Nothing is left undone by skipping it: the commands close their output
     files, worker processes and temporary directories are done with before the command
     returns; the standard streams are flushed here, and a failed flush is reported as it

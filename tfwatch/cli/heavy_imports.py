@@ -11,7 +11,7 @@ from contextlib import contextmanager
 def collector_paused() -> Iterator[None]:
     """For a command's imports: the modules it loads allocate tens of thousands of objects
     that live as long as the process, and the ~50 collections they would set off free
-    nothing (~10 ms of ``tfwatch ls``)."""
+    nothing (see bench/README.md, "Command start-up")."""
     enabled = gc.isenabled()
     gc.disable()
     try:

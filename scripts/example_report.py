@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from tfwatch.analysis import HealthConfig
-from tfwatch.commands.report import pick_metrics
+from tfwatch.cli.reporting import pick_metrics
 from tfwatch.demo import fixed_end_time, write_fixed
 from tfwatch.loading import load_once
 from tfwatch.report.html import render_html

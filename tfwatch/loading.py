@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
+from tfwatch.errors import UsageError
 from tfwatch.ingest.allocator import reuse_freed_memory
 from tfwatch.ingest.discovery import parse_roots
 from tfwatch.ingest.sources import LocalSource, RootNotFound, Source, SourceError
@@ -70,7 +71,7 @@ def make_tailer(
         try:
             compiled = re.compile(run_pattern)
         except re.error as e:
-            raise SourceError(f"--run {run_pattern!r}: {e}") from e
+            raise UsageError(f"--run {run_pattern!r}: {e}") from e
         run_filter = lambda name: compiled.search(name) is not None  # noqa: E731
     return Tailer(sources, retain_all=retain_all, run_filter=run_filter)
 

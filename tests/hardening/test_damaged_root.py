@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.cli_run import run_cli
+from tests.cli.cli_run import run_cli
 from tests.hardening.conftest import STEPS, clean_event_bytes, damaged_cases
 from tests.report.rendered import HtmlDoc, markdown_tables
 

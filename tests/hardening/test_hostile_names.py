@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.cli_run import run_cli
+from tests.cli.cli_run import run_cli
 from tests.hardening.conftest import HOSTILE
 from tests.report.rendered import MARKDOWN, HtmlDoc, cell_count, markdown_tables
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.cli_run import run_cli
+from tests.cli.cli_run import run_cli
 
 Tree = dict[bytes, tuple[int, int, int]]
 
@@ -66,12 +66,12 @@ def test_no_command_writes_under_the_root(
 def test_the_app_writes_nothing_under_the_root(
     mixed_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tfwatch.app_options import app_parser
+    from tfwatch.cli.parser import parse_args
     from tfwatch.ui.launch import create_app
 
     before = _tree(mixed_root)
     monkeypatch.chdir(mixed_root)
-    args = app_parser().parse_args([str(mixed_root), "--interval", "0.1"])
+    args = parse_args([str(mixed_root), "--interval", "0.1"])
     app = create_app(args.roots, args)
 
     async def ticks() -> None:

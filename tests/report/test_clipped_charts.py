@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.report.curves import decay
 from tests.report.rendered import MARKDOWN
-from tfwatch.commands.report import render
+from tfwatch.cli.reporting import render
 from tfwatch.loading import load_once
 from tfwatch.report.svg_chart import LEFT, TOP
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.report.rendered import HtmlDoc, cell_count, markdown_tables
-from tfwatch.cli import build_parser
+from tfwatch.cli.parser import build_parser
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 _YAML_BLOCK = re.compile(r"```yaml\n(.*?)```", re.S)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.report.curves import HOSTILE_HPARAM, HOSTILE_RUN, HOSTILE_TAG, decay, rise
 from tests.report.rendered import MARKDOWN, HtmlDoc, cell_count, markdown_tables
-from tfwatch.commands.report import render
+from tfwatch.cli.reporting import render
 from tfwatch.loading import load_once
 from tfwatch.safe_text import printable
 

@@ -8,7 +8,7 @@ import json
 import math
 from pathlib import Path
 
-from tfwatch.commands.report import render
+from tfwatch.cli.reporting import render
 from tfwatch.loading import load_once
 from tfwatch.report.model import build_comparison
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tfwatch.analysis.alerts import ALERT_KINDS
-from tfwatch.app_options import app_parser
+from tfwatch.cli import main
+from tfwatch.cli.parser import parse_args
 from tfwatch.safe_text import printable
 from tfwatch.ui.alerts_panel import AlertsPanel
 from tfwatch.ui.app import TfwatchApp
@@ -159,7 +160,7 @@ async def test_config_file_sets_the_thresholds(
 ) -> None:
     config = tmp_path / "config.toml"
     config.write_text("[detectors.plateau]\nenabled = false\n")
-    args = app_parser().parse_args([str(demo_root), "--config", str(config)])
+    args = parse_args([str(demo_root), "--config", str(config)])
     app = create_app(args.roots, args, live=False, system=False)
     async with app.run_test(size=(140, 30)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None)
@@ -173,14 +174,11 @@ def test_bad_config_and_target_are_refused(
 ) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[detectors.plateau]\npatience = 'many'\n")
-    args = app_parser().parse_args([str(demo_root), "--config", str(bad)])
-    with pytest.raises(SystemExit) as exit_info:
-        create_app(args.roots, args)
-    assert exit_info.value.code == 2
+    assert main([str(demo_root), "--config", str(bad)]) == 2
     assert "bad.toml" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        app_parser().parse_args([str(demo_root), "--target", "val_acc"])
-    parsed = app_parser().parse_args([str(demo_root), "--target", "val/accuracy=0.9"])
+        parse_args([str(demo_root), "--target", "val_acc"])
+    parsed = parse_args([str(demo_root), "--target", "val/accuracy=0.9"])
     assert isinstance(parsed, argparse.Namespace)
     assert parsed.target == [("val/accuracy", 0.9)]
 
@@ -224,7 +222,7 @@ async def test_every_tag_alerts_and_the_highlighted_one_is_shown_whole(
 
     from tensorboardX import SummaryWriter
 
-    from tfwatch.commands.check import run_check
+    from tfwatch.cli.health_check import run_check
 
     name = "a_rather_long_experiment_name/with_a_deep_sub_directory_for_seed_42"
     w = SummaryWriter(str(tmp_path / name))

@@ -6,13 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tfwatch.cli import _is_app_call
+from tfwatch.cli.parser import is_app_call
 
 DOMAIN = [
     "tfwatch.ingest.tailer",
     "tfwatch.store.snapshot",
     "tfwatch.analysis.convergence",
-    "tfwatch.commands.listing",
+    "tfwatch.cli.listing",
     "tfwatch.filtering",
     "tfwatch.sparkline",
     "tfwatch.demo",
@@ -23,7 +23,7 @@ def test_domain_modules_do_not_import_textual() -> None:
     code = (
         "import importlib, sys\n"
         f"for m in {DOMAIN!r}: importlib.import_module(m)\n"
-        "import tfwatch.ingest, tfwatch.store, tfwatch.analysis, tfwatch.commands\n"
+        "import tfwatch.ingest, tfwatch.store, tfwatch.analysis, tfwatch.cli\n"
         "ui = ('textual', 'textual_plotext')\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ui)\n"
         "print(bad)\n"
@@ -34,12 +34,12 @@ def test_domain_modules_do_not_import_textual() -> None:
 
 
 def test_roots_without_a_subcommand_open_the_app() -> None:
-    assert _is_app_call(["/logs"])
-    assert _is_app_call(["--metric", "loss", "/logs"])
-    assert not _is_app_call(["ls", "/logs"])
-    assert not _is_app_call(["demo"])
-    assert not _is_app_call(["--version"])
-    assert not _is_app_call([])
+    assert is_app_call(["/logs"])
+    assert is_app_call(["--metric", "loss", "/logs"])
+    assert not is_app_call(["ls", "/logs"])
+    assert not is_app_call(["demo"])
+    assert not is_app_call(["--version"])
+    assert not is_app_call([])
 
 
 def test_demo_write_only_writes_real_runs(tmp_path: Path) -> None:

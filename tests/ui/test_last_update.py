@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.cli_run import run_cli
+from tests.cli.cli_run import run_cli
 from tests.ui.test_app import screen_text, sync, wait_for
 from tfwatch.formatting import format_age
 from tfwatch.loading import make_tailer

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tfwatch.app_options import app_parser
+from tfwatch.cli.parser import parse_args
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.header import short_root
 from tfwatch.ui.launch import create_app
@@ -16,7 +16,7 @@ from .test_app import screen_text, sync, table, wait_for
 
 def live_app(*roots: Path) -> TfwatchApp:
     """The app as the command line builds it, polling every 0.1 s, no system monitor."""
-    args = app_parser().parse_args([*map(str, roots), "--interval", "0.1"])
+    args = parse_args([*map(str, roots), "--interval", "0.1"])
     return create_app(args.roots, args, system=False)
 
 

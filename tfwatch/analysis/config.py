@@ -32,6 +32,7 @@ from tfwatch.analysis.settings import (
     TooFrequentSettings,
     TwoWritersSettings,
 )
+from tfwatch.errors import TfwatchError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,7 +40,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 
-class ConfigError(ValueError):
+class ConfigError(TfwatchError, ValueError):
     """A config file that cannot be used: says which file and which key."""
 
     def __init__(self, source: str | None, key: str, message: str) -> None:

@@ -11,10 +11,12 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from tfwatch.errors import TfwatchError
+
 EVENT_MARKER = "tfevents"
 
 
-class SourceError(Exception):
+class SourceError(TfwatchError):
     """A root cannot be listed or read (missing, unreadable, server down)."""
 
 

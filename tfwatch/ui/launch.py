@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,19 +11,16 @@ from tfwatch.ui.app import TfwatchApp
 
 
 def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) -> TfwatchApp:
-    """The app over ``roots`` with the parsed options (raises ``SourceError``)."""
+    """The app over ``roots`` with the parsed options (raises ``SourceError`` or
+    ``ConfigError``, which the command line reports)."""
     options: dict[str, object] | None = None
     if getattr(args, "storage_options", None):
         from tfwatch.ingest.storage_options import parse_storage_options
 
         options = parse_storage_options(args.storage_options)
-    from tfwatch.analysis.config import ConfigError, load_config
+    from tfwatch.analysis.config import load_config
 
-    try:
-        config = load_config(getattr(args, "config", None))
-    except ConfigError as e:
-        print(f"tfwatch: {e}", file=sys.stderr)
-        raise SystemExit(2) from None
+    config = load_config(getattr(args, "config", None))
     # A root that is not there yet is waited for, as TensorBoard does, beside roots that
     # are; a lone missing root is a mistake worth an exit status.
     tailer = make_tailer(roots, storage_options=options, wait_for_missing=True)

@@ -24,6 +24,7 @@ from typing import IO
 
 import numpy as np
 
+from tfwatch.ingest.records import Damage
 from tfwatch.json_values import json_number, json_values
 from tfwatch.safe_text import unicode_text
 from tfwatch.store.runs import IncompleteTail, Run
@@ -61,21 +62,23 @@ def write_export_json(runs: list[Run], patterns: list[str] | None, out: IO[str])
         out.write(',\n    "final_metrics": ')
         out.write(json.dumps(json_values(run.final_metrics), ensure_ascii=False, allow_nan=False))
         out.write(',\n    "damage": ')
-        damage = [
-            {
-                "file": unicode_text(d.file),
-                "offset": d.offset,
-                "kind": d.kind,
-                "skipped_bytes": d.skipped_bytes,
-            }
-            for d in run.damage
-        ]
+        damage = [damage_json(d) for d in run.damage]
         out.write(json.dumps(damage, ensure_ascii=False))
         out.write(',\n    "incomplete_tails": ')
         tails = [incomplete_tail_json(t) for t in run.incomplete_tails()]
         out.write(json.dumps(tails, ensure_ascii=False))
         out.write("}")
     out.write("\n}}\n")
+
+
+def damage_json(damage: Damage) -> dict[str, object]:
+    """A damaged region as JSON (the file name made valid Unicode)."""
+    return {
+        "file": unicode_text(damage.file),
+        "offset": damage.offset,
+        "kind": damage.kind,
+        "skipped_bytes": damage.skipped_bytes,
+    }
 
 
 def incomplete_tail_json(tail: IncompleteTail) -> dict[str, object]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.cli_run import run_cli
+from tests.cli.cli_run import run_cli
 from tfwatch.analysis import direction
 from tfwatch.tag_patterns import matches_any
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.cli_run import run_cli
+from tests.cli.cli_run import run_cli
 from tests.system.writers import WriterFactory, writer_factory
 from tests.writers import only_event_file, record_spans
 from tfwatch.ingest.file_reads import STILL_WRITTEN_SECONDS

@@ -9,15 +9,14 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tfwatch.analysis import ConfigError, HealthConfig, is_quality_metric, load_config, parse_target
+from tfwatch.analysis import HealthConfig, is_quality_metric, load_config, parse_target
 from tfwatch.analysis.direction import is_eval_metric
-from tfwatch.ingest.sources import SourceError
+from tfwatch.errors import OutputError, UsageError
 from tfwatch.report.model import build_comparison
 from tfwatch.safe_text import printable
 from tfwatch.store.runs import Run
 from tfwatch.tag_patterns import matches_any
 
-FORMATS = ("md", "html", "json", "csv")
 #: Metrics reported when none are named: the quality metrics, at most this many.
 DEFAULT_METRICS = 6
 
@@ -32,11 +31,11 @@ def pick_baseline(runs: Sequence[Run], wanted: str | None) -> str | None:
     try:
         pattern = re.compile(wanted)
     except re.error as e:
-        raise SourceError(f"--baseline {wanted!r}: {e}") from e
+        raise UsageError(f"--baseline {wanted!r}: {e}") from e
     hits = [n for n in names if pattern.search(n)]
     if len(hits) != 1:
         found = "no run" if not hits else f"{len(hits)} runs ({', '.join(hits[:5])})"
-        raise SourceError(f"--baseline {wanted!r} matches {found}; it must match exactly one")
+        raise UsageError(f"--baseline {wanted!r} matches {found}; it must match exactly one")
     return hits[0]
 
 
@@ -50,7 +49,7 @@ def pick_metrics(runs: Sequence[Run], wanted: Sequence[str] | None, cfg: HealthC
         for w in wanted:
             hits = [t for t in tags if t == w or matches_any(t, [w])]
             if not hits:
-                raise SourceError(f"--metric {w!r}: no run logs such a scalar tag")
+                raise UsageError(f"--metric {w!r}: no run logs such a scalar tag")
             picked += [t for t in hits if t not in picked]
         return picked
     shared = runs_per_tag(runs)
@@ -83,11 +82,8 @@ def chosen_metric_note(runs: Sequence[Run], tags: Sequence[str]) -> str:
 
 def render(fmt: str, runs: Sequence[Run], args_metric: Sequence[str] | None, baseline: str | None,
            target: str | None, config_path: str | None) -> str:  # fmt: skip
-    """The report in ``fmt`` (one of :data:`FORMATS`) as a string."""
-    try:
-        cfg = load_config(config_path)
-    except ConfigError as e:
-        raise SourceError(str(e)) from e
+    """The report in ``fmt`` (md, html, json or csv) as a string."""
+    cfg = load_config(config_path)
     tags = pick_metrics(runs, args_metric, cfg)
     if tags and not args_metric:
         print(chosen_metric_note(runs, tags), file=sys.stderr)
@@ -97,7 +93,7 @@ def render(fmt: str, runs: Sequence[Run], args_metric: Sequence[str] | None, bas
         try:
             goal = parse_target(target)
         except ValueError as e:
-            raise SourceError(str(e)) from e
+            raise UsageError(str(e)) from e
     report = build_comparison(runs, tags, base, cfg, goal)
     if fmt == "html":
         from tfwatch.report.html import render_html
@@ -123,7 +119,7 @@ def write_report(text: str, output: str | None) -> None:
         with open(output, "w", encoding="utf-8", newline="") as out:
             out.write(text)
     except OSError as e:
-        raise SourceError(f"{output}: {e.strerror or e}") from e
+        raise OutputError(f"{output}: {e.strerror or e}") from e
 
 
 def run_report(
@@ -147,6 +143,6 @@ def run_report(
     )
     runs = list(tailer.runs.values())
     if not runs:
-        raise SourceError("no run matches --run")
+        raise UsageError("no run matches --run")
     write_report(render(fmt, runs, metrics, baseline, target, config_path), output)
     return 0

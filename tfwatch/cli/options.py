@@ -1,12 +1,40 @@
-"""Options of ``tfwatch [ROOT...]`` and ``tfwatch demo``, kept apart from the app.
+"""Options shared by several commands, each declared once.
 
-Building the command-line parser must not import Textual: ``tfwatch ls`` and the other
-scripting commands never load the UI.
+Building the parser must not import Textual nor the readers: ``tfwatch ls`` and the
+other scripting commands load only what they use.
 """
 
 from __future__ import annotations
 
 import argparse
+
+TAGS_HELP = (
+    "%s: a glob, any case; without '/' it may match the tag's last part "
+    "('loss' names train/loss; repeatable)"
+)
+
+
+def add_roots(parser: argparse.ArgumentParser) -> None:
+    """``ROOT...`` and ``--storage-option`` (every command that reads log roots)."""
+    parser.add_argument("roots", nargs="+", metavar="ROOT", help="log root: PATH, URL or NAME=PATH")
+    parser.add_argument(
+        "--storage-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="storage_options",
+        help="fsspec option for remote roots (repeatable; PROTOCOL.KEY=VALUE for one backend)",
+    )
+
+
+def storage_options(args: argparse.Namespace) -> dict[str, object]:
+    """The parsed ``--storage-option`` pairs (raises ``SourceError`` on a malformed one)."""
+    pairs = getattr(args, "storage_options", None)
+    if not pairs:
+        return {}
+    from tfwatch.ingest.storage_options import parse_storage_options
+
+    return parse_storage_options(pairs)
 
 
 def target_option(text: str) -> tuple[str, float]:
@@ -20,7 +48,7 @@ def target_option(text: str) -> tuple[str, float]:
 
 
 def add_app_options(parser: argparse.ArgumentParser) -> None:
-    """The options of ``tfwatch [ROOT...]`` (shared with ``tfwatch demo``)."""
+    """The options of the app (``tfwatch ROOT...`` and ``tfwatch demo``)."""
     parser.add_argument(
         "--metric",
         action="append",
@@ -69,23 +97,3 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="desktop notification (notify-send, when present) when a new alert fires",
     )
-
-
-def app_parser() -> argparse.ArgumentParser:
-    """The parser of ``tfwatch ROOT... [options]``."""
-    parser = argparse.ArgumentParser(
-        prog="tfwatch",
-        description="Watch many TensorBoard training runs at once. "
-        "Subcommands: ls, export, report, check, demo (tfwatch demo -h).",
-    )
-    parser.add_argument("roots", nargs="+", metavar="ROOT", help="log root: PATH, URL or NAME=PATH")
-    parser.add_argument(
-        "--storage-option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        dest="storage_options",
-        help="fsspec option for remote roots",
-    )
-    add_app_options(parser)
-    return parser

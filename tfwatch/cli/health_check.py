@@ -18,15 +18,26 @@ from typing import IO, Any
 from tfwatch.analysis.alerts import ALERT_KINDS, DETECTOR_ERROR, Alert, format_alert
 from tfwatch.analysis.config import load_config
 from tfwatch.analysis.health import run_health
-from tfwatch.commands.export import incomplete_tail_json
-from tfwatch.ingest.sources import SourceError
+from tfwatch.cli.export_writers import damage_json, incomplete_tail_json
+from tfwatch.errors import UsageError
 from tfwatch.loading import load_once
-from tfwatch.safe_text import printable, unicode_text
+from tfwatch.safe_text import printable
 
 DEFAULT_FAIL_ON = ("nan", "diverging")
 #: ``--fail-on`` kind for damaged event files (CRC mismatches, torn or undecodable
 #: records, files cut short and no longer written): not an alert, so not a detector's.
 DAMAGE = "damage"
+
+
+#: The order of an alert's fields in ``check --json`` (the wall time last).
+ALERT_FIELDS = ("run", "tag", "step", "kind", "message", "wall_time")
+
+
+def alert_json(alert: Alert) -> dict[str, Any]:
+    """An alert as ``check --json`` lists it: :meth:`Alert.to_dict` in :data:`ALERT_FIELDS`
+    order."""
+    fields = alert.to_dict()
+    return {k: fields[k] for k in ALERT_FIELDS}
 
 
 def parse_kinds(text: str) -> tuple[str, ...]:
@@ -44,7 +55,7 @@ def parse_kinds(text: str) -> tuple[str, ...]:
         return known
     unknown = [k for k in kinds if k not in known]
     if unknown:
-        raise SourceError(
+        raise UsageError(
             f"--fail-on: unknown kind {', '.join(unknown)} (known: {', '.join(known)})"
         )
     return kinds
@@ -61,10 +72,7 @@ def run_check(
     """Run the check and write its report (to stdout by default); return the exit status."""
     # Looked up at call time, not bound at import: stdout may be replaced (tests, pipes).
     out = sys.stdout if out is None else out
-    try:
-        config = load_config(config_path)
-    except ValueError as e:  # ConfigError names the file and the key
-        raise SourceError(str(e)) from e
+    config = load_config(config_path)
     tailer = load_once(roots, storage_options=storage_options)
     now = time.time()
     alerts: list[Alert] = []
@@ -74,21 +82,13 @@ def run_check(
         run = tailer.runs[name]
         with tailer.lock:
             alerts.extend(run_health(run, config, now))
-        damage.extend(
-            {"run": name, "file": unicode_text(d.file), "offset": d.offset, "kind": d.kind,
-             "skipped_bytes": d.skipped_bytes}
-            for d in run.damage
-        )  # fmt: skip
+        damage.extend({"run": name, **damage_json(d)} for d in run.damage)
         tails.extend({"run": name, **incomplete_tail_json(t)} for t in run.incomplete_tails())
     failing = [a for a in alerts if a.kind in fail_on]
     damage_fails = DAMAGE in fail_on and bool(damage)
     if as_json:
         payload = {
-            "alerts": [
-                {"run": a.run, "tag": a.tag, "step": a.step, "kind": a.kind,
-                 "message": a.message, "wall_time": a.wall_time}
-                for a in alerts
-            ],
+            "alerts": [alert_json(a) for a in alerts],
             "damage": damage,
             "incomplete_tails": tails,
             "runs": len(tailer.runs),

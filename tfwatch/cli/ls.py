@@ -1,0 +1,57 @@
+"""``tfwatch ls``: one row per run, as a table, JSON or CSV (rows: :mod:`.listing`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from tfwatch.cli.heavy_imports import collector_paused
+from tfwatch.cli.options import TAGS_HELP, add_roots, storage_options
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``ls ROOT... [--json | --csv] [--tags GLOB]``."""
+    ls = sub.add_parser("ls", help="one row per run")
+    add_roots(ls)
+    fmt = ls.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_const", const="json", dest="format")
+    fmt.add_argument("--csv", action="store_const", const="csv", dest="format")
+    ls.add_argument("--tags", action="append", metavar="GLOB", help=TAGS_HELP % "tag columns")
+    ls.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the roots once and print a row per run."""
+    with collector_paused():
+        from tfwatch.cli.listing import emit, finished_row, listed
+        from tfwatch.loading import summarize_once
+
+    scanned: list[Any] = []
+
+    def scan() -> None:
+        # State and writer PID come from this host's processes (one scan, as the table
+        # shows them): scanned, and the modules that judge them loaded, while worker
+        # processes read the files.
+        with collector_paused():
+            import tfwatch.system.state_tracker  # noqa: F401
+        from tfwatch.system.processes import scan_processes
+
+        scanned.append(scan_processes())
+
+    from functools import partial
+
+    summarize = partial(listed, args.tags)
+    runs = summarize_once(
+        args.roots, summarize, storage_options=storage_options(args), meanwhile=scan
+    )
+    from tfwatch.system.state_tracker import assess_runs
+    from tfwatch.tag_patterns import select_tags, warn_unmatched
+
+    tags = select_tags((t for r in runs for t in r.row["metrics"]), args.tags)
+    if args.tags:
+        warn_unmatched("--tags", args.tags, (t for r in runs for t in r.tags), sys.stderr)
+    states = assess_runs([r.inputs for r in runs], table=scanned[0] if scanned else None)
+    rows = [finished_row(r.row, tags, states[r.row["name"]][1].as_json()) for r in runs]
+    emit(rows, tags, args.format or "table")
+    return 0

@@ -1,0 +1,35 @@
+"""``tfwatch report``: compare runs (choices and rendering: :mod:`.reporting`)."""
+
+from __future__ import annotations
+
+import argparse
+
+from tfwatch.cli.heavy_imports import collector_paused
+from tfwatch.cli.options import add_roots, storage_options
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``report ROOT... [--baseline RUN] [--metric TAG] [--format md|html|json|csv] …``."""
+    rp = sub.add_parser("report", help="compare runs: Markdown for a PR, HTML, JSON or CSV")
+    add_roots(rp)
+    rp.add_argument("--baseline", metavar="RUN_OR_REGEX", help="the run the others are compared to")
+    rp.add_argument(
+        "--metric", action="append", metavar="TAG", help="metric (tag or glob; repeatable)"
+    )
+    rp.add_argument("--format", choices=("md", "html", "json", "csv"), default="md")
+    rp.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    rp.add_argument("--run", metavar="REGEX", help="only runs whose name matches")
+    rp.add_argument("--target", metavar="TAG=VALUE", help="who reached this value first")
+    rp.add_argument("--config", metavar="FILE", help="health config (TOML)")
+    rp.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the roots once, render the comparison, write it."""
+    with collector_paused():
+        from tfwatch.cli.reporting import run_report
+
+    return run_report(
+        args.roots, args.format, args.metric, args.baseline, args.target, args.output,
+        args.config, args.run, storage_options(args),
+    )  # fmt: skip

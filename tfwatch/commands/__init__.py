@@ -1,1 +1,0 @@
-"""Non-interactive commands (``ls``, ``export`` …): same pipeline as the app."""

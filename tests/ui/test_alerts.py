@@ -12,7 +12,7 @@ import pytest
 
 from tfwatch.analysis.alerts import ALERT_KINDS
 from tfwatch.app_options import app_parser
-from tfwatch.safe_text import printable
+from tfwatch.text.safe_text import printable
 from tfwatch.ui.alerts_panel import AlertsPanel
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.columns import ALERT_LETTERS

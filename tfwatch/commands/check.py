@@ -21,7 +21,7 @@ from tfwatch.analysis.health import run_health
 from tfwatch.commands.export import incomplete_tail_json
 from tfwatch.ingest.sources import SourceError
 from tfwatch.loading import load_once
-from tfwatch.safe_text import printable, unicode_text
+from tfwatch.text.safe_text import printable, unicode_text
 
 DEFAULT_FAIL_ON = ("nan", "diverging")
 #: ``--fail-on`` kind for damaged event files (CRC mismatches, torn or undecodable

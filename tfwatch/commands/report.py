@@ -13,9 +13,9 @@ from tfwatch.analysis import ConfigError, HealthConfig, is_quality_metric, load_
 from tfwatch.analysis.direction import is_eval_metric
 from tfwatch.ingest.sources import SourceError
 from tfwatch.report.model import build_comparison
-from tfwatch.safe_text import printable
 from tfwatch.store.runs import Run
 from tfwatch.tag_patterns import matches_any
+from tfwatch.text.safe_text import printable
 
 FORMATS = ("md", "html", "json", "csv")
 #: Metrics reported when none are named: the quality metrics, at most this many.

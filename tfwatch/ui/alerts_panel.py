@@ -21,7 +21,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tfwatch.analysis.alerts import Alert, AlertKey, AlertTracker
-from tfwatch.safe_text import printable
+from tfwatch.text.safe_text import printable
 from tfwatch.ui.columns import SEVERE_ALERTS
 
 

@@ -23,7 +23,6 @@ from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.health import run_health
 from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.ingest.tailer import Tailer
-from tfwatch.safe_text import printable
 from tfwatch.store.series import SeriesArrays
 from tfwatch.store.snapshot import (
     RunSummary,
@@ -34,6 +33,7 @@ from tfwatch.store.snapshot import (
     series_of,
 )
 from tfwatch.system.signals import ProcessRef
+from tfwatch.text.safe_text import printable
 from tfwatch.ui import process_actions
 from tfwatch.ui.alerts_panel import AlertFeed, AlertsPanel, desktop_notify
 from tfwatch.ui.columns import fit_columns

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from tfwatch.formatting import format_age, format_count, format_short, format_value
-from tfwatch.safe_text import printable
-from tfwatch.sparkline import NONFINITE_MARKS
 from tfwatch.store.snapshot import (
     ENDED_STATES,
     SPARK_WIDTH,
@@ -23,6 +20,10 @@ from tfwatch.store.snapshot import (
     RunSummary,
     TargetSteps,
 )
+from tfwatch.text.durations import format_age
+from tfwatch.text.numbers import format_count, format_short, format_value
+from tfwatch.text.safe_text import printable
+from tfwatch.text.sparkline import NONFINITE_MARKS
 
 STATE_GLYPHS = {
     "running": "●",

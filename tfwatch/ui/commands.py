@@ -10,7 +10,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
-from tfwatch.safe_text import printable
+from tfwatch.text.safe_text import printable
 from tfwatch.ui.sorting import SORT_MODES
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from tfwatch.filtering import fuzzy_match
-from tfwatch.safe_text import printable
+from tfwatch.text.safe_text import printable
 
 
 class MetricPicker(ModalScreen[str | None]):

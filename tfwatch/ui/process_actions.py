@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tfwatch.safe_text import printable
 from tfwatch.store.snapshot import RunSummary
 from tfwatch.system.processes import describe_process
 from tfwatch.system.signals import ProcessRef, send_signal
+from tfwatch.text.safe_text import printable
 from tfwatch.ui.process_screen import ConfirmSignal, ProcessScreen, RunProcess
 
 if TYPE_CHECKING:

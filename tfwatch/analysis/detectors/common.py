@@ -11,7 +11,6 @@ from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.direction import higher_is_better, is_eval_metric, is_quality_metric
 from tfwatch.analysis.protocols import PointArrays, RunLike, ScalarSeriesLike
 from tfwatch.analysis.settings import S
-from tfwatch.formatting import format_duration
 
 #: A run counts as observed live when it wrote an event at most this long before tfwatch
 #: first saw its files (allows for clock skew between the writer's host and this one).
@@ -63,11 +62,6 @@ def fmt(value: float) -> str:
     if math.isnan(value):
         return "nan"
     return f"{value:.4g}"
-
-
-def fmt_duration(seconds: float) -> str:
-    """``0.5s``, ``45s``, ``12m``, ``3h05m``, ``2d04h`` (see :func:`format_duration`)."""
-    return format_duration(seconds)
 
 
 def nice_ceiling(x: float) -> int:

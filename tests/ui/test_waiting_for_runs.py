@@ -8,8 +8,8 @@ from pathlib import Path
 
 from tfwatch.app_options import app_parser
 from tfwatch.ui.app import TfwatchApp
-from tfwatch.ui.header import short_root
 from tfwatch.ui.launch import create_app
+from tfwatch.ui.widgets.header import short_root
 
 from .test_app import screen_text, sync, table, wait_for
 

@@ -32,24 +32,23 @@ from tfwatch.store.snapshot import (
     run_detail,
     series_of,
 )
-from tfwatch.system.signals import ProcessRef
 from tfwatch.text.safe_text import printable
-from tfwatch.ui import process_actions
-from tfwatch.ui.alerts_panel import AlertFeed, AlertsPanel, desktop_notify
+from tfwatch.ui.actions.palette import Chosen, GoToRun, RunCommands, SortBy
+from tfwatch.ui.actions.processes import ProcessControl
 from tfwatch.ui.columns import fit_columns
-from tfwatch.ui.commands import RunCommands
-from tfwatch.ui.compare_screen import CompareScreen
-from tfwatch.ui.detail_screen import DetailScreen
-from tfwatch.ui.footer import AdaptiveFooter
 from tfwatch.ui.forecasts import ForecastCache
-from tfwatch.ui.header import StatusHeader, header_text
-from tfwatch.ui.help_screen import HelpScreen
-from tfwatch.ui.metric_picker import MetricPicker
-from tfwatch.ui.no_runs import NoRunsNotice
-from tfwatch.ui.process_screen import RunProcess
-from tfwatch.ui.runs_table import RunsTable
+from tfwatch.ui.messages import SnapshotApplied
+from tfwatch.ui.screens.compare import CompareScreen
+from tfwatch.ui.screens.detail import DetailScreen
+from tfwatch.ui.screens.help import HelpScreen
+from tfwatch.ui.screens.metric_picker import MetricPicker
 from tfwatch.ui.sorting import SORT_MODES, sort_runs
-from tfwatch.ui.system_slot import SystemSlot, make_sampler
+from tfwatch.ui.widgets.alerts_panel import AlertFeed, AlertsPanel, desktop_notify
+from tfwatch.ui.widgets.footer import AdaptiveFooter
+from tfwatch.ui.widgets.header import StatusHeader, header_text
+from tfwatch.ui.widgets.no_runs import NoRunsNotice
+from tfwatch.ui.widgets.runs_table import RunsTable
+from tfwatch.ui.widgets.system_slot import SystemSlot, make_sampler
 
 #: Metric columns shown at most (the picker adds in front and drops the last).
 MAX_METRICS = 3
@@ -130,13 +129,13 @@ class TfwatchApp(App[None]):
         self.alert_feed = AlertFeed()
         self.bell_on_alert = bell
         self.notify_desktop = desktop_notify
-        #: Processes already sent SIGTERM: the next offer for them is SIGKILL.
-        self.terminated: set[ProcessRef] = set()
         roots = tuple(status.root for status in tailer.statuses)
         #: The system monitor (run states, processes, GPU); None without it.
         self.sampler = (
             make_sampler(tailer if link_runs else None, roots, process_interval) if system else None
         )
+        #: Showing and stopping runs' processes (``P``, ``K``).
+        self.processes = ProcessControl(self.sampler, readonly)
         self._wanted_metrics: tuple[str, ...] | None = None
         self.snapshot: Snapshot | None = None
         self.marked: set[str] = set()
@@ -242,9 +241,7 @@ class TfwatchApp(App[None]):
             self.notify(printable(error), title="root failing", severity="error", timeout=4)
         self._track_alerts(snap)
         self.refresh_view()
-        refresh = getattr(self.screen, "refresh_live", None)
-        if callable(refresh):
-            refresh()
+        self.screen.post_message(SnapshotApplied())
 
     def _show_progress(self) -> None:
         self._status.show(self._header(), self.tailer.progress)
@@ -377,6 +374,11 @@ class TfwatchApp(App[None]):
         self.sort_index = next(i for i, m in enumerate(SORT_MODES) if m.key == key)
         self.refresh_view()
 
+    def action_clear_marks(self) -> None:
+        """Unmark every run."""
+        self.marked.clear()
+        self.refresh_view()
+
     def action_mark(self) -> None:
         """Mark or unmark the run under the cursor and move down."""
         table = self.runs_table
@@ -434,7 +436,7 @@ class TfwatchApp(App[None]):
             self.notify("nothing to compare yet", severity="warning")
             return
         tags = sorted(self.snapshot.tag_counts)
-        self.push_screen(CompareScreen(names, tag, tags))
+        self.push_screen(CompareScreen(names, tag, tags, self.fetch_series))
 
     def action_detail(self) -> None:
         """Open the run under the cursor."""
@@ -455,7 +457,8 @@ class TfwatchApp(App[None]):
                 found = []
                 self.notify(f"health check failed: {e}", severity="warning")
             alerts = [f"{a.kind} {a.tag}: {a.message}" if a.tag else a.message for a in found]
-        self.push_screen(DetailScreen(detail, alerts, self.process_of(name, summary)))
+        process = self.processes.process_of(name, summary)
+        self.push_screen(DetailScreen(detail, alerts, process))
 
     @on(DataTable.RowSelected, "#runs")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -472,17 +475,23 @@ class TfwatchApp(App[None]):
 
     # -- processes ------------------------------------------------------------------------
 
-    def process_of(self, name: str, summary: RunSummary | None) -> RunProcess:
-        """What the system monitor knows of run ``name``'s writer right now."""
-        return process_actions.process_of(self, name, summary)
+    def _selected_run(self) -> tuple[str, RunSummary | None] | None:
+        name = self.runs_table.current_run
+        if name is None:
+            return None
+        return name, self.snapshot.runs.get(name) if self.snapshot else None
 
     def action_show_process(self) -> None:
         """Show the selected run's process (PID, command, why its state)."""
-        process_actions.show_process(self)
+        selected = self._selected_run()
+        if selected is not None:
+            self.processes.show(self, *selected)
 
     def action_stop_process(self) -> None:
         """SIGTERM (then SIGKILL) the selected run's process, after a confirmation."""
-        process_actions.stop_process(self)
+        selected = self._selected_run()
+        if selected is not None:
+            self.processes.stop(self, *selected)
 
     # -- alerts ---------------------------------------------------------------------------
 
@@ -523,3 +532,28 @@ class TfwatchApp(App[None]):
     def action_help(self) -> None:
         """Show every binding."""
         self.push_screen(HelpScreen())
+
+    # -- command palette ------------------------------------------------------------------
+
+    def run_names(self) -> list[str]:
+        """Every run's name, sorted (what the palette searches)."""
+        return sorted(self.snapshot.runs) if self.snapshot is not None else []
+
+    @on(SortBy)
+    def _palette_sort(self, event: SortBy) -> None:
+        self.sort_by(event.key)
+
+    @on(GoToRun)
+    def _palette_goto(self, event: GoToRun) -> None:
+        self.goto_run(event.name)
+
+    @on(Chosen)
+    def _palette_action(self, event: Chosen) -> None:
+        actions: dict[str, Callable[[], None]] = {
+            "compare": self.action_compare,
+            "pick_metric": self.action_pick_metric,
+            "filter": self.action_filter,
+            "clear_marks": self.action_clear_marks,
+            "help": self.action_help,
+        }
+        actions[event.action]()

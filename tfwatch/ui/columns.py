@@ -274,13 +274,23 @@ def flags_cell(run: RunSummary, marked: bool) -> Text:
     return text
 
 
-def name_cell(run: RunSummary, marked: bool, width: int) -> Text:
+class RunNameText(Text):
+    """A name cell that knows its run's full name, which the shown text may shorten: the
+    runs table orders its rows by it."""
+
+    def __init__(self, text: str, run: str, style: str) -> None:
+        super().__init__(text, style=style, no_wrap=True)
+        #: The run's name as written (not shortened, not escaped).
+        self.run = run
+
+
+def name_cell(run: RunSummary, marked: bool, width: int) -> RunNameText:
     """The run name, literally, shortened in the middle when wider than ``width``."""
     name = printable(run.name)
     if len(name) > width:
         keep = width - 1
         name = name[: keep // 2] + "…" + name[len(name) - (keep - keep // 2) :]
-    return Text(name, style="bold magenta" if marked else "", no_wrap=True)
+    return RunNameText(name, run.name, style="bold magenta" if marked else "")
 
 
 def age_text(run: RunSummary, now: float) -> str:

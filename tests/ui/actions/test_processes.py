@@ -19,7 +19,7 @@ from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.screens.detail import DetailScreen
 from tfwatch.ui.screens.process import ConfirmSignal, ProcessScreen
 
-from .test_app import screen_text, sync, table, wait_for
+from ..test_app import screen_text, sync, table, wait_for
 
 #: A training loop writing through tensorboardX (which keeps its event file open).
 WRITER = """

@@ -18,7 +18,7 @@ from tfwatch.ui.columns import ALERT_LETTERS
 from tfwatch.ui.launch import create_app
 from tfwatch.ui.widgets.alerts_panel import AlertsPanel
 
-from .test_app import ALL, screen_text, sync, table, wait_for
+from ..test_app import ALL, screen_text, sync, table, wait_for
 
 
 def toasts(app: TfwatchApp) -> str:

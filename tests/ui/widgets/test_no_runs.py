@@ -11,7 +11,7 @@ from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.launch import create_app
 from tfwatch.ui.widgets.header import short_root
 
-from .test_app import screen_text, sync, table, wait_for
+from ..test_app import screen_text, sync, table, wait_for
 
 
 def live_app(*roots: Path) -> TfwatchApp:

@@ -21,7 +21,7 @@ from tfwatch.ui.screens.compare import CompareScreen
 from tfwatch.ui.screens.detail import DetailScreen
 from tfwatch.ui.widgets.charts import colour, faint, nice_ticks
 
-from .test_app import sync, wait_for
+from ..test_app import sync, wait_for
 
 
 @pytest.mark.parametrize(

@@ -44,3 +44,10 @@ def format_count(n: float) -> str:
         if mag >= scale:
             return f"{n / scale:.1f}{unit}"
     return f"{int(n)}" if float(n).is_integer() else f"{n:.1f}"
+
+
+def format_significant(value: float) -> str:
+    """A metric value in 4 significant digits, for alert messages: ``0.1235``, ``nan``."""
+    if math.isnan(value):
+        return "nan"
+    return f"{value:.4g}"

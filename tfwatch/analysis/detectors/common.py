@@ -1,4 +1,4 @@
-"""Small pieces the detectors share: tag selection, step lookups, number formatting."""
+"""Small pieces the detectors share: tag selection, step lookups, liveness."""
 
 from __future__ import annotations
 
@@ -55,13 +55,6 @@ def observed_live(run: RunLike) -> bool:
     """Whether the run was writing while tfwatch watched (not an old, finished run)."""
     seen = [f.first_seen for f in run.files.values() if f.first_seen > 0]
     return bool(seen) and run.last_wall_time >= min(seen) - LIVE_SLACK_S
-
-
-def fmt(value: float) -> str:
-    """A metric value in 4 significant digits."""
-    if math.isnan(value):
-        return "nan"
-    return f"{value:.4g}"
 
 
 def nice_ceiling(x: float) -> int:

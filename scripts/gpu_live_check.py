@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tfwatch.loading import make_tailer
 from tfwatch.system.nvml_adapter import NvmlAdapter
-from tfwatch.ui.system_slot import make_sampler
+from tfwatch.ui.widgets.system_slot import make_sampler
 
 TRAINER = r"""
 import sys, time, torch

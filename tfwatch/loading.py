@@ -12,8 +12,8 @@ from tfwatch.ingest.allocator import reuse_freed_memory
 from tfwatch.ingest.discovery import parse_roots
 from tfwatch.ingest.sources import LocalSource, RootNotFound, Source, SourceError
 from tfwatch.ingest.tailer import PollResult, Tailer
-from tfwatch.safe_text import printable
 from tfwatch.store.runs import Run
+from tfwatch.text.safe_text import printable
 
 T = TypeVar("T")
 

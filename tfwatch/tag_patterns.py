@@ -50,7 +50,7 @@ def warn_unmatched(
 ) -> None:
     """One warning line on ``err`` per pattern that names no tag of any run, with the
     tags that were seen (a typo then shows at once instead of as empty columns)."""
-    from tfwatch.safe_text import printable
+    from tfwatch.text.safe_text import printable
 
     seen = sorted(set(tags))
     for pattern in unmatched_patterns(patterns, seen):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from tfwatch.ingest.discovery import run_name_for
-from tfwatch.safe_text import printable, unicode_text
+from tfwatch.text.safe_text import printable, unicode_text
 
 NAME = os.fsdecode(b"run-\xff\xfe-\x1b[1m")  # what os.listdir gives for such a name
 

@@ -8,7 +8,7 @@ from tests.report.curves import HOSTILE_HPARAM, HOSTILE_RUN, HOSTILE_TAG, decay,
 from tests.report.rendered import HtmlDoc
 from tfwatch.cli.reporting import render
 from tfwatch.loading import load_once
-from tfwatch.safe_text import printable
+from tfwatch.text.safe_text import printable
 
 #: The elements the report itself writes; anything else would be injected.
 OWN_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "em", "strong",

@@ -8,7 +8,7 @@ from tests.report.curves import HOSTILE_HPARAM, HOSTILE_RUN, HOSTILE_TAG, decay,
 from tests.report.rendered import MARKDOWN, HtmlDoc, cell_count, markdown_tables
 from tfwatch.cli.reporting import render
 from tfwatch.loading import load_once
-from tfwatch.safe_text import printable
+from tfwatch.text.safe_text import printable
 
 #: What GitHub may show from our own markup; anything else came from a name.
 ALLOWED_TAGS = {"h2", "h3", "p", "table", "thead", "tbody", "tr", "th", "td", "strong", "em",

@@ -7,13 +7,13 @@ import time
 from pathlib import Path
 
 from tests.system.writers import WriterFactory
-from tfwatch.formatting import format_duration
 from tfwatch.loading import load_once
 from tfwatch.system.linkage import RunFiles, RunLinker
 from tfwatch.system.processes import scan_processes
 from tfwatch.system.run_inputs import run_progress
 from tfwatch.system.run_state import StateThresholds
 from tfwatch.system.state_tracker import RunStateTracker
+from tfwatch.text.durations import format_duration
 
 
 def test_durations_under_a_second_keep_their_size() -> None:

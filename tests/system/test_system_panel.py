@@ -24,7 +24,7 @@ from tfwatch.system.nvml_adapter import NvmlAdapter
 from tfwatch.system.run_state import RunProgress
 from tfwatch.system.sampler import SystemSampler
 from tfwatch.system.snapshot import SystemSnapshot
-from tfwatch.ui.system_panel import SystemPanel, SystemStrip, SystemView
+from tfwatch.ui.widgets.system_panel import SystemPanel, SystemStrip, SystemView
 
 GIB = 1 << 30
 

@@ -14,11 +14,11 @@ from typing import Any
 from textual.widgets import Static
 
 from tfwatch.ui.app import TfwatchApp
-from tfwatch.ui.compare_screen import CompareScreen
-from tfwatch.ui.detail_screen import DetailScreen
-from tfwatch.ui.help_screen import HelpScreen
-from tfwatch.ui.runs_table import RunsTable
+from tfwatch.ui.screens.compare import CompareScreen
+from tfwatch.ui.screens.detail import DetailScreen
+from tfwatch.ui.screens.help import HelpScreen
 from tfwatch.ui.sorting import SORT_MODES
+from tfwatch.ui.widgets.runs_table import RunsTable
 
 ALL = [
     "baseline[bs=64]",

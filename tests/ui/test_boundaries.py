@@ -14,7 +14,7 @@ DOMAIN = [
     "tfwatch.analysis.convergence",
     "tfwatch.cli.listing",
     "tfwatch.filtering",
-    "tfwatch.sparkline",
+    "tfwatch.text.sparkline",
     "tfwatch.demo",
 ]
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tfwatch.analysis.forecast import forecast, steps_to_target
-from tfwatch.formatting import format_count
 from tfwatch.loading import load_once
 from tfwatch.store.snapshot import SnapshotBuilder
+from tfwatch.text.numbers import format_count
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.columns import forecast_cell, forecast_text
 from tfwatch.ui.forecasts import REPLICATES, ForecastCache, run_forecast

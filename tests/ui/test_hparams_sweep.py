@@ -13,8 +13,8 @@ from textual.widgets import OptionList
 from tests.ui.test_app import screen_text, sync, table, wait_for
 from tests.writers import HPARAMS_SWEEP, write_hparams_sweep
 from tfwatch.ui.app import TfwatchApp
-from tfwatch.ui.detail_screen import DetailScreen
-from tfwatch.ui.metric_picker import MetricPicker
+from tfwatch.ui.screens.detail import DetailScreen
+from tfwatch.ui.screens.metric_picker import MetricPicker
 
 
 @pytest.fixture(scope="module")

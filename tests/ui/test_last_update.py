@@ -13,8 +13,8 @@ import pytest
 
 from tests.cli.cli_run import run_cli
 from tests.ui.test_app import screen_text, sync, wait_for
-from tfwatch.formatting import format_age
 from tfwatch.loading import make_tailer
+from tfwatch.text.durations import format_age
 from tfwatch.ui.app import TfwatchApp
 
 THREE_DAYS = 3 * 86400.0

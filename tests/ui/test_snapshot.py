@@ -7,7 +7,6 @@ from pathlib import Path
 
 from tfwatch.demo import FIXED_START, STEP_SECONDS, fixed_end_time
 from tfwatch.loading import load_once
-from tfwatch.sparkline import NAN_MARK
 from tfwatch.store.snapshot import (
     SPARK_WIDTH,
     STATES,
@@ -17,6 +16,7 @@ from tfwatch.store.snapshot import (
     run_state,
     series_of,
 )
+from tfwatch.text.sparkline import NAN_MARK
 
 from .conftest import DEMO_STEPS, FIXED_NOW
 

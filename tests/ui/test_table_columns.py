@@ -16,7 +16,7 @@ from tfwatch.loading import load_once
 from tfwatch.store.snapshot import SnapshotBuilder
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.columns import metric_label
-from tfwatch.ui.header import header_text
+from tfwatch.ui.widgets.header import header_text
 
 from .conftest import DEMO_STEPS, FIXED_NOW
 from .test_app import screen_text, sync, table, wait_for

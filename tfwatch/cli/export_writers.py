@@ -25,10 +25,10 @@ from typing import IO
 import numpy as np
 
 from tfwatch.ingest.records import Damage
-from tfwatch.json_values import json_number, json_values
-from tfwatch.safe_text import unicode_text
 from tfwatch.store.runs import IncompleteTail, Run
 from tfwatch.tag_patterns import matches_any
+from tfwatch.text.json_numbers import json_number, json_values
+from tfwatch.text.safe_text import unicode_text
 
 
 def _value_text(v: float) -> str:

@@ -21,7 +21,7 @@ from tfwatch.analysis.health import run_health
 from tfwatch.cli.export_writers import damage_json, incomplete_tail_json
 from tfwatch.errors import UsageError
 from tfwatch.loading import load_once
-from tfwatch.safe_text import printable
+from tfwatch.text.safe_text import printable
 
 DEFAULT_FAIL_ON = ("nan", "diverging")
 #: ``--fail-on`` kind for damaged event files (CRC mismatches, torn or undecodable

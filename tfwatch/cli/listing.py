@@ -7,11 +7,12 @@ import time
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from tfwatch.formatting import format_age, format_count, format_value
-from tfwatch.json_values import json_number, json_values
-from tfwatch.safe_text import printable, unicode_text
 from tfwatch.store.runs import Run
 from tfwatch.tag_patterns import select_tags
+from tfwatch.text.durations import format_age
+from tfwatch.text.json_numbers import json_number, json_values
+from tfwatch.text.numbers import format_count, format_value
+from tfwatch.text.safe_text import printable, unicode_text
 
 if TYPE_CHECKING:
     from tfwatch.system.linkage import RunFiles

@@ -13,9 +13,9 @@ from tfwatch.analysis import HealthConfig, is_quality_metric, load_config, parse
 from tfwatch.analysis.direction import is_eval_metric
 from tfwatch.errors import OutputError, UsageError
 from tfwatch.report.model import build_comparison
-from tfwatch.safe_text import printable
 from tfwatch.store.runs import Run
 from tfwatch.tag_patterns import matches_any
+from tfwatch.text.safe_text import printable
 
 #: Metrics reported when none are named: the quality metrics, at most this many.
 DEFAULT_METRICS = 6

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tfwatch.safe_text import unicode_text
+from tfwatch.text.safe_text import unicode_text
 
 _LABEL = re.compile(r"^([A-Za-z0-9_.\-]+)=(.+)$")
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfwatch.formatting import format_count, format_value
 from tfwatch.report.model import ChartLine, MetricSummary
+from tfwatch.text.numbers import format_count, format_value
 
 #: Okabe–Ito colours: told apart by people with any common colour-vision deficiency.
 PALETTE: tuple[tuple[str, str], ...] = (

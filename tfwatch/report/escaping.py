@@ -2,7 +2,7 @@
 
 Run names, tags and hparams are written by anyone; none of them may break a table row,
 open an HTML element, close a code fence or ping a GitHub user. Every function first makes
-control characters visible (:func:`tfwatch.safe_text.printable`), so a newline or an
+control characters visible (:func:`tfwatch.text.safe_text.printable`), so a newline or an
 escape sequence shows as ``\\x0a`` / ``\\x1b`` instead of acting.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from tfwatch.safe_text import printable
+from tfwatch.text.safe_text import printable
 
 # Characters with a meaning anywhere in GitHub-flavoured Markdown inline text or tables
 # ('$' opens GitHub's math); '&', '<', '>' become entities instead.

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from tfwatch import __version__
 from tfwatch.analysis import Alert
-from tfwatch.formatting import format_count, format_value
 from tfwatch.report.chart_lines import charted
 from tfwatch.report.escaping import html_text as h
 from tfwatch.report.model import Comparison, MetricSummary
@@ -21,14 +20,15 @@ from tfwatch.report.svg_chart import legend_swatch, svg_chart
 from tfwatch.report.wording import (
     delta_text,
     direction,
-    duration,
     effect_reading,
     hparam_value,
     metric_table,
     rho_text,
     summary_line,
 )
-from tfwatch.safe_text import unicode_text
+from tfwatch.text.durations import format_duration_prose
+from tfwatch.text.numbers import format_count, format_value
+from tfwatch.text.safe_text import unicode_text
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _STYLE = """
@@ -147,7 +147,7 @@ def _race(report: Comparison) -> str:
             ("n", str(i)),
             ("name", h(c.run)),
             ("n", format_count(c.step)),
-            ("n", duration(c.elapsed_s)),
+            ("n", format_duration_prose(c.elapsed_s)),
         ]
         for i, c in enumerate(r.reached, 1)
     ]

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from tfwatch import __version__
 from tfwatch.analysis import Alert
-from tfwatch.formatting import format_count, format_value
 from tfwatch.report.chart_lines import (
     PALETTE,
     charted,
@@ -27,14 +26,15 @@ from tfwatch.report.model import Comparison, MetricSummary
 from tfwatch.report.wording import (
     delta_text,
     direction,
-    duration,
     effect_reading,
     hparam_value,
     metric_table,
     rho_text,
     summary_line,
 )
-from tfwatch.safe_text import unicode_text
+from tfwatch.text.durations import format_duration_prose
+from tfwatch.text.numbers import format_count, format_value
+from tfwatch.text.safe_text import unicode_text
 
 #: Points per Mermaid line: enough for the shape, few enough to keep the comment short.
 GRID_POINTS = 40
@@ -158,14 +158,15 @@ def _race(report: Comparison) -> list[str]:
         "",
     ]
     rows = [
-        [str(i), md(c.run), format_count(c.step), duration(c.elapsed_s)]
+        [str(i), md(c.run), format_count(c.step), format_duration_prose(c.elapsed_s)]
         for i, c in enumerate(r.reached, 1)
     ]
     rows += [["-", md(name), "not reached", "-"] for name in r.not_reached]
     out += [table(["#", "Run", "Step", "Wall time"], rows, right=(0, 2, 3)), ""]
     fastest = r.fastest_in_time
     if fastest is not None and r.reached and fastest.run != r.reached[0].run:
-        out += [f"Fastest in wall time: {md(fastest.run)} ({duration(fastest.elapsed_s)}).", ""]
+        took = format_duration_prose(fastest.elapsed_s)
+        out += [f"Fastest in wall time: {md(fastest.run)} ({took}).", ""]
     return out
 
 

@@ -20,8 +20,8 @@ from tfwatch.analysis.protocols import PointArrays
 from tfwatch.ingest.records import Damage
 from tfwatch.report.hparam_importance import HparamValue, Importance, hparam_importance
 from tfwatch.report.milestones import Race, first_reach, race
-from tfwatch.sparkline import sparkline
 from tfwatch.store.runs import Run
+from tfwatch.text.sparkline import sparkline
 
 #: Characters of the sparkline in each table cell.
 SPARK_WIDTH = 16

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tfwatch.formatting import format_count, format_value
 from tfwatch.report.chart_lines import PALETTE, Clipped, clipped_points, value_range
 from tfwatch.report.escaping import html_text
 from tfwatch.report.model import ChartLine
+from tfwatch.text.numbers import format_count, format_value
 
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 36

@@ -7,10 +7,10 @@ import json
 import math
 from typing import IO, Any
 
-from tfwatch.json_values import json_number, json_values
 from tfwatch.report.escaping import csv_cell
 from tfwatch.report.model import Comparison, MetricCell
-from tfwatch.safe_text import unicode_text
+from tfwatch.text.json_numbers import json_number, json_values
+from tfwatch.text.safe_text import unicode_text
 
 #: Per-metric CSV columns, in order.
 CELL_FIELDS = ("final", "best", "best_step", "delta", "delta_ratio", "better", "steps_to_baseline")

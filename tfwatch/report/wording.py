@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tfwatch.formatting import format_count, format_value
 from tfwatch.report.hparam_importance import HparamEffect, HparamValue, Importance
 from tfwatch.report.model import Comparison, MetricCell, MetricSummary
+from tfwatch.text.numbers import format_count, format_value
 
 #: Colour-free markers: the report reads the same printed, in a terminal or to a screen reader.
 BETTER, WORSE, SAME = "✓ better", "✗ worse", "= same"
@@ -114,12 +114,3 @@ def rho_text(effect: HparamEffect) -> str:
     if effect.rho is None or math.isnan(effect.rho):
         return "-"
     return f"{effect.rho:+.2f}"
-
-
-def duration(seconds: float) -> str:
-    """``45 s``, ``12.5 min``, ``3.2 h``."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"

@@ -23,10 +23,10 @@ from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.convergence import Convergence, convergence
 from tfwatch.analysis.direction import higher_is_better
 from tfwatch.ingest.records import Damage
-from tfwatch.sparkline import sparkline
 from tfwatch.store.runs import Run
 from tfwatch.store.series import ScalarSeries, SeriesArrays
 from tfwatch.system.run_inputs import write_cadence
+from tfwatch.text.sparkline import sparkline
 
 if TYPE_CHECKING:
     from tfwatch.system.run_state import RunState

@@ -54,8 +54,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from tfwatch.formatting import format_duration
 from tfwatch.system.linkage import LinkMethod, RunLink
+from tfwatch.text.durations import format_duration
 
 RunStateName = Literal["running", "stalled", "finished", "crashed", "unknown"]
 RUN_STATES: tuple[RunStateName, ...] = ("running", "stalled", "finished", "crashed", "unknown")
@@ -226,10 +226,6 @@ def describe_exit(status: int) -> str:
     return f"exited with status {(status >> 8) & 0xFF}"
 
 
-def _age(seconds: float) -> str:
-    return format_duration(seconds)
-
-
 def classify_run(
     link: RunLink,
     progress: RunProgress,
@@ -248,7 +244,7 @@ def classify_run(
     ) -> RunState:
         return RunState(s, pid, ctime, link.method, link.remote, idle, recent, reason)
 
-    quiet = f"last write {_age(idle)} ago" if idle is not None else "nothing written yet"
+    quiet = f"last write {format_duration(idle)} ago" if idle is not None else "nothing written yet"
     if link.remote:
         where = ", ".join(link.hosts)
         return state("unknown", None, f"written on {where} (another host); {quiet}")
@@ -257,7 +253,7 @@ def classify_run(
             return state(
                 "running", link.pid, f"process {link.pid} writing ({link.method})", link.create_time
             )
-        usual = f", usually every {_age(progress.cadence)}" if progress.cadence else ""
+        usual = f", usually every {format_duration(progress.cadence)}" if progress.cadence else ""
         return state(
             "stalled", link.pid, f"process {link.pid} alive; {quiet}{usual}", link.create_time
         )

@@ -6,24 +6,19 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
 from textual.worker import get_current_worker
 
-from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.health import run_health
 from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.ingest.tailer import Tailer
-from tfwatch.safe_text import printable
 from tfwatch.store.series import SeriesArrays
 from tfwatch.store.snapshot import (
     RunSummary,
@@ -33,36 +28,31 @@ from tfwatch.store.snapshot import (
     run_detail,
     series_of,
 )
-from tfwatch.system.signals import ProcessRef
-from tfwatch.ui import process_actions
-from tfwatch.ui.alerts_panel import AlertFeed, AlertsPanel, desktop_notify
+from tfwatch.text.safe_text import printable
+from tfwatch.ui.actions.alerts import AlertAnnouncer
+from tfwatch.ui.actions.palette import Chosen, GoToRun, RunCommands, SortBy
+from tfwatch.ui.actions.processes import ProcessControl
+from tfwatch.ui.bindings import APP_BINDINGS, MAIN_SCREEN_ACTIONS
 from tfwatch.ui.columns import fit_columns
-from tfwatch.ui.commands import RunCommands
-from tfwatch.ui.compare_screen import CompareScreen
-from tfwatch.ui.detail_screen import DetailScreen
-from tfwatch.ui.footer import AdaptiveFooter
 from tfwatch.ui.forecasts import ForecastCache
-from tfwatch.ui.header import StatusHeader, header_text
-from tfwatch.ui.help_screen import HelpScreen
-from tfwatch.ui.metric_picker import MetricPicker
-from tfwatch.ui.no_runs import NoRunsNotice
-from tfwatch.ui.process_screen import RunProcess
-from tfwatch.ui.runs_table import RunsTable
+from tfwatch.ui.messages import SnapshotApplied
+from tfwatch.ui.screens.compare import CompareScreen
+from tfwatch.ui.screens.detail import DetailScreen
+from tfwatch.ui.screens.help import HelpScreen
+from tfwatch.ui.screens.metric_picker import MetricPicker
 from tfwatch.ui.sorting import SORT_MODES, sort_runs
-from tfwatch.ui.system_slot import SystemSlot, make_sampler
+from tfwatch.ui.widgets.alerts_panel import AlertFeed, AlertsPanel
+from tfwatch.ui.widgets.filter_bar import FilterBar
+from tfwatch.ui.widgets.footer import AdaptiveFooter
+from tfwatch.ui.widgets.header import StatusHeader, header_text
+from tfwatch.ui.widgets.no_runs import NoRunsNotice
+from tfwatch.ui.widgets.runs_table import RunsTable
+from tfwatch.ui.widgets.system_slot import SystemSlot, make_sampler
 
 #: Metric columns shown at most (the picker adds in front and drops the last).
 MAX_METRICS = 3
 #: Runs compared when none is marked: the top of the current order.
 COMPARE_TOP = 5
-FILTER_DEBOUNCE = 0.15
-#: Actions of the runs table, hidden and disabled while another screen is on top.
-MAIN_SCREEN_ACTIONS = frozenset(
-    {
-        "filter", "sort_next", "sort_reverse", "pick_metric", "mark", "compare", "detail",
-        "system_panel", "alerts", "show_process", "stop_process", "clear_filter",
-    }
-)  # fmt: skip
 
 
 class TfwatchApp(App[None]):
@@ -72,24 +62,7 @@ class TfwatchApp(App[None]):
     TITLE = "tfwatch"
     AUTO_FOCUS = "#runs"
     COMMANDS = App.COMMANDS | {RunCommands}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Priority: handled as the key arrives, so the keys after it (typed fast or
-        # pasted) already go to the filter box, never to the table (see action_filter).
-        Binding("/", "filter", "Filter", id="filter", priority=True),
-        Binding("s", "sort_next", "Sort", id="sort"),
-        Binding("S", "sort_reverse", "Reverse", id="reverse", show=False),
-        Binding("m", "pick_metric", "Metric", id="metric"),
-        Binding("space", "mark", "Mark", id="mark"),
-        Binding("c", "compare", "Compare", id="compare"),
-        Binding("enter", "detail", "Detail", id="detail", show=False),
-        Binding("p", "system_panel", "System", id="system"),
-        Binding("a", "alerts", "Alerts", id="alerts"),
-        Binding("P", "show_process", "Process", id="process", show=False),
-        Binding("K", "stop_process", "Stop process", id="stop", show=False),
-        Binding("?", "help", "Help", id="help"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("q", "quit", "Quit", id="quit"),
-    ]
+    BINDINGS = APP_BINDINGS
 
     def __init__(
         self,
@@ -128,15 +101,15 @@ class TfwatchApp(App[None]):
         )
         #: Raise-once bookkeeping: what is active, and which alerts are new this tick.
         self.alert_feed = AlertFeed()
-        self.bell_on_alert = bell
-        self.notify_desktop = desktop_notify
-        #: Processes already sent SIGTERM: the next offer for them is SIGKILL.
-        self.terminated: set[ProcessRef] = set()
+        #: The bell and notifications for alerts new since start-up.
+        self.announcer = AlertAnnouncer(bell, desktop_notify)
         roots = tuple(status.root for status in tailer.statuses)
         #: The system monitor (run states, processes, GPU); None without it.
         self.sampler = (
             make_sampler(tailer if link_runs else None, roots, process_interval) if system else None
         )
+        #: Showing and stopping runs' processes (``P``, ``K``).
+        self.processes = ProcessControl(self.sampler, readonly)
         self._wanted_metrics: tuple[str, ...] | None = None
         self.snapshot: Snapshot | None = None
         self.marked: set[str] = set()
@@ -146,13 +119,12 @@ class TfwatchApp(App[None]):
         self._longest_name = 0
         self._wake = threading.Event()
         self._stopping = False
-        self._filter_timer: Timer | None = None
         self._progress_timer: Timer | None = None
         self._told_errors: set[str] = set()  # root errors already shown as a toast
         #: The main screen's widgets, kept so ticks reach them under other screens.
         self.runs_table: RunsTable
         self._status: StatusHeader
-        self._filter_box: Input | None = None
+        self._filter_bar: FilterBar | None = None
         #: Why the text in the filter box is not applied ("" when it is).
         self.filter_error = ""
 
@@ -163,11 +135,7 @@ class TfwatchApp(App[None]):
         yield RunsTable(id="runs")
         yield NoRunsNotice(id="no-runs")
         yield AlertsPanel(id="alerts")
-        with Horizontal(id="filter-bar"):
-            yield Label("/", id="filter-prompt")
-            yield Input(
-                placeholder="text  re:regex  lr<1e-3  state:running  alert:nan", id="filter"
-            )
+        yield FilterBar(id="filter-bar")
         yield Label("", id="filter-error")
         roots = tuple(status.root for status in self.tailer.statuses)
         yield SystemSlot(enabled=self._system, log_roots=roots, sampler=self.sampler)
@@ -181,7 +149,7 @@ class TfwatchApp(App[None]):
     def on_mount(self) -> None:
         self.runs_table = self.query_one(RunsTable)
         self._status = self.query_one(StatusHeader)
-        self._filter_box = self.query_one("#filter", Input)
+        self._filter_bar = self.query_one(FilterBar)
         self._update_header()
         self._progress_timer = self.set_interval(0.25, self._show_progress)
         self._ingest()
@@ -242,9 +210,7 @@ class TfwatchApp(App[None]):
             self.notify(printable(error), title="root failing", severity="error", timeout=4)
         self._track_alerts(snap)
         self.refresh_view()
-        refresh = getattr(self.screen, "refresh_live", None)
-        if callable(refresh):
-            refresh()
+        self.screen.post_message(SnapshotApplied())
 
     def _show_progress(self) -> None:
         self._status.show(self._header(), self.tailer.progress)
@@ -313,21 +279,19 @@ class TfwatchApp(App[None]):
         if isinstance(self.focused, Input):
             raise SkipAction  # a "/" typed into an input (``/regex/``, ``sweep/lr``)
         self.add_class("filtering")
-        if self._filter_box is not None:
+        if self._filter_bar is not None:
             # Now, not after a refresh as ``focus()`` does: the next key is handled
             # before that and would sort or mark in the table.
-            self.screen.set_focus(self._filter_box)
+            self.screen.set_focus(self._filter_bar.box)
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        self._filter_timer = self.set_timer(FILTER_DEBOUNCE, lambda: self.set_filter(event.value))
+    @on(FilterBar.Changed)
+    def _filter_changed(self, event: FilterBar.Changed) -> None:
+        self.set_filter(event.text)
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.set_filter(event.value)
-        if not event.value:
+    @on(FilterBar.Submitted)
+    def _filter_submitted(self, event: FilterBar.Submitted) -> None:
+        self.set_filter(event.text)
+        if not event.text:
             self.remove_class("filtering")
         self.runs_table.focus()
 
@@ -338,24 +302,21 @@ class TfwatchApp(App[None]):
         parsed = parse_filter(text)
         if not parsed.errors:
             self.filter = parsed
-        box = self._filter_box
-        if box is None or self._stopping:
+        bar = self._filter_bar
+        if bar is None or self._stopping:
             return
         self.filter_error = "; ".join(parsed.errors)
         shown = Text(f"✗ {printable(self.filter_error)}") if self.filter_error else Text("")
         self.query_one("#filter-error", Label).update(shown)
         self.set_class(bool(parsed.errors), "filter-invalid")
-        box.set_class(bool(parsed.errors), "error")
+        bar.box.set_class(bool(parsed.errors), "error")
         self.refresh_view()
 
     def action_clear_filter(self) -> None:
         """Clear the filter and close its line."""
-        box = self._filter_box
-        if box is None:
+        if self._filter_bar is None:
             return
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        box.value = ""
+        self._filter_bar.clear()
         self.set_filter("")
         self.remove_class("filtering")
         self.runs_table.focus()
@@ -375,6 +336,11 @@ class TfwatchApp(App[None]):
     def sort_by(self, key: str) -> None:
         """Sort by the mode named ``key`` (for the command palette)."""
         self.sort_index = next(i for i, m in enumerate(SORT_MODES) if m.key == key)
+        self.refresh_view()
+
+    def action_clear_marks(self) -> None:
+        """Unmark every run."""
+        self.marked.clear()
         self.refresh_view()
 
     def action_mark(self) -> None:
@@ -434,7 +400,7 @@ class TfwatchApp(App[None]):
             self.notify("nothing to compare yet", severity="warning")
             return
         tags = sorted(self.snapshot.tag_counts)
-        self.push_screen(CompareScreen(names, tag, tags))
+        self.push_screen(CompareScreen(names, tag, tags, self.fetch_series))
 
     def action_detail(self) -> None:
         """Open the run under the cursor."""
@@ -455,7 +421,8 @@ class TfwatchApp(App[None]):
                 found = []
                 self.notify(f"health check failed: {e}", severity="warning")
             alerts = [f"{a.kind} {a.tag}: {a.message}" if a.tag else a.message for a in found]
-        self.push_screen(DetailScreen(detail, alerts, self.process_of(name, summary)))
+        process = self.processes.process_of(name, summary)
+        self.push_screen(DetailScreen(detail, alerts, process))
 
     @on(DataTable.RowSelected, "#runs")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -472,17 +439,23 @@ class TfwatchApp(App[None]):
 
     # -- processes ------------------------------------------------------------------------
 
-    def process_of(self, name: str, summary: RunSummary | None) -> RunProcess:
-        """What the system monitor knows of run ``name``'s writer right now."""
-        return process_actions.process_of(self, name, summary)
+    def _selected_run(self) -> tuple[str, RunSummary | None] | None:
+        name = self.runs_table.current_run
+        if name is None:
+            return None
+        return name, self.snapshot.runs.get(name) if self.snapshot else None
 
     def action_show_process(self) -> None:
         """Show the selected run's process (PID, command, why its state)."""
-        process_actions.show_process(self)
+        selected = self._selected_run()
+        if selected is not None:
+            self.processes.show(self, *selected)
 
     def action_stop_process(self) -> None:
         """SIGTERM (then SIGKILL) the selected run's process, after a confirmation."""
-        process_actions.stop_process(self)
+        selected = self._selected_run()
+        if selected is not None:
+            self.processes.stop(self, *selected)
 
     # -- alerts ---------------------------------------------------------------------------
 
@@ -491,21 +464,7 @@ class TfwatchApp(App[None]):
         current = [a for run in snap.runs.values() for a in run.alert_list]
         active, news = self.alert_feed.update(current)
         self.query_one(AlertsPanel).show_alerts(active)
-        self._announce(news)
-
-    def _announce(self, new: list[Alert]) -> None:
-        if not new:
-            return
-        if self.bell_on_alert:
-            self.bell()
-        if not self.notify_desktop:
-            return
-        first = new[0]
-        more = f" (+{len(new) - 1} more)" if len(new) > 1 else ""
-        title = f"tfwatch: {first.kind} in {printable(first.run)}"
-        body = printable(first.message) + more
-        self.notify(body, title=title, severity="warning", markup=False)
-        desktop_notify(title, body)
+        self.announcer.announce(self, news)
 
     def action_alerts(self) -> None:
         """Show or hide the alerts panel (focused when shown)."""
@@ -523,3 +482,28 @@ class TfwatchApp(App[None]):
     def action_help(self) -> None:
         """Show every binding."""
         self.push_screen(HelpScreen())
+
+    # -- command palette ------------------------------------------------------------------
+
+    def run_names(self) -> list[str]:
+        """Every run's name, sorted (what the palette searches)."""
+        return sorted(self.snapshot.runs) if self.snapshot is not None else []
+
+    @on(SortBy)
+    def _palette_sort(self, event: SortBy) -> None:
+        self.sort_by(event.key)
+
+    @on(GoToRun)
+    def _palette_goto(self, event: GoToRun) -> None:
+        self.goto_run(event.name)
+
+    @on(Chosen)
+    def _palette_action(self, event: Chosen) -> None:
+        actions: dict[str, Callable[[], None]] = {
+            "compare": self.action_compare,
+            "pick_metric": self.action_pick_metric,
+            "filter": self.action_filter,
+            "clear_marks": self.action_clear_marks,
+            "help": self.action_help,
+        }
+        actions[event.action]()

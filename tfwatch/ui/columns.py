@@ -13,9 +13,6 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from tfwatch.formatting import format_age, format_count, format_short, format_value
-from tfwatch.safe_text import printable
-from tfwatch.sparkline import NONFINITE_MARKS
 from tfwatch.store.snapshot import (
     ENDED_STATES,
     SPARK_WIDTH,
@@ -23,6 +20,10 @@ from tfwatch.store.snapshot import (
     RunSummary,
     TargetSteps,
 )
+from tfwatch.text.durations import format_age
+from tfwatch.text.numbers import format_count, format_short, format_value
+from tfwatch.text.safe_text import printable
+from tfwatch.text.sparkline import NONFINITE_MARKS
 
 STATE_GLYPHS = {
     "running": "●",
@@ -273,13 +274,23 @@ def flags_cell(run: RunSummary, marked: bool) -> Text:
     return text
 
 
-def name_cell(run: RunSummary, marked: bool, width: int) -> Text:
+class RunNameText(Text):
+    """A name cell that knows its run's full name, which the shown text may shorten: the
+    runs table orders its rows by it."""
+
+    def __init__(self, text: str, run: str, style: str) -> None:
+        super().__init__(text, style=style, no_wrap=True)
+        #: The run's name as written (not shortened, not escaped).
+        self.run = run
+
+
+def name_cell(run: RunSummary, marked: bool, width: int) -> RunNameText:
     """The run name, literally, shortened in the middle when wider than ``width``."""
     name = printable(run.name)
     if len(name) > width:
         keep = width - 1
         name = name[: keep // 2] + "…" + name[len(name) - (keep - keep // 2) :]
-    return Text(name, style="bold magenta" if marked else "", no_wrap=True)
+    return RunNameText(name, run.name, style="bold magenta" if marked else "")
 
 
 def age_text(run: RunSummary, now: float) -> str:

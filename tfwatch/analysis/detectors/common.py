@@ -1,4 +1,4 @@
-"""Small pieces the detectors share: tag selection, step lookups, number formatting."""
+"""Small pieces the detectors share: tag selection, step lookups, liveness."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.direction import higher_is_better, is_eval_metric, is_quality_metric
 from tfwatch.analysis.protocols import PointArrays, RunLike, ScalarSeriesLike
 from tfwatch.analysis.settings import S
-from tfwatch.formatting import format_duration
 
 #: A run counts as observed live when it wrote an event at most this long before tfwatch
 #: first saw its files (allows for clock skew between the writer's host and this one).
@@ -56,18 +55,6 @@ def observed_live(run: RunLike) -> bool:
     """Whether the run was writing while tfwatch watched (not an old, finished run)."""
     seen = [f.first_seen for f in run.files.values() if f.first_seen > 0]
     return bool(seen) and run.last_wall_time >= min(seen) - LIVE_SLACK_S
-
-
-def fmt(value: float) -> str:
-    """A metric value in 4 significant digits."""
-    if math.isnan(value):
-        return "nan"
-    return f"{value:.4g}"
-
-
-def fmt_duration(seconds: float) -> str:
-    """``0.5s``, ``45s``, ``12m``, ``3h05m``, ``2d04h`` (see :func:`format_duration`)."""
-    return format_duration(seconds)
 
 
 def nice_ceiling(x: float) -> int:

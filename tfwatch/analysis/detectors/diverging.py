@@ -22,7 +22,6 @@ from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.detectors.common import (
     direction,
-    fmt,
     quality_default,
     wall_time_at,
     watched_scalars,
@@ -31,6 +30,7 @@ from tfwatch.analysis.noise import finite_points, noise_sigma
 from tfwatch.analysis.protocols import PointArrays, RunLike
 from tfwatch.analysis.settings import DivergingSettings
 from tfwatch.analysis.smoothing import smooth
+from tfwatch.text.numbers import format_significant as fmt
 
 F64 = npt.NDArray[np.float64]
 

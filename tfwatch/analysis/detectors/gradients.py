@@ -14,9 +14,10 @@ import numpy as np
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
-from tfwatch.analysis.detectors.common import fmt, watched_scalars
+from tfwatch.analysis.detectors.common import watched_scalars
 from tfwatch.analysis.protocols import PointArrays, RunLike
 from tfwatch.analysis.settings import ExplodingGradSettings
+from tfwatch.text.numbers import format_significant as fmt
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ import numpy as np
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
-from tfwatch.analysis.detectors.common import fmt_duration, observed_live
+from tfwatch.analysis.detectors.common import observed_live
 from tfwatch.analysis.protocols import RunLike
+from tfwatch.text.durations import format_duration
 
 RUN_STATES = ("running", "stalled", "finished", "crashed", "unknown")
 
@@ -49,7 +50,7 @@ def detect_liveness(
         return []
     step = last_step(run)
     last = run.last_wall_time
-    since = f"last event {fmt_duration(now - last)} ago" if last > 0 else "no events"
+    since = f"last event {format_duration(now - last)} ago" if last > 0 else "no events"
     at = f"at step {step:,}" if step >= 0 else "before any step"
     if state == "crashed":
         text = f"the training process ended without finishing {at} ({since})"
@@ -69,6 +70,6 @@ def detect_liveness(
     silent = now - growth
     if silent <= limit or math.isnan(silent):
         return []
-    usual = f"usually every {fmt_duration(gap)}" if gap > 0 else "cadence unknown"
-    text = f"no new events for {fmt_duration(silent)} ({usual}) {at}: stalled or finished?"
+    usual = f"usually every {format_duration(gap)}" if gap > 0 else "cadence unknown"
+    text = f"no new events for {format_duration(silent)} ({usual}) {at}: stalled or finished?"
     return [Alert(run.name, "", step, last, "stalled", text)]

@@ -25,11 +25,12 @@ import numpy.typing as npt
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
-from tfwatch.analysis.detectors.common import fmt, quality_default, watched_scalars
+from tfwatch.analysis.detectors.common import quality_default, watched_scalars
 from tfwatch.analysis.noise import finite_points
 from tfwatch.analysis.protocols import PointArrays, RunLike
 from tfwatch.analysis.settings import OscillatingSettings
 from tfwatch.analysis.smoothing import smooth
+from tfwatch.text.numbers import format_significant as fmt
 
 F64 = npt.NDArray[np.float64]
 

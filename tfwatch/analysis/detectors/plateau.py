@@ -22,10 +22,11 @@ import numpy as np
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
-from tfwatch.analysis.detectors.common import direction, eval_quality_default, fmt, watched_scalars
+from tfwatch.analysis.detectors.common import direction, eval_quality_default, watched_scalars
 from tfwatch.analysis.protocols import PointArrays, RunLike, SeriesPoints
 from tfwatch.analysis.settings import PlateauSettings
 from tfwatch.analysis.smoothing import smooth
+from tfwatch.text.numbers import format_significant as fmt
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ import numpy as np
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
-from tfwatch.analysis.detectors.common import fmt_duration, nice_ceiling, observed_live
+from tfwatch.analysis.detectors.common import nice_ceiling, observed_live
 from tfwatch.analysis.protocols import EventFileLike, RunLike
+from tfwatch.text.durations import format_duration
 
 #: A file counts as growing only if it grew this long after tfwatch first read it, so the
 #: first read of an old file is not taken for a live writer.
@@ -37,7 +38,7 @@ def detect_two_writers(run: RunLike, config: HealthConfig, now: float) -> list[A
         return []
     names = ", ".join(_describe(f) for f in live)
     text = (
-        f"{len(live)} event files growing at once ({names}) within {fmt_duration(s.window_s)}: "
+        f"{len(live)} event files growing at once ({names}) within {format_duration(s.window_s)}: "
         "two writers share this run directory, give each its own"
     )
     return [Alert(run.name, "", -1, now, "two_writers", text)]

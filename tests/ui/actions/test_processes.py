@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tfwatch.ui.actions.processes import READONLY_MESSAGE
 from tfwatch.ui.app import TfwatchApp
-from tfwatch.ui.detail_screen import DetailScreen
-from tfwatch.ui.process_actions import READONLY_MESSAGE
-from tfwatch.ui.process_screen import ConfirmSignal, ProcessScreen
+from tfwatch.ui.screens.detail import DetailScreen
+from tfwatch.ui.screens.process import ConfirmSignal, ProcessScreen
 
-from .test_app import screen_text, sync, table, wait_for
+from ..test_app import screen_text, sync, table, wait_for
 
 #: A training loop writing through tensorboardX (which keeps its event file open).
 WRITER = """

@@ -1,4 +1,4 @@
-"""Numbers and times formatted for reading in narrow columns."""
+"""Numbers formatted for reading in narrow columns: metric values, steps and counts."""
 
 from __future__ import annotations
 
@@ -46,39 +46,8 @@ def format_count(n: float) -> str:
     return f"{int(n)}" if float(n).is_integer() else f"{n:.1f}"
 
 
-def format_duration(seconds: float) -> str:
-    """A span of time: ``50ms``, ``0.5s``, ``45s``, ``12m``, ``3h05m``, ``2d04h``; ``-``
-    when unknown. Spans under a second keep their size (a cadence of 0.05 s is not
-    ``0s``); negative ones (clocks a little apart) count as none."""
-    if not math.isfinite(seconds):
-        return "-"
-    seconds = max(0.0, seconds)
-    if seconds == 0:
-        return "0s"
-    if seconds < 0.095:
-        return f"{max(1, round(seconds * 1000))}ms"
-    if seconds < 0.95:
-        return f"{seconds:.1f}s"
-    s = round(seconds)
-    if s < 90:
-        return f"{s}s"
-    if s < 90 * 60:
-        return f"{round(s / 60)}m"
-    h, rest = divmod(s, 3600)
-    if h < 48:
-        return f"{h}h{rest // 60:02d}m"
-    d, h = divmod(h, 24)
-    return f"{d}d{h:02d}h"
-
-
-def format_age(seconds: float) -> str:
-    """How long ago: ``3s``, ``4m``, ``2h``, ``5d``; ``-`` when unknown."""
-    if seconds < 0 or math.isnan(seconds):
-        return "-"
-    if seconds < 60:
-        return f"{int(seconds)}s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}h"
-    return f"{int(seconds // 86400)}d"
+def format_significant(value: float) -> str:
+    """A metric value in 4 significant digits, for alert messages: ``0.1235``, ``nan``."""
+    if math.isnan(value):
+        return "nan"
+    return f"{value:.4g}"

@@ -1,6 +1,6 @@
 """The slot for the system strip (CPU, memory, GPU) and its full panel.
 
-The widgets live in :mod:`tfwatch.ui.system_panel`; the app builds the one sampler they
+The widgets live in :mod:`tfwatch.ui.widgets.system_panel`; the app builds the one sampler they
 and the runs table read (:func:`make_sampler`), and the slot starts it when mounted and
 stops it when the app closes. Where the panel module
 cannot be imported the slot stays empty and takes no room, rather than showing made-up
@@ -64,7 +64,7 @@ class SystemSlot(Container):
         if not self._enabled:
             return
         try:
-            panel = importlib.import_module("tfwatch.ui.system_panel")
+            panel = importlib.import_module("tfwatch.ui.widgets.system_panel")
             if self._sampler is None:
                 sampler_module = importlib.import_module("tfwatch.system.sampler")
                 self._sampler = sampler_module.SystemSampler(log_roots=self._log_roots)

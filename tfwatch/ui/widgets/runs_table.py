@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
-from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist, RowKey
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from tfwatch.store.snapshot import RunSummary
-from tfwatch.ui.columns import Column, age_cell, age_text, header_label, row_cells
+from tfwatch.ui.columns import Column, RunNameText, age_cell, age_text, header_label, row_cells
 
 
 class RunsTable(DataTable[Text]):
@@ -126,11 +125,11 @@ class RunsTable(DataTable[Text]):
         self._restore_cursor(keep)
 
     def _reorder(self, order: list[str]) -> None:
-        """Put rows in ``order``. ``DataTable.sort`` only sees cell values, and names are
-        shortened in cells, so set the row positions the way ``sort`` itself does."""
-        self._row_locations = TwoWayDict({RowKey(name): i for i, name in enumerate(order)})
-        self._update_count += 1
-        self.refresh()
+        """Put rows in ``order``, moving them without rebuilding them: sorted by the
+        position of the run each name cell names (its text may be shortened). The name
+        column is always shown (:func:`fit_columns` never drops it)."""
+        position = {name: i for i, name in enumerate(order)}
+        self.sort("name", key=lambda cell: position[cast(RunNameText, cell).run])
 
     def _restore_cursor(self, name: str | None) -> None:
         if name is None or name not in self._built:

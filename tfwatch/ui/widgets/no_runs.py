@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from tfwatch.ingest.tailer import RootStatus
 from tfwatch.store.snapshot import Snapshot
-from tfwatch.ui.header import short_root
+from tfwatch.ui.widgets.header import short_root
 
 
 def no_runs_text(roots: Sequence[RootStatus]) -> Text:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from tfwatch.filtering import fuzzy_match
-from tfwatch.safe_text import printable
+from tfwatch.text.safe_text import printable
 
 
 class MetricPicker(ModalScreen[str | None]):
@@ -64,15 +64,14 @@ class MetricPicker(ModalScreen[str | None]):
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
-    def on_key(self, event: object) -> None:
-        key = getattr(event, "key", "")
-        if key in ("down", "up"):
+    def on_key(self, event: events.Key) -> None:
+        if event.key in ("down", "up"):
             options = self.query_one(OptionList)
-            if key == "down":
+            if event.key == "down":
                 options.action_cursor_down()
             else:
                 options.action_cursor_up()
-            getattr(event, "stop")()  # noqa: B009
+            event.stop()
 
     def action_cancel(self) -> None:
         """Close without choosing."""

@@ -14,13 +14,13 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from tfwatch.formatting import format_count, format_value
-from tfwatch.safe_text import printable
 from tfwatch.store.snapshot import RunDetail
-from tfwatch.ui.chart_controls import CHART_BINDINGS, ChartControls
-from tfwatch.ui.charts import ChartOptions, draw, nonfinite_note
-from tfwatch.ui.footer import AdaptiveFooter
-from tfwatch.ui.process_screen import RunProcess, process_text
+from tfwatch.text.numbers import format_count, format_value
+from tfwatch.text.safe_text import printable
+from tfwatch.ui.screens.chart_controls import CHART_BINDINGS, ChartControls
+from tfwatch.ui.screens.process import RunProcess, process_text
+from tfwatch.ui.widgets.charts import ChartOptions, draw, nonfinite_note
+from tfwatch.ui.widgets.footer import AdaptiveFooter
 
 
 def info_table(detail: RunDetail) -> Table:

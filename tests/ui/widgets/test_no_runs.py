@@ -8,10 +8,10 @@ from pathlib import Path
 
 from tfwatch.cli.parser import parse_args
 from tfwatch.ui.app import TfwatchApp
-from tfwatch.ui.header import short_root
 from tfwatch.ui.launch import create_app
+from tfwatch.ui.widgets.header import short_root
 
-from .test_app import screen_text, sync, table, wait_for
+from ..test_app import screen_text, sync, table, wait_for
 
 
 def live_app(*roots: Path) -> TfwatchApp:

@@ -13,13 +13,13 @@ import pytest
 from tfwatch.analysis.alerts import ALERT_KINDS
 from tfwatch.cli import main
 from tfwatch.cli.parser import parse_args
-from tfwatch.safe_text import printable
-from tfwatch.ui.alerts_panel import AlertsPanel
+from tfwatch.text.safe_text import printable
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.columns import ALERT_LETTERS
 from tfwatch.ui.launch import create_app
+from tfwatch.ui.widgets.alerts_panel import AlertsPanel
 
-from .test_app import ALL, screen_text, sync, table, wait_for
+from ..test_app import ALL, screen_text, sync, table, wait_for
 
 
 def toasts(app: TfwatchApp) -> str:
@@ -199,7 +199,7 @@ async def test_footer_keeps_quit_and_alerts_at_80_columns(
 def test_help_lists_every_main_binding() -> None:
     from textual.binding import Binding
 
-    from tfwatch.ui.help_screen import HELP
+    from tfwatch.ui.screens.help import HELP
 
     documented = " ".join(keys for _, rows in HELP for keys, _ in rows).split()
     documented = [k.strip(",") for k in documented]

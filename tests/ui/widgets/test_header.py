@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tfwatch.ingest.tailer import RootStatus
-from tfwatch.ui.header import header_text, root_note
+from tfwatch.ui.widgets.header import header_text, root_note
 
 
 def test_failing_root_shows_its_error_and_last_success() -> None:

@@ -7,8 +7,6 @@ Alert text comes from run names and tags anyone can write: every piece goes thro
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar
 
@@ -21,7 +19,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tfwatch.analysis.alerts import Alert, AlertKey, AlertTracker
-from tfwatch.safe_text import printable
+from tfwatch.text.safe_text import printable
 from tfwatch.ui.columns import SEVERE_ALERTS
 
 
@@ -173,21 +171,3 @@ class AlertsPanel(Vertical):
         event.stop()
         if 0 <= event.option_index < len(self._shown):
             self.post_message(self.JumpToRun(self._shown[event.option_index].run))
-
-
-def desktop_notify(title: str, body: str) -> bool:
-    """Send a desktop notification with ``notify-send`` when it is installed."""
-    exe = shutil.which("notify-send")
-    if exe is None:
-        return False
-    try:
-        subprocess.Popen(
-            [exe, "--app-name=tfwatch", title, body],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    except OSError:
-        return False
-    return True

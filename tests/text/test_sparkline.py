@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from tfwatch.sparkline import BLOCKS, NAN_MARK, NEG_INF_MARK, POS_INF_MARK, sparkline
+from tfwatch.text.sparkline import BLOCKS, NAN_MARK, NEG_INF_MARK, POS_INF_MARK, sparkline
 
 
 def test_width_is_fixed_whatever_the_length() -> None:

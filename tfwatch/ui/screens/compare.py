@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from tfwatch.formatting import format_value
-from tfwatch.safe_text import printable
 from tfwatch.store.series import SeriesArrays
-from tfwatch.ui.chart_controls import CHART_BINDINGS, ChartControls
-from tfwatch.ui.charts import ChartOptions, draw, nonfinite_note, rich_colour
-from tfwatch.ui.footer import AdaptiveFooter
+from tfwatch.text.numbers import format_value
+from tfwatch.text.safe_text import printable
+from tfwatch.ui.messages import SnapshotApplied
+from tfwatch.ui.screens.chart_controls import CHART_BINDINGS, ChartControls
+from tfwatch.ui.widgets.charts import ChartOptions, draw, nonfinite_note, rich_colour
+from tfwatch.ui.widgets.footer import AdaptiveFooter
+
+#: Copies of one tag's history for the named runs: ``fetch(names, tag)``.
+SeriesFetch = Callable[[Sequence[str], str], dict[str, SeriesArrays]]
 
 
 class CompareScreen(ChartControls, Screen[None]):
@@ -31,8 +36,11 @@ class CompareScreen(ChartControls, Screen[None]):
         Binding("T", "tag(-1)", "Prev tag", show=False),
     ]
 
-    def __init__(self, names: Sequence[str], tag: str, tags: Sequence[str]) -> None:
+    def __init__(
+        self, names: Sequence[str], tag: str, tags: Sequence[str], fetch: SeriesFetch
+    ) -> None:
         super().__init__()
+        self._fetch = fetch
         self.names = list(names)
         self.tag = tag
         self.tags = list(tags) or [tag]
@@ -48,11 +56,10 @@ class CompareScreen(ChartControls, Screen[None]):
     def on_mount(self) -> None:
         self.refresh_live()
 
+    @on(SnapshotApplied)
     def refresh_live(self) -> None:
-        """Re-read the series and redraw (called on every tick)."""
-        fetch = getattr(self.app, "fetch_series", None)
-        if callable(fetch):
-            self._series = fetch(self.names, self.tag)
+        """Re-read the series and redraw (on every tick)."""
+        self._series = self._fetch(self.names, self.tag)
         self._redraw()
 
     def _redraw(self) -> None:

@@ -18,8 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tfwatch.safe_text import printable
 from tfwatch.system.signals import ProcessRef
+from tfwatch.text.safe_text import printable
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tfwatch.safe_text import printable
-from tfwatch.sparkline import BLOCKS, sparkline
 from tfwatch.system.sampler import SystemSampler
 from tfwatch.system.snapshot import GpuRow, SystemSnapshot
+from tfwatch.text.safe_text import printable
+from tfwatch.text.sparkline import BLOCKS, sparkline
 
 NA = "N/A"
 #: Run writers listed at most (the host lines below them must stay in view).

@@ -17,11 +17,11 @@ from textual_plotext import PlotextPlot
 
 from tfwatch.analysis.smoothing import smooth
 from tfwatch.ui.app import TfwatchApp
-from tfwatch.ui.charts import colour, faint, nice_ticks
-from tfwatch.ui.compare_screen import CompareScreen
-from tfwatch.ui.detail_screen import DetailScreen
+from tfwatch.ui.screens.compare import CompareScreen
+from tfwatch.ui.screens.detail import DetailScreen
+from tfwatch.ui.widgets.charts import colour, faint, nice_ticks
 
-from .test_app import sync, wait_for
+from ..test_app import sync, wait_for
 
 
 @pytest.mark.parametrize(

@@ -19,9 +19,9 @@ from textual.color import Color, ColorParseError
 from textual_plotext import PlotextPlot
 
 from tfwatch.analysis.smoothing import smooth
-from tfwatch.formatting import format_count
-from tfwatch.safe_text import printable
 from tfwatch.store.series import SeriesArrays
+from tfwatch.text.numbers import format_count
+from tfwatch.text.safe_text import printable
 
 #: Okabe & Ito (2008), without black: orange, sky blue, bluish green, yellow, blue,
 #: vermillion, reddish purple, grey.

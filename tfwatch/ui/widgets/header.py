@@ -10,10 +10,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
-from tfwatch.formatting import format_age
 from tfwatch.ingest.tailer import RootStatus
-from tfwatch.safe_text import printable
 from tfwatch.store.snapshot import Snapshot
+from tfwatch.text.durations import format_age
+from tfwatch.text.safe_text import printable
 from tfwatch.ui.columns import REMOTE_GLYPH, REMOTE_STYLE, STATE_GLYPHS, STATE_STYLES
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from textual.binding import Binding, BindingType
 
-from tfwatch.ui.charts import X_AXES, ChartOptions
+from tfwatch.ui.widgets.charts import X_AXES, ChartOptions
 
 SMOOTH_STEP = 0.05
 MAX_SMOOTHING = 0.99

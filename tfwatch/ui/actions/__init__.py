@@ -1,0 +1,1 @@
+"""What keys and the command palette do beyond one widget: palette commands, process control."""

@@ -1,0 +1,1 @@
+"""Screens pushed over the runs table: detail, compare, help, metric picker, process."""

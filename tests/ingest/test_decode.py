@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from tests.writers import only_event_file
-from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
+from tfwatch.ingest.decode import TagPlugins, decode_records
 from tfwatch.ingest.records import frame
 from tfwatch.loading import load_once
+from tfwatch.model.decoded_batch import DecodedBatch
 
 
 def _decode_file(path: Path) -> DecodedBatch:

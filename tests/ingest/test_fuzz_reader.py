@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.writers import only_event_file, record_spans
-from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
+from tfwatch.ingest.decode import TagPlugins, decode_records
 from tfwatch.ingest.records import frame
+from tfwatch.model.decoded_batch import DecodedBatch
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from tests.writers import only_event_file, record_spans
-from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
+from tfwatch.ingest.decode import TagPlugins, decode_records
 from tfwatch.ingest.file_reads import frame_and_decode
 from tfwatch.ingest.records import PayloadCrcError, frame
+from tfwatch.model.decoded_batch import DecodedBatch
 
 WRITERS = Path(__file__).parent.parent / "fixtures" / "writers"
 FIXTURE_FILES = sorted(p for p in WRITERS.rglob("*tfevents*") if p.is_file())

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tfwatch.analysis.alerts import ALERT_KINDS
 from tfwatch.app_options import app_parser
+from tfwatch.model.alert_kinds import ALERT_KINDS
 from tfwatch.safe_text import printable
 from tfwatch.ui.alerts_panel import AlertsPanel
 from tfwatch.ui.app import TfwatchApp

@@ -15,12 +15,13 @@ import time
 from collections.abc import Sequence
 from typing import IO, Any
 
-from tfwatch.analysis.alerts import ALERT_KINDS, DETECTOR_ERROR, Alert, format_alert
+from tfwatch.analysis.alerts import Alert, format_alert
 from tfwatch.analysis.config import load_config
 from tfwatch.analysis.health import run_health
 from tfwatch.commands.export import incomplete_tail_json
 from tfwatch.ingest.sources import SourceError
 from tfwatch.loading import load_once
+from tfwatch.model.alert_kinds import ALERT_KINDS, AlertKind
 from tfwatch.safe_text import printable, unicode_text
 
 DEFAULT_FAIL_ON = ("nan", "diverging")
@@ -38,7 +39,7 @@ def parse_kinds(text: str) -> tuple[str, ...]:
     """
     from tfwatch.analysis.health import default_plugins
 
-    known = (*ALERT_KINDS, DETECTOR_ERROR, *(p.name for p in default_plugins()), DAMAGE)
+    known = (*ALERT_KINDS, AlertKind.DETECTOR_ERROR, *(p.name for p in default_plugins()), DAMAGE)
     kinds = tuple(k.strip() for k in text.split(",") if k.strip())
     if kinds == ("all",):
         return known

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tfwatch.ingest.byte_views import words_at
-from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records, file_versions
+from tfwatch.ingest.decode import TagPlugins, decode_records, file_versions
 from tfwatch.ingest.records import (
     FOOTER,
     HEADER,
@@ -33,6 +33,7 @@ from tfwatch.ingest.records import (
     payloads_ok,
 )
 from tfwatch.ingest.scalar_segments import match_scalar_layouts
+from tfwatch.model.decoded_batch import DecodedBatch
 
 I64 = npt.NDArray[np.int64]
 

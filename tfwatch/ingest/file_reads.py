@@ -9,10 +9,12 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
-from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
+from tfwatch.ingest.decode import TagPlugins, decode_records
 from tfwatch.ingest.file_batches import MAX_FILE_BYTES, batchable, decode_files
-from tfwatch.ingest.records import Damage, Framing, PayloadCrcError, frame
+from tfwatch.ingest.records import Framing, PayloadCrcError, frame
 from tfwatch.ingest.sources import Source, SourceError
+from tfwatch.model.damage import Damage
+from tfwatch.model.decoded_batch import DecodedBatch
 from tfwatch.store.runs import EventFileState, Run
 
 CHUNK = 64 << 20  # read at most this much of one file per step (bounded memory)

@@ -37,20 +37,6 @@ _LOCKSTEP_MIN = 32
 I64 = npt.NDArray[np.int64]
 
 
-@dataclass(frozen=True)
-class Damage:
-    """Bytes of an event file that could not be read as records."""
-
-    file: str
-    offset: int
-    kind: str  # "length_crc", "payload_crc", "bad_length", "truncated", "bad_event"
-    skipped_bytes: int
-
-    def describe(self) -> str:
-        """One line for people."""
-        return f"{self.file}: {self.kind} at byte {self.offset}, {self.skipped_bytes} bytes skipped"
-
-
 @dataclass(eq=False)  # holds arrays: compared by identity
 class Framing:
     """What :func:`frame` found in a buffer."""

@@ -19,9 +19,9 @@ from tfwatch.ingest.discovery import run_name_for
 from tfwatch.ingest.file_reads import RunReads, read_file
 from tfwatch.ingest.hparams_sessions import HEAD_BYTES, session_layout, worth_checking
 from tfwatch.ingest.path_hparams import hparams_from_path
-from tfwatch.ingest.records import Damage
 from tfwatch.ingest.sources import FileInfo, LocalSource, RootNotFound, Source, SourceError
 from tfwatch.ingest.worker_reads import Job, read_in_workers
+from tfwatch.model.damage import Damage
 from tfwatch.store.runs import EventFileState, Run
 
 # Below this many new bytes worker processes cost more than they save.

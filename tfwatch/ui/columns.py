@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from tfwatch.formatting import format_age, format_count, format_short, format_value
+from tfwatch.model.run_states import ENDED_STATES
 from tfwatch.safe_text import printable
 from tfwatch.sparkline import NONFINITE_MARKS
 from tfwatch.store.snapshot import (
-    ENDED_STATES,
     SPARK_WIDTH,
     MetricSummary,
     RunSummary,

@@ -12,7 +12,7 @@ from contextlib import contextmanager, suppress
 from typing import Any, NoReturn
 
 from tfwatch import __version__
-from tfwatch.ingest.sources import SourceError
+from tfwatch.ingest.sources.errors import SourceError
 
 COMMANDS = ("ls", "export", "demo", "check", "report")
 ONE_SHOT = ("ls", "export", "check", "report")  # read, print, end: no app, no children
@@ -42,7 +42,7 @@ def _storage_options(args: argparse.Namespace) -> dict[str, object]:
     pairs = getattr(args, "storage_options", None)
     if not pairs:
         return {}
-    from tfwatch.ingest.storage_options import parse_storage_options
+    from tfwatch.ingest.sources.options import parse_storage_options
 
     return parse_storage_options(pairs)
 

@@ -19,7 +19,7 @@ from tfwatch.analysis.alerts import Alert, format_alert
 from tfwatch.analysis.config import load_config
 from tfwatch.analysis.health import run_health
 from tfwatch.commands.export import incomplete_tail_json
-from tfwatch.ingest.sources import SourceError
+from tfwatch.ingest.sources.errors import SourceError
 from tfwatch.loading import load_once
 from tfwatch.model.alert_kinds import ALERT_KINDS, AlertKind
 from tfwatch.safe_text import printable, unicode_text

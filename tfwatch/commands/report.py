@@ -11,7 +11,7 @@ from typing import Any
 
 from tfwatch.analysis import ConfigError, HealthConfig, is_quality_metric, load_config, parse_target
 from tfwatch.analysis.direction import is_eval_metric
-from tfwatch.ingest.sources import SourceError
+from tfwatch.ingest.sources.errors import SourceError
 from tfwatch.report.model import build_comparison
 from tfwatch.safe_text import printable
 from tfwatch.store.runs import Run

@@ -46,8 +46,8 @@ def worth_checking(name: str, parent_is_run: bool) -> bool:
 def session_layout(head: bytes) -> bool | None:
     """Whether the event file starting with ``head`` is an add_hparams session (None:
     too few records yet to tell, read again when the file has grown)."""
-    from tfwatch.ingest.decode import _event_class
-    from tfwatch.ingest.records import frame
+    from tfwatch.ingest.decode.events import _event_class
+    from tfwatch.ingest.tfrecord.framing import frame
 
     framing = frame(head, final=False)
     event_class = _event_class()

@@ -14,13 +14,15 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 
-from tfwatch.ingest.decode import TagPlugins
+from tfwatch.ingest.decode.events import TagPlugins
 from tfwatch.ingest.discovery import run_name_for
-from tfwatch.ingest.file_reads import RunReads, read_file
 from tfwatch.ingest.hparams_sessions import HEAD_BYTES, session_layout, worth_checking
 from tfwatch.ingest.path_hparams import hparams_from_path
-from tfwatch.ingest.sources import FileInfo, LocalSource, RootNotFound, Source, SourceError
-from tfwatch.ingest.worker_reads import Job, read_in_workers
+from tfwatch.ingest.reads import RunReadRequest, read_file
+from tfwatch.ingest.sources.base import FileInfo, Source
+from tfwatch.ingest.sources.errors import RootNotFound, SourceError
+from tfwatch.ingest.sources.local import LocalSource
+from tfwatch.ingest.workers import Job, read_in_workers
 from tfwatch.model.damage import Damage
 from tfwatch.store.runs import EventFileState, Run
 
@@ -123,13 +125,11 @@ class Tailer:
             root.status.polls += 1
             root.status.poll_seconds = seconds
             work.extend(self._reconcile(root, listed, result))
-            for directory in getattr(root.source, "denied", ()):
+            for directory in root.source.denied:
                 self._fail(root, f"{directory}: permission denied", result, failed)
         total = sum(size - f.offset for _, _, f, size in work)
         for root in self._roots:
-            plan = getattr(root.source, "will_read", None)
-            if plan is not None:  # remote roots fetch the announced reads in batches
-                plan([(f.path, f.offset, size) for r, _, f, size in work if r is root])
+            root.source.will_read([(f.path, f.offset, size) for r, _, f, size in work if r is root])
         self.progress = (0, total)
         if self._parallel_worth_it(work, total):
             done = self._read_parallel(work, final, result, failed, meanwhile, summarize)
@@ -159,9 +159,7 @@ class Tailer:
             if root.label not in failed:
                 root.status.state, root.status.last_error = "ok", ""
                 root.status.last_ok = self._clock()
-            report = getattr(root.source, "report_status", None)
-            if report is not None:
-                report(root.status)  # remote roots: "slow" and request counts
+            root.source.report_status(root.status)
         result.bytes_read = done
         self.progress = (done, total)
         self.polls += 1
@@ -214,12 +212,12 @@ class Tailer:
     ) -> int:
         """Read whole runs in worker processes and adopt the runs they send back (or
         keep their summaries)."""
-        jobs: dict[str, RunReads] = {}
+        jobs: dict[str, RunReadRequest] = {}
         roots: dict[str, _Root] = {}
         for root, run, state, size in work:
             job = jobs.get(run.name)
             if job is None:
-                job = jobs[run.name] = RunReads(root.source, run, self._plugins[run.name], [])
+                job = jobs[run.name] = RunReadRequest(root.source, run, self._plugins[run.name], [])
                 roots[run.name] = root
             job.files.append((state.path, size))
         grouped = _grouped(list(jobs.values()), self._workers, final)
@@ -365,13 +363,13 @@ class Tailer:
 
 
 #: Runs with less to read than this are read several to a job (see
-#: :func:`~tfwatch.ingest.file_reads.read_runs_together`), a job's share of them
+#: :func:`~tfwatch.ingest.reads.read_runs_together`), a job's share of them
 #: between these bounds.
 _SHORT_RUN_BYTES = 1 << 20
 _JOB_BYTES_MIN, _JOB_BYTES_MAX = 1 << 20, 8 << 20
 
 
-def _grouped(jobs: list[RunReads], workers: int, final: bool) -> list[Job]:
+def _grouped(jobs: list[RunReadRequest], workers: int, final: bool) -> list[Job]:
     """Jobs for the workers, biggest first so that they finish together: long runs one
     to a job, short ones together, a job's share small enough that the workers still
     end close together (a few jobs each at the end)."""

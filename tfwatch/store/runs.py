@@ -107,7 +107,7 @@ class Run:
 
     def incomplete_tails(self) -> list[IncompleteTail]:
         """The run's files that end in a record still being written (see
-        :func:`~tfwatch.ingest.file_reads.still_written`): not damage."""
+        :func:`~tfwatch.ingest.reads.still_written`): not damage."""
         return [
             IncompleteTail(f.path, f.offset, f.pending) for f in self.files.values() if f.pending
         ]

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from tfwatch.ingest.byte_views import row_words, words_at
-from tfwatch.ingest.crc32c import crc32c, crc32c_at, mask, mask_array
+from tfwatch.ingest.tfrecord.byte_views import row_words, words_at
+from tfwatch.ingest.tfrecord.crc32c import crc32c, crc32c_at, mask, mask_array
 
 HEADER = 12
 FOOTER = 4

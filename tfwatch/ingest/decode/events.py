@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tfwatch.ingest.byte_views import words_at
-from tfwatch.ingest.records import PayloadCrcError, payloads_ok
-from tfwatch.ingest.scalar_layout import ScalarPluginCheck
-from tfwatch.ingest.scalar_segments import match_scalar_layouts
+from tfwatch.ingest.decode.scalar_layout import ScalarPluginCheck
+from tfwatch.ingest.decode.scalar_segments import match_scalar_layouts
+from tfwatch.ingest.tfrecord.byte_views import words_at
+from tfwatch.ingest.tfrecord.framing import PayloadCrcError, payloads_ok
 from tfwatch.model.decoded_batch import DecodedBatch
 from tfwatch.model.histograms import HistogramPoint
 
@@ -78,7 +78,7 @@ def decode_records(
     """Decode the framed payloads ``data[start:start+length]`` into ``batch``.
 
     ``verified`` False means the payload CRCs are still unchecked: they are checked here
-    and :class:`~tfwatch.ingest.records.PayloadCrcError` is raised if one fails (then
+    and :class:`~tfwatch.ingest.tfrecord.framing.PayloadCrcError` is raised if one fails (then
     ``batch`` is to be thrown away). ``numbers`` are the records' numbers in their file
     when they are not all of its records since ``batch.events`` (the file order of
     points from several calls).

@@ -13,7 +13,8 @@ from tfwatch.ingest.decode.events import TagPlugins, decode_records
 from tfwatch.ingest.decode.file_batches import MAX_FILE_BYTES, batchable, decode_files
 from tfwatch.ingest.sources.base import Source
 from tfwatch.ingest.sources.errors import SourceError
-from tfwatch.ingest.tfrecord.framing import Framing, PayloadCrcError, frame
+from tfwatch.ingest.tfrecord.framing import frame
+from tfwatch.ingest.tfrecord.layout import Framing, PayloadCrcError
 from tfwatch.model.damage import Damage
 from tfwatch.model.decoded_batch import DecodedBatch
 from tfwatch.store.runs import EventFileState, Run

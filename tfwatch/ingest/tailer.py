@@ -40,7 +40,6 @@ class RootStatus:
     last_error: str = ""
     last_ok: float = 0.0
     polls: int = 0
-    poll_seconds: float = 0.0
     requests: int = 0  # listings + reads sent to a remote root (what a cloud bill counts)
 
 
@@ -115,7 +114,7 @@ class Tailer:
         result = PollResult()
         work: list[tuple[_Root, Run, EventFileState, int]] = []
         failed: set[str] = set()
-        for root, (listed, message, seconds) in zip(self._roots, self._list_roots(), strict=True):
+        for root, (listed, message) in zip(self._roots, self._list_roots(), strict=True):
             if listed is None:
                 self._fail(root, message, result, failed)
                 if root.missing:
@@ -123,7 +122,6 @@ class Tailer:
                 result.unlisted_roots.append(message)
                 continue
             root.status.polls += 1
-            root.status.poll_seconds = seconds
             work.extend(self._reconcile(root, listed, result))
             for directory in root.source.denied:
                 self._fail(root, f"{directory}: permission denied", result, failed)
@@ -165,19 +163,18 @@ class Tailer:
         self.polls += 1
         return result
 
-    def _list_roots(self) -> list[tuple[list[FileInfo] | None, str, float]]:
+    def _list_roots(self) -> list[tuple[list[FileInfo] | None, str]]:
         """List every root; several roots are listed at once so a slow or failing one
         (remote roots bound each call with a deadline) does not hold up the others."""
 
-        def list_one(root: _Root) -> tuple[list[FileInfo] | None, str, float]:
-            started = self._clock()
+        def list_one(root: _Root) -> tuple[list[FileInfo] | None, str]:
             root.missing = False
             try:
-                return root.source.list_event_files(), "", self._clock() - started
+                return root.source.list_event_files(), ""
             except (SourceError, OSError) as e:
                 root.missing = isinstance(e, RootNotFound)
                 message = str(e) if isinstance(e, SourceError) else f"{root.source.root}: {e}"
-                return None, message, self._clock() - started
+                return None, message
 
         if len(self._roots) < 2:
             return [list_one(root) for root in self._roots]

@@ -9,11 +9,11 @@ the workers' slices, had read it.
 From a single-threaded process (every one-shot command) the workers are forked
 directly. The jobs are in their memory already, so a job is its number sent through a
 pipe, and an answer five bytes back. A job whose answer does not come (its worker failed
-or was killed) is read again in this process: no run is lost or waited for forever.
-multiprocessing's pool cost a ``tfwatch ls`` of 800 k events some 20 ms of its 0.4 s
-(its modules, three handler threads, stopping its workers), and a job of a killed
-worker would keep it waiting. Where other threads run (the app) forking is not safe:
-there a pool started from a fork server does the reads.
+or was killed) is read again in this process: no run is lost or waited for forever
+(with multiprocessing's pool, a job of a killed worker would keep it waiting; the pool
+also costs a short ``tfwatch ls`` a noticeable share of its time, see bench/README.md).
+Where other threads run (the app) forking is not safe: there a pool started from a fork
+server does the reads.
 """
 
 from __future__ import annotations

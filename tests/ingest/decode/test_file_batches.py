@@ -29,7 +29,7 @@ WRITERS = Path(__file__).parents[2] / "fixtures" / "writers"
 def _listed(root: Path) -> tuple[Tailer, list[tuple[Any, Run, Any, int]]]:
     t = Tailer([("", LocalSource(str(root)))], retain_all=True, workers=1)
     result = PollResult()
-    ((listed, _, _),) = t._list_roots()
+    ((listed, _),) = t._list_roots()
     return t, t._reconcile(t._roots[0], listed or [], result)
 
 

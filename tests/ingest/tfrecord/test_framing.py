@@ -149,7 +149,7 @@ def long_file(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 def _walk_only(data: bytes, final: bool = True) -> tuple[list[int], list[tuple[int, str, int]]]:
-    from tfwatch.ingest.tfrecord.framing import _walk
+    from tfwatch.ingest.tfrecord.walk import walk as _walk
 
     f = _walk(data, np.frombuffer(data, dtype=np.uint8), final)
     return f.starts.tolist(), f.damage

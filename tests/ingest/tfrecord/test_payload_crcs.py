@@ -14,7 +14,8 @@ import pytest
 from tests.writers import only_event_file, record_spans
 from tfwatch.ingest.decode.events import TagPlugins, decode_records
 from tfwatch.ingest.reads import frame_and_decode
-from tfwatch.ingest.tfrecord.framing import PayloadCrcError, frame
+from tfwatch.ingest.tfrecord.framing import frame
+from tfwatch.ingest.tfrecord.layout import PayloadCrcError
 from tfwatch.model.decoded_batch import DecodedBatch
 
 WRITERS = Path(__file__).parents[2] / "fixtures" / "writers"

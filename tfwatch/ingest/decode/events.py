@@ -16,7 +16,8 @@ import numpy.typing as npt
 from tfwatch.ingest.decode.scalar_layout import ScalarPluginCheck
 from tfwatch.ingest.decode.scalar_segments import match_scalar_layouts
 from tfwatch.ingest.tfrecord.byte_views import words_at
-from tfwatch.ingest.tfrecord.framing import PayloadCrcError, payloads_ok
+from tfwatch.ingest.tfrecord.framing import payloads_ok
+from tfwatch.ingest.tfrecord.layout import PayloadCrcError
 from tfwatch.model.decoded_batch import DecodedBatch
 from tfwatch.model.histograms import HistogramPoint
 

@@ -2,11 +2,11 @@
 
 Decoding one file has a fixed cost of a few milliseconds (the record matcher on its first
 records, setting up each block of repeating records, checking its CRCs), which a run of
-a few thousand events pays once per block: 200 runs of 4,000 events took twice as long
-as 16 runs of 50,000. Here the records of many files are laid side by side in one
-buffer before decoding: each file's runs of repeating rows go next to the other files'
-runs of rows with the same record lengths and tags, so that one block reads what each
-file would have read as a block of its own, and the matcher runs once for them all.
+a few thousand events pays once per block (see bench/README.md). Here the records of
+many files are laid side by side in one buffer before decoding: each file's runs of
+repeating rows go next to the other files' runs of rows with the same record lengths and
+tags, so that one block reads what each file would have read as a block of its own, and
+the matcher runs once for them all.
 
 Reordering records changes what decoding costs, not what it finds: a ``simple_value``
 record is decoded from its own bytes alone. The records that are anything else (tensor
@@ -25,14 +25,8 @@ import numpy.typing as npt
 from tfwatch.ingest.decode.events import TagPlugins, decode_records, file_versions
 from tfwatch.ingest.decode.scalar_segments import match_scalar_layouts
 from tfwatch.ingest.tfrecord.byte_views import words_at
-from tfwatch.ingest.tfrecord.framing import (
-    FOOTER,
-    HEADER,
-    Framing,
-    PayloadCrcError,
-    last_period,
-    payloads_ok,
-)
+from tfwatch.ingest.tfrecord.framing import last_period, payloads_ok
+from tfwatch.ingest.tfrecord.layout import FOOTER, HEADER, Framing, PayloadCrcError
 from tfwatch.model.decoded_batch import DecodedBatch
 
 I64 = npt.NDArray[np.int64]

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tfwatch.ingest.tfrecord.crc32c import ZERO_ROWS, crc32c, mask_array, padded_distance_table
-from tfwatch.ingest.tfrecord.framing import HEADER, PayloadCrcError, growing_ranges
+from tfwatch.ingest.tfrecord.layout import HEADER, PayloadCrcError, growing_ranges
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]

@@ -28,7 +28,8 @@ import numpy.typing as npt
 from tfwatch.ingest.decode.byte_spans import distinct_spans
 from tfwatch.ingest.tfrecord.byte_views import words_at
 from tfwatch.ingest.tfrecord.crc32c import ZERO_ROWS, crc32c, mask_array, padded_distance_table
-from tfwatch.ingest.tfrecord.framing import PayloadCrcError, payloads_ok
+from tfwatch.ingest.tfrecord.framing import payloads_ok
+from tfwatch.ingest.tfrecord.layout import PayloadCrcError
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]

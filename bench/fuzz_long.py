@@ -38,7 +38,8 @@ from types import FrameType
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from tfwatch.ingest.decode.events import TagPlugins, decode_records
+from tfwatch.ingest.decode.records import decode_records
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.tfrecord.crc32c import crc32c, mask
 from tfwatch.ingest.tfrecord.framing import frame
 from tfwatch.model.decoded_batch import DecodedBatch

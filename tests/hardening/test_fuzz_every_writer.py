@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.hardening.conftest import record_spans
-from tfwatch.ingest.decode.events import TagPlugins, decode_records
+from tfwatch.ingest.decode.records import decode_records
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.ingest.tfrecord.framing import frame

@@ -229,7 +229,7 @@ def test_ls_rows_made_in_the_workers_are_those_made_here(logs, monkeypatch, caps
 
 
 def test_short_runs_share_jobs_and_long_runs_have_their_own() -> None:
-    from tfwatch.ingest.decode.events import TagPlugins
+    from tfwatch.ingest.decode.tag_plugins import TagPlugins
     from tfwatch.ingest.reads import RunReadRequest
 
     def job(name: str, size: int) -> RunReadRequest:

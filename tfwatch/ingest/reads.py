@@ -9,8 +9,9 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
-from tfwatch.ingest.decode.events import TagPlugins, decode_records
 from tfwatch.ingest.decode.file_batches import MAX_FILE_BYTES, batchable, decode_files
+from tfwatch.ingest.decode.records import decode_records
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.sources.base import Source
 from tfwatch.ingest.sources.errors import SourceError
 from tfwatch.ingest.tfrecord.framing import frame

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 
-from tfwatch.ingest.decode.events import TagPlugins
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.discovery import run_name_for
 from tfwatch.ingest.hparams_sessions import HEAD_BYTES, session_layout, worth_checking
 from tfwatch.ingest.path_hparams import hparams_from_path

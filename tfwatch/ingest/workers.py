@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from tfwatch.ingest.allocator import reuse_freed_memory
-from tfwatch.ingest.decode.events import TagPlugins
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.reads import RunReadRequest, read_runs_together
 from tfwatch.store.runs import Run
 

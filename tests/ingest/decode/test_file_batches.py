@@ -16,7 +16,7 @@ import pytest
 
 from tests.writers import only_event_file, record_spans
 from tfwatch.ingest.decode import file_batches
-from tfwatch.ingest.decode.events import TagPlugins
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.reads import RunReadRequest, read_file, read_runs_together
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import PollResult, Tailer

@@ -211,7 +211,7 @@ def test_a_long_file_cut_mid_record_leaves_the_tail_pending(long_file: bytes, cu
 def test_a_damaged_payload_deep_in_a_long_file_loses_that_record_only(
     long_file: bytes, byte: int
 ) -> None:
-    from tfwatch.ingest.decode.events import TagPlugins
+    from tfwatch.ingest.decode.tag_plugins import TagPlugins
     from tfwatch.ingest.reads import frame_and_decode
 
     spans = [len(r) for r in _walk_reference(long_file)]

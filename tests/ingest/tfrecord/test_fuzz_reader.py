@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.writers import only_event_file, record_spans
-from tfwatch.ingest.decode.events import TagPlugins, decode_records
+from tfwatch.ingest.decode.records import decode_records
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.tfrecord.framing import frame
 from tfwatch.model.decoded_batch import DecodedBatch
 

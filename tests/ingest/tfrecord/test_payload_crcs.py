@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from tests.writers import only_event_file, record_spans
-from tfwatch.ingest.decode.events import TagPlugins, decode_records
+from tfwatch.ingest.decode.records import decode_records
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.reads import frame_and_decode
 from tfwatch.ingest.tfrecord.framing import frame
 from tfwatch.ingest.tfrecord.layout import PayloadCrcError

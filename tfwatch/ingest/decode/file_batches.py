@@ -12,7 +12,7 @@ Reordering records changes what decoding costs, not what it finds: a ``simple_va
 record is decoded from its own bytes alone. The records that are anything else (tensor
 scalars, whose meaning can rest on metadata written earlier in the run, histograms,
 hparams, the file version) are left over and decoded afterwards per file, in file
-order, as :func:`~tfwatch.ingest.decode.events.decode_records` would have.
+order, as :func:`~tfwatch.ingest.decode.records.decode_records` would have.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ import itertools
 import numpy as np
 import numpy.typing as npt
 
-from tfwatch.ingest.decode.events import TagPlugins, decode_records, file_versions
+from tfwatch.ingest.decode.records import decode_records, file_versions
 from tfwatch.ingest.decode.scalar_segments import match_scalar_layouts
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.tfrecord.byte_views import words_at
 from tfwatch.ingest.tfrecord.framing import last_period, payloads_ok
 from tfwatch.ingest.tfrecord.layout import FOOTER, HEADER, Framing, PayloadCrcError

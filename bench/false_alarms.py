@@ -315,7 +315,8 @@ def table(tally: dict[str, Tally]) -> str:
 def health_cost(config: HealthConfig, calls: int = 100) -> float:
     """Milliseconds per ``run_health`` call on a busy run: 5 scalar tags (three with 20,000
     points, so the store has folded old ones into buckets), 2 histogram tags."""
-    from tfwatch.store.histograms import HistogramPoint, HistogramSeries
+    from tfwatch.model.histograms import HistogramPoint
+    from tfwatch.store.histograms import HistogramSeries
 
     rng = np.random.default_rng(0)
     run = Run(name="busy", root="bench", path="bench")

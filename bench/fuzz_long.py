@@ -38,9 +38,11 @@ from types import FrameType
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from tfwatch.ingest.crc32c import crc32c, mask
-from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
-from tfwatch.ingest.records import frame
+from tfwatch.ingest.decode.records import decode_records
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
+from tfwatch.ingest.tfrecord.crc32c import crc32c, mask
+from tfwatch.ingest.tfrecord.framing import frame
+from tfwatch.model.decoded_batch import DecodedBatch
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "writers"
 HANG_SECONDS = 10

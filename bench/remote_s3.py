@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tfwatch.ingest.remote import RemoteSource, RemoteTuning
+from tfwatch.ingest.sources.remote import RemoteSource, RemoteTuning
 from tfwatch.ingest.tailer import Tailer
 
 OPTIONS = {"key": "bench", "secret": "bench"}

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import psutil
 from tensorboardX import SummaryWriter
 
-from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 
 STEP_BITS = 17  # steps below 2**17 per writer keep every value exact in float32

@@ -10,7 +10,9 @@ from typing import Any, TypeVar, cast
 from tfwatch.errors import UsageError
 from tfwatch.ingest.allocator import reuse_freed_memory
 from tfwatch.ingest.discovery import parse_roots
-from tfwatch.ingest.sources import LocalSource, RootNotFound, Source, SourceError
+from tfwatch.ingest.sources.base import Source
+from tfwatch.ingest.sources.errors import RootNotFound, SourceError
+from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import PollResult, Tailer
 from tfwatch.store.runs import Run
 from tfwatch.text.safe_text import printable
@@ -26,7 +28,7 @@ def open_source(
     does not exist raises :class:`RootNotFound` unless ``must_exist`` is false."""
     url = "://" in path and not path.startswith("file://")
     if url or (":" in path and _ssh_target(path)):
-        from tfwatch.ingest.remote import open_remote
+        from tfwatch.ingest.sources.remote import open_remote
 
         remote: Source = open_remote(path, storage_options)
         return remote
@@ -40,7 +42,7 @@ def open_source(
 
 
 def _ssh_target(path: str) -> bool:
-    from tfwatch.ingest.ssh_target import parse_ssh_target
+    from tfwatch.ingest.sources.ssh import parse_ssh_target
 
     return parse_ssh_target(path) is not None
 

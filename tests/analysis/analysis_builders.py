@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from tfwatch.store.histograms import HistogramPoint, HistogramSeries
+from tfwatch.model.histograms import HistogramPoint
+from tfwatch.store.histograms import HistogramSeries
 from tfwatch.store.runs import EventFileState, Run
 from tfwatch.store.series import ScalarSeries, SeriesArrays
 

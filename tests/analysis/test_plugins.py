@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from analysis_builders import T0, run_with, series
 
-from tfwatch.analysis.alerts import DETECTOR_ERROR
 from tfwatch.analysis.config import config_from_dict
 from tfwatch.analysis.health import run_health
 from tfwatch.analysis.plugins import GROUP, discover_plugins
+from tfwatch.model.alert_kinds import AlertKind
 from tfwatch.store.runs import Run
 
 PLUGIN_MODULE = '''
@@ -82,7 +82,7 @@ def test_failing_plugins_become_one_notice_each_and_never_raise(installed_plugin
     alerts = run_health(
         run_with_loss(5.0), config_from_dict({}), now=T0, plugins=discover_plugins()
     )
-    errors = {a.message.split("'")[1]: a for a in alerts if a.kind == DETECTOR_ERROR}
+    errors = {a.message.split("'")[1]: a for a in alerts if a.kind == AlertKind.DETECTOR_ERROR}
     assert set(errors) == {"broken", "wrong_type", "not_callable", "missing"}
     assert "raised RuntimeError: boom" in errors["broken"].message
     assert "returned str, not Alert" in errors["wrong_type"].message

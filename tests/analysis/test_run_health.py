@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from analysis_builders import T0, arrays, run_with, series
 
-from tfwatch.analysis import DETECTOR_ERROR, HealthConfig, format_alert, run_health
+from tfwatch.analysis import HealthConfig, format_alert, run_health
+from tfwatch.model.alert_kinds import AlertKind
 from tfwatch.store.series import ScalarSeries, SeriesArrays
 
 
@@ -54,6 +55,6 @@ def test_a_failing_detector_becomes_a_notice_and_the_others_still_run() -> None:
     alerts = run_health(run, HealthConfig(), now=T0, plugins=[])
     kinds = [a.kind for a in alerts]
     assert "nan" in kinds
-    errors = [a for a in alerts if a.kind == DETECTOR_ERROR]
+    errors = [a for a in alerts if a.kind == AlertKind.DETECTOR_ERROR]
     assert errors and all("MemoryError: cannot allocate" in a.message for a in errors)
-    assert kinds[-len(errors) :] == [DETECTOR_ERROR] * len(errors)
+    assert kinds[-len(errors) :] == [AlertKind.DETECTOR_ERROR] * len(errors)

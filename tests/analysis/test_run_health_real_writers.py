@@ -11,7 +11,7 @@ import numpy as np
 
 from tfwatch.analysis import AlertTracker, HealthConfig, convergence, forecast, run_health
 from tfwatch.analysis.direction import higher_is_better
-from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.store.runs import Run
 

@@ -19,7 +19,7 @@ import pytest
 from tests.cli.cli_run import run_cli
 from tests.system.writers import WriterFactory, writer_factory
 from tests.writers import only_event_file, record_spans
-from tfwatch.ingest.file_reads import STILL_WRITTEN_SECONDS
+from tfwatch.ingest.reads import STILL_WRITTEN_SECONDS
 
 HOUR_AGO = 3600.0
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.writers import only_event_file, record_spans
-from tfwatch.ingest.crc32c import crc32c, mask
+from tfwatch.ingest.tfrecord.crc32c import crc32c, mask
 
 #: Steps written to each damaged run (value = 1 / (step + 1)).
 STEPS = 40

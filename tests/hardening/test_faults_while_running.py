@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tests.hardening.conftest import record_spans
 from tests.writers import only_event_file
-from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 
 Points = list[tuple[int, float]]

@@ -17,10 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.hardening.conftest import record_spans
-from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
-from tfwatch.ingest.records import frame
-from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.decode.records import decode_records
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
+from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.ingest.tfrecord.framing import frame
+from tfwatch.model.decoded_batch import DecodedBatch
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "writers"
 #: Seeds: every fixture event file under 100 kB (the torch one with images is skipped).

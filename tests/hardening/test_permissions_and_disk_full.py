@@ -21,12 +21,12 @@ import pytest
 
 from tests.hardening.conftest import record_spans
 from tests.writers import only_event_file
-from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 
 _POLLER = """
 import json, sys
-from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 t = Tailer([("root", LocalSource(sys.argv[1]))])
 for _ in sys.stdin:

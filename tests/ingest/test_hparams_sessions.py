@@ -14,7 +14,7 @@ import pytest
 from tests.writers import HPARAMS_SWEEP, only_event_file, write_hparams_sweep
 from tfwatch.ingest.discovery import parse_roots
 from tfwatch.ingest.hparams_sessions import session_layout, timestamp_name
-from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.loading import load_once
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.writers import only_event_file
 from tfwatch.ingest.discovery import parse_roots
-from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.loading import load_once
 

@@ -11,8 +11,8 @@ from tensorboardX import SummaryWriter
 
 from tests.remote.conftest import Backend
 from tfwatch.cli import main
-from tfwatch.ingest.remote import RemoteSource, RemoteTuning, open_remote
-from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.sources.local import LocalSource
+from tfwatch.ingest.sources.remote import RemoteSource, RemoteTuning, open_remote
 from tfwatch.ingest.tailer import Tailer
 
 FAST = RemoteTuning(call_timeout=8.0, idle_polls=1000, retry_max=0.2)

@@ -11,8 +11,8 @@ from tensorboardX import SummaryWriter
 from tests.remote.conftest import Backend, SSHKeys
 from tests.remote.process_servers import MotoS3Server, free_port
 from tfwatch.cli import main
-from tfwatch.ingest.remote import open_remote
-from tfwatch.ingest.sources import SourceError
+from tfwatch.ingest.sources.errors import SourceError
+from tfwatch.ingest.sources.remote import open_remote
 from tfwatch.ingest.tailer import Tailer
 
 SECRET = "wJalrXUtnFEMI-not-the-right-one"

@@ -10,11 +10,10 @@ from tensorboardX import SummaryWriter
 
 from tests.remote.conftest import Backend
 from tfwatch.cli import main
-from tfwatch.ingest.remote import open_remote
-from tfwatch.ingest.remote_errors import redact
-from tfwatch.ingest.sources import SourceError
-from tfwatch.ingest.ssh_target import SSHTarget, parse_ssh_target
-from tfwatch.ingest.storage_options import options_for, parse_storage_options
+from tfwatch.ingest.sources.errors import SourceError, redact
+from tfwatch.ingest.sources.options import options_for, parse_storage_options
+from tfwatch.ingest.sources.remote import open_remote
+from tfwatch.ingest.sources.ssh import SSHTarget, parse_ssh_target
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ import pytest
 from tensorboardX import SummaryWriter
 
 from tests.remote.conftest import Backend
-from tfwatch.ingest.remote import RemoteTuning, open_remote
-from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.sources.local import LocalSource
+from tfwatch.ingest.sources.remote import RemoteTuning, open_remote
 from tfwatch.ingest.tailer import Tailer
 
 

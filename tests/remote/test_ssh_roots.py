@@ -9,7 +9,7 @@ from tensorboardX import SummaryWriter
 
 from tests.remote.conftest import SSHKeys
 from tests.remote.ssh_server import SSHServer
-from tfwatch.ingest.ssh_target import CONNECTIONS
+from tfwatch.ingest.sources.ssh import CONNECTIONS
 from tfwatch.loading import load_once
 
 

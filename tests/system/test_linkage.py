@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.system.writers import WriterFactory
+from tfwatch.model.event_file_names import local_hostname, parse_event_file_name, same_host
 from tfwatch.system.cmdline_logdirs import cmdline_logdirs, is_viewer, logdir_arguments
-from tfwatch.system.event_file_names import local_hostname, parse_event_file_name, same_host
 from tfwatch.system.linkage import RunFiles, link_runs
 from tfwatch.system.processes import scan_processes
 

@@ -9,15 +9,10 @@ from tensorboardX import SummaryWriter
 from tensorboardX.summary import hparams
 
 from tfwatch.ingest.discovery import parse_roots
-from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
-from tfwatch.system.run_inputs import (
-    RunInputsCache,
-    median,
-    run_inputs,
-    step_stride,
-    write_cadence,
-)
+from tfwatch.model.cadence import median, write_cadence
+from tfwatch.system.run_inputs import RunInputsCache, run_inputs, step_stride
 
 T0 = 1_700_000_000.0
 

@@ -14,13 +14,13 @@ import psutil
 import pytest
 
 from tests.system.writers import WriterFactory, WriterProcess
-from tfwatch.system.event_file_names import local_hostname
+from tfwatch.model.event_file_names import local_hostname
+from tfwatch.model.run_states import StateThresholds
 from tfwatch.system.linkage import RunFiles, RunLink, RunLinker
 from tfwatch.system.processes import scan_processes
 from tfwatch.system.run_state import (
     RunProgress,
     Sighting,
-    StateThresholds,
     classify_run,
     recorded_end_epoch,
     recorded_end_step,

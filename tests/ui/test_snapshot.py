@@ -7,9 +7,9 @@ from pathlib import Path
 
 from tfwatch.demo import FIXED_START, STEP_SECONDS, fixed_end_time
 from tfwatch.loading import load_once
+from tfwatch.model.run_states import ALL_STATES as STATES
 from tfwatch.store.snapshot import (
     SPARK_WIDTH,
-    STATES,
     SnapshotBuilder,
     default_metrics,
     run_detail,

@@ -4,7 +4,7 @@ Pure functions of their inputs (plus an explicit ``now`` where time matters); no
 here reads files or imports Textual.
 """
 
-from tfwatch.analysis.alerts import ALERT_KINDS, DETECTOR_ERROR, Alert, AlertTracker, format_alert
+from tfwatch.analysis.alerts import Alert, AlertTracker, format_alert
 from tfwatch.analysis.config import (
     ConfigError,
     HealthConfig,
@@ -14,7 +14,6 @@ from tfwatch.analysis.config import (
     read_config_file,
 )
 from tfwatch.analysis.convergence import Convergence, convergence
-from tfwatch.analysis.detectors import RUN_STATES
 from tfwatch.analysis.direction import higher_is_better, infer_direction, is_quality_metric
 from tfwatch.analysis.forecast import Forecast, TargetEta, forecast, parse_target, steps_to_target
 from tfwatch.analysis.health import run_health
@@ -22,9 +21,6 @@ from tfwatch.analysis.protocols import PointArrays, RunLike, SeriesPoints
 from tfwatch.analysis.smoothing import smooth
 
 __all__ = [
-    "ALERT_KINDS",
-    "DETECTOR_ERROR",
-    "RUN_STATES",
     "Alert",
     "AlertTracker",
     "ConfigError",

@@ -6,23 +6,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-#: The built-in alert kinds, in the order alerts are listed for one run.
-ALERT_KINDS: tuple[str, ...] = (
-    "nan",
-    "diverging",
-    "exploding_grad",
-    "crashed",
-    "stalled",
-    "plateau",
-    "oscillating",
-    "frozen",
-    "two_writers",
-    "too_frequent",
-)
+from tfwatch.model.alert_kinds import ALERT_KINDS
+
 #: What an alert is raised once per: (run, kind, tag).
 AlertKey = tuple[str, str, str]
-#: Kind of the notice a failing detector (built-in or plugin) turns into.
-DETECTOR_ERROR = "detector_error"
 
 
 @dataclass(frozen=True)
@@ -37,7 +24,7 @@ class Alert:
     step: int
     #: Wall time (seconds since the epoch) of that step, or of the observation.
     wall_time: float
-    #: One of :data:`ALERT_KINDS`, ``detector_error``, or a plugin's own kind.
+    #: An :class:`~tfwatch.model.alert_kinds.AlertKind`, or a plugin's own kind.
     kind: str
     #: One line for a person: what is wrong, with numbers.
     message: str

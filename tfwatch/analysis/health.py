@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tfwatch.analysis.alerts import DETECTOR_ERROR, Alert, kind_order
+from tfwatch.analysis.alerts import Alert, kind_order
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.detectors import BUILTIN_DETECTORS, detect_liveness
 from tfwatch.analysis.plugins import Plugin, discover_plugins, plugin_error, run_plugin
 from tfwatch.analysis.protocols import RunLike
+from tfwatch.model.alert_kinds import AlertKind
 
 _DEFAULT = HealthConfig()
 
@@ -48,7 +49,9 @@ def run_health(
         alerts.append(plugin_error("stalled", run, now, f"failed: {type(exc).__name__}: {exc}"))
     for plugin in default_plugins() if plugins is None else plugins:
         alerts.extend(run_plugin(plugin, run, cfg, now))
-    return sorted(alerts, key=lambda a: (a.kind == DETECTOR_ERROR, kind_order(a.kind), a.tag))
+    return sorted(
+        alerts, key=lambda a: (a.kind == AlertKind.DETECTOR_ERROR, kind_order(a.kind), a.tag)
+    )
 
 
 _PLUGINS: list[Plugin] | None = None

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from tfwatch.analysis.alerts import DETECTOR_ERROR, Alert
+from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.protocols import RunLike
+from tfwatch.model.alert_kinds import AlertKind
 
 GROUP = "tfwatch.detectors"
 
@@ -71,7 +72,7 @@ def run_plugin(plugin: Plugin, run: RunLike, config: HealthConfig, now: float) -
 
 def plugin_error(name: str, run: RunLike, now: float, why: str) -> Alert:
     """The notice that stands in for a failing detector."""
-    return Alert(run.name, "", -1, now, DETECTOR_ERROR, f"detector {name!r} {why}")
+    return Alert(run.name, "", -1, now, AlertKind.DETECTOR_ERROR, f"detector {name!r} {why}")
 
 
 def _describe(exc: BaseException) -> str:

@@ -24,7 +24,7 @@ from typing import IO
 
 import numpy as np
 
-from tfwatch.ingest.records import Damage
+from tfwatch.model.damage import Damage
 from tfwatch.store.runs import IncompleteTail, Run
 from tfwatch.tag_patterns import matches_any
 from tfwatch.text.json_numbers import json_number, json_values

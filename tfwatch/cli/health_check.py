@@ -15,12 +15,13 @@ import time
 from collections.abc import Sequence
 from typing import IO, Any
 
-from tfwatch.analysis.alerts import ALERT_KINDS, DETECTOR_ERROR, Alert, format_alert
+from tfwatch.analysis.alerts import Alert, format_alert
 from tfwatch.analysis.config import load_config
 from tfwatch.analysis.health import run_health
 from tfwatch.cli.export_writers import damage_json, incomplete_tail_json
 from tfwatch.errors import UsageError
 from tfwatch.loading import load_once
+from tfwatch.model.alert_kinds import ALERT_KINDS, AlertKind
 from tfwatch.text.safe_text import printable
 
 DEFAULT_FAIL_ON = ("nan", "diverging")
@@ -49,7 +50,7 @@ def parse_kinds(text: str) -> tuple[str, ...]:
     """
     from tfwatch.analysis.health import default_plugins
 
-    known = (*ALERT_KINDS, DETECTOR_ERROR, *(p.name for p in default_plugins()), DAMAGE)
+    known = (*ALERT_KINDS, AlertKind.DETECTOR_ERROR, *(p.name for p in default_plugins()), DAMAGE)
     kinds = tuple(k.strip() for k in text.split(",") if k.strip())
     if kinds == ("all",):
         return known

@@ -32,7 +32,7 @@ def storage_options(args: argparse.Namespace) -> dict[str, object]:
     pairs = getattr(args, "storage_options", None)
     if not pairs:
         return {}
-    from tfwatch.ingest.storage_options import parse_storage_options
+    from tfwatch.ingest.sources.options import parse_storage_options
 
     return parse_storage_options(pairs)
 

@@ -46,15 +46,15 @@ def worth_checking(name: str, parent_is_run: bool) -> bool:
 def session_layout(head: bytes) -> bool | None:
     """Whether the event file starting with ``head`` is an add_hparams session (None:
     too few records yet to tell, read again when the file has grown)."""
-    from tfwatch.ingest.decode import _event_class
-    from tfwatch.ingest.records import frame
+    from tfwatch.ingest.decode.reference import event_class
+    from tfwatch.ingest.tfrecord.framing import frame
 
     framing = frame(head, final=False)
-    event_class = _event_class()
+    event_cls = event_class()
     kinds: list[str] = []
     for start, length in zip(framing.starts.tolist(), framing.lengths.tolist(), strict=True):
         try:
-            event = event_class.FromString(head[start : start + length])
+            event = event_cls.FromString(head[start : start + length])
         except Exception:  # a damaged head: a run, the reader reports the damage
             return False
         if not event.HasField("summary"):

@@ -14,14 +14,16 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 
-from tfwatch.ingest.decode import TagPlugins
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.discovery import run_name_for
-from tfwatch.ingest.file_reads import RunReads, read_file
 from tfwatch.ingest.hparams_sessions import HEAD_BYTES, session_layout, worth_checking
 from tfwatch.ingest.path_hparams import hparams_from_path
-from tfwatch.ingest.records import Damage
-from tfwatch.ingest.sources import FileInfo, LocalSource, RootNotFound, Source, SourceError
-from tfwatch.ingest.worker_reads import Job, read_in_workers
+from tfwatch.ingest.reads import RunReadRequest, read_file
+from tfwatch.ingest.sources.base import FileInfo, Source
+from tfwatch.ingest.sources.errors import RootNotFound, SourceError
+from tfwatch.ingest.sources.local import LocalSource
+from tfwatch.ingest.workers import Job, read_in_workers
+from tfwatch.model.damage import Damage
 from tfwatch.store.runs import EventFileState, Run
 
 # Below this many new bytes worker processes cost more than they save.
@@ -38,7 +40,6 @@ class RootStatus:
     last_error: str = ""
     last_ok: float = 0.0
     polls: int = 0
-    poll_seconds: float = 0.0
     requests: int = 0  # listings + reads sent to a remote root (what a cloud bill counts)
 
 
@@ -113,7 +114,7 @@ class Tailer:
         result = PollResult()
         work: list[tuple[_Root, Run, EventFileState, int]] = []
         failed: set[str] = set()
-        for root, (listed, message, seconds) in zip(self._roots, self._list_roots(), strict=True):
+        for root, (listed, message) in zip(self._roots, self._list_roots(), strict=True):
             if listed is None:
                 self._fail(root, message, result, failed)
                 if root.missing:
@@ -121,15 +122,12 @@ class Tailer:
                 result.unlisted_roots.append(message)
                 continue
             root.status.polls += 1
-            root.status.poll_seconds = seconds
             work.extend(self._reconcile(root, listed, result))
-            for directory in getattr(root.source, "denied", ()):
+            for directory in root.source.denied:
                 self._fail(root, f"{directory}: permission denied", result, failed)
         total = sum(size - f.offset for _, _, f, size in work)
         for root in self._roots:
-            plan = getattr(root.source, "will_read", None)
-            if plan is not None:  # remote roots fetch the announced reads in batches
-                plan([(f.path, f.offset, size) for r, _, f, size in work if r is root])
+            root.source.will_read([(f.path, f.offset, size) for r, _, f, size in work if r is root])
         self.progress = (0, total)
         if self._parallel_worth_it(work, total):
             done = self._read_parallel(work, final, result, failed, meanwhile, summarize)
@@ -159,27 +157,24 @@ class Tailer:
             if root.label not in failed:
                 root.status.state, root.status.last_error = "ok", ""
                 root.status.last_ok = self._clock()
-            report = getattr(root.source, "report_status", None)
-            if report is not None:
-                report(root.status)  # remote roots: "slow" and request counts
+            root.source.report_status(root.status)
         result.bytes_read = done
         self.progress = (done, total)
         self.polls += 1
         return result
 
-    def _list_roots(self) -> list[tuple[list[FileInfo] | None, str, float]]:
+    def _list_roots(self) -> list[tuple[list[FileInfo] | None, str]]:
         """List every root; several roots are listed at once so a slow or failing one
         (remote roots bound each call with a deadline) does not hold up the others."""
 
-        def list_one(root: _Root) -> tuple[list[FileInfo] | None, str, float]:
-            started = self._clock()
+        def list_one(root: _Root) -> tuple[list[FileInfo] | None, str]:
             root.missing = False
             try:
-                return root.source.list_event_files(), "", self._clock() - started
+                return root.source.list_event_files(), ""
             except (SourceError, OSError) as e:
                 root.missing = isinstance(e, RootNotFound)
                 message = str(e) if isinstance(e, SourceError) else f"{root.source.root}: {e}"
-                return None, message, self._clock() - started
+                return None, message
 
         if len(self._roots) < 2:
             return [list_one(root) for root in self._roots]
@@ -214,12 +209,12 @@ class Tailer:
     ) -> int:
         """Read whole runs in worker processes and adopt the runs they send back (or
         keep their summaries)."""
-        jobs: dict[str, RunReads] = {}
+        jobs: dict[str, RunReadRequest] = {}
         roots: dict[str, _Root] = {}
         for root, run, state, size in work:
             job = jobs.get(run.name)
             if job is None:
-                job = jobs[run.name] = RunReads(root.source, run, self._plugins[run.name], [])
+                job = jobs[run.name] = RunReadRequest(root.source, run, self._plugins[run.name], [])
                 roots[run.name] = root
             job.files.append((state.path, size))
         grouped = _grouped(list(jobs.values()), self._workers, final)
@@ -365,13 +360,13 @@ class Tailer:
 
 
 #: Runs with less to read than this are read several to a job (see
-#: :func:`~tfwatch.ingest.file_reads.read_runs_together`), a job's share of them
+#: :func:`~tfwatch.ingest.reads.read_runs_together`), a job's share of them
 #: between these bounds.
 _SHORT_RUN_BYTES = 1 << 20
 _JOB_BYTES_MIN, _JOB_BYTES_MAX = 1 << 20, 8 << 20
 
 
-def _grouped(jobs: list[RunReads], workers: int, final: bool) -> list[Job]:
+def _grouped(jobs: list[RunReadRequest], workers: int, final: bool) -> list[Job]:
     """Jobs for the workers, biggest first so that they finish together: long runs one
     to a job, short ones together, a job's share small enough that the workers still
     end close together (a few jobs each at the end)."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from tfwatch.analysis import Alert, HealthConfig, higher_is_better, run_health, smooth
 from tfwatch.analysis.protocols import PointArrays
-from tfwatch.ingest.records import Damage
+from tfwatch.model.damage import Damage
 from tfwatch.report.hparam_importance import HparamValue, Importance, hparam_importance
 from tfwatch.report.milestones import Race, first_reach, race
 from tfwatch.store.runs import Run

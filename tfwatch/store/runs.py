@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from tfwatch.ingest.decode import DecodedBatch
-from tfwatch.ingest.records import Damage
+from tfwatch.model.damage import Damage
+from tfwatch.model.decoded_batch import DecodedBatch
+from tfwatch.model.event_file_names import parse_event_file_name
 from tfwatch.store.histograms import HistogramSeries
 from tfwatch.store.series import ScalarSeries
-
-# TF, TensorBoard and PyTorch name files ``events.out.tfevents.<time>.<host>.<pid>.<n>``
-# (tensorboardX leaves out pid and counter, and users may add a suffix).
-_FILE_NAME = re.compile(r"tfevents\.(\d+(?:\.\d+)?)\.(.+?)(?:\.(\d+)\.(\d+))?(?:\.v2)?$")
 
 
 @dataclass
@@ -37,10 +33,8 @@ class EventFileState:
     hparams_session: bool = False
 
     def __post_init__(self) -> None:
-        m = _FILE_NAME.search(self.name)
-        if m:
-            self.host = m.group(2)
-            self.pid = int(m.group(3)) if m.group(3) else None
+        parsed = parse_event_file_name(self.name)
+        self.host, self.pid = parsed.host, parsed.pid
 
 
 @dataclass(frozen=True)
@@ -113,7 +107,7 @@ class Run:
 
     def incomplete_tails(self) -> list[IncompleteTail]:
         """The run's files that end in a record still being written (see
-        :func:`~tfwatch.ingest.file_reads.still_written`): not damage."""
+        :func:`~tfwatch.ingest.reads.still_written`): not damage."""
         return [
             IncompleteTail(f.path, f.offset, f.pending) for f in self.files.values() if f.pending
         ]

@@ -22,27 +22,25 @@ import numpy as np
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.convergence import Convergence, convergence
 from tfwatch.analysis.direction import higher_is_better
-from tfwatch.ingest.records import Damage
+from tfwatch.model.cadence import write_cadence
+from tfwatch.model.damage import Damage
+from tfwatch.model.run_states import (
+    ALL_STATES,
+    IDLE_SECONDS,
+    NOT_STEPPING_STATES,
+    RUNNING_SECONDS,
+    RunState,
+)
 from tfwatch.store.runs import Run
 from tfwatch.store.series import ScalarSeries, SeriesArrays
-from tfwatch.system.run_inputs import write_cadence
 from tfwatch.text.sparkline import sparkline
 
 if TYPE_CHECKING:
-    from tfwatch.system.run_state import RunState
+    from tfwatch.system.run_state import RunStatus
 
-#: A run that wrote within this many seconds is "running"; within IDLE_SECONDS "idle".
-RUNNING_SECONDS = 30.0
-IDLE_SECONDS = 15 * 60.0
 #: Characters in a sparkline cell and points it summarises.
 SPARK_WIDTH = 12
 SPARK_POINTS = 240
-#: Every state a run can show: the system monitor's five, then the recency fallbacks.
-STATES = ("running", "stalled", "idle", "finished", "crashed", "unknown", "gone")
-#: States of a run that will write no more steps.
-ENDED_STATES = frozenset({"finished", "crashed", "gone"})
-#: States in which a run is not stepping now: no training speed is shown for them.
-NOT_STEPPING_STATES = ENDED_STATES | {"stalled", "idle"}
 #: A run's speed is shown only while its steps keep coming: it is dropped after silence
 #: longer than this many of its usual intervals between points. Writers queue up to ten
 #: events before they flush (tensorboardX, PyTorch and TensorFlow alike), so a healthy run
@@ -109,7 +107,7 @@ class RunSummary:
     name: str
     root: str
     path: str
-    #: One of :data:`STATES`.
+    #: One of :data:`~tfwatch.model.run_states.ALL_STATES`.
     state: str
     last_step: int
     #: Training speed now: over the recent points of the busiest tag while the run keeps
@@ -152,7 +150,7 @@ class Snapshot:
 
     def count_by_state(self) -> dict[str, int]:
         """Runs per state, every state present (0 when none)."""
-        counts = dict.fromkeys(STATES, 0)
+        counts: dict[str, int] = dict.fromkeys(ALL_STATES, 0)
         for run in self.runs.values():
             counts[run.state] = counts.get(run.state, 0) + 1
         return counts
@@ -177,11 +175,11 @@ def health_alerts(config: object | None = None) -> HealthSource:
 
 
 def system_state(
-    state: RunState | None, activity: float, gone: bool, now: float
+    state: RunStatus | None, activity: float, gone: bool, now: float
 ) -> tuple[str, int | None, str, bool]:
     """(state, live pid, reason, remote): the monitor's view, else recency alone."""
     if gone:
-        return "gone", None, "the run directory is gone", False
+        return RunState.GONE, None, "the run directory is gone", False
     if state is None:
         return (
             run_state(activity, gone, now),
@@ -210,16 +208,16 @@ def default_metrics(tag_counts: Mapping[str, int]) -> tuple[str, ...]:
     return (min(tag_counts),)
 
 
-def run_state(activity: float, gone: bool, now: float) -> str:
+def run_state(activity: float, gone: bool, now: float) -> RunState:
     """running / idle / finished / gone from the time of the last sign of life."""
     if gone:
-        return "gone"
+        return RunState.GONE
     age = now - activity
     if age <= RUNNING_SECONDS:
-        return "running"
+        return RunState.RUNNING
     if age <= IDLE_SECONDS:
-        return "idle"
-    return "finished"
+        return RunState.IDLE
+    return RunState.FINISHED
 
 
 def steps_per_second(points: SeriesArrays, last: int = 64) -> float:
@@ -306,7 +304,7 @@ class SnapshotBuilder:
         self,
         runs: Mapping[str, Run],
         now: float | None = None,
-        states: Mapping[str, RunState] | None = None,
+        states: Mapping[str, RunStatus] | None = None,
     ) -> Snapshot:
         """Summaries of ``runs`` (the caller holds the store's lock). ``states``: the
         system monitor's run states by name; runs it lacks fall back to recency."""
@@ -388,7 +386,7 @@ class SnapshotBuilder:
             return ("health_check_failed",), ()
         return (), ()
 
-    def _summarize(self, run: Run, now: float, system: RunState | None) -> RunSummary:
+    def _summarize(self, run: Run, now: float, system: RunStatus | None) -> RunSummary:
         metrics: dict[str, MetricSummary] = {}
         for tag in self.metrics:
             series = run.scalars.get(tag)

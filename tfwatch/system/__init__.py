@@ -5,7 +5,7 @@ writes which run. Domain code: never imports Textual.
   figures, every NVML error turned into N/A;
 - :mod:`.host`: CPU, load, memory, swap, log-volume I/O;
 - :mod:`.processes`: the process scan (open event files, command lines);
-- :mod:`.linkage` (+ :mod:`.event_file_names`, :mod:`.cmdline_logdirs`): process ↔ run;
+- :mod:`.linkage` (+ :mod:`tfwatch.model.event_file_names`, :mod:`.cmdline_logdirs`): process ↔ run;
 - :mod:`.run_state`, :mod:`.state_tracker`: running / stalled / finished / crashed /
   unknown, one-shot or with history;
 - :mod:`.run_inputs`: those inputs taken from the store's runs;

@@ -34,13 +34,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from tfwatch.system.cmdline_logdirs import cmdline_logdirs, is_viewer
-from tfwatch.system.event_file_names import (
+from tfwatch.model.event_file_names import (
     EventFileName,
     local_hostname,
     parse_event_file_name,
     same_host,
 )
+from tfwatch.system.cmdline_logdirs import cmdline_logdirs, is_viewer
 from tfwatch.system.processes import ProcessInfo, ProcessTable
 
 LinkMethod = Literal["open-file", "file-name", "cmdline"]

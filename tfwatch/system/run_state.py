@@ -52,13 +52,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
 
+from tfwatch.model.run_states import DEFAULT_THRESHOLDS, RunState, StateThresholds
 from tfwatch.system.linkage import LinkMethod, RunLink
 from tfwatch.text.durations import format_duration
-
-RunStateName = Literal["running", "stalled", "finished", "crashed", "unknown"]
-RUN_STATES: tuple[RunStateName, ...] = ("running", "stalled", "finished", "crashed", "unknown")
 
 #: hparams that, by common convention, record how many steps a run is meant to take.
 END_STEP_HPARAMS = (
@@ -84,23 +81,6 @@ END_EPOCH_HPARAMS = (
     "train_epochs",
     "num_train_epochs",
 )
-
-
-@dataclass(frozen=True)
-class StateThresholds:
-    """The knobs of the classification (defaults suit real training runs)."""
-
-    #: Never call a run stalled before this many seconds of silence.
-    stall_floor_s: float = 180.0
-    #: Silence longer than this many usual intervals is a stall.
-    stall_factor: float = 5.0
-    #: How long before its last sighting a dying writer must have been silent to be
-    #: taken as killed rather than closed (see rule 2 above).
-    exit_grace_s: float = 15.0
-
-    def stall_threshold(self, cadence: float | None) -> float:
-        """Seconds of silence after which a live writer is stalled."""
-        return max(self.stall_floor_s, self.stall_factor * (cadence or 0.0))
 
 
 @dataclass(frozen=True)
@@ -156,10 +136,10 @@ class Sighting:
 
 
 @dataclass(frozen=True)
-class RunState:
+class RunStatus:
     """A run's state and the evidence behind it."""
 
-    state: RunStateName
+    state: RunState
     #: The live writer, or for ``crashed``/``finished`` the writer that ended, if known.
     pid: int | None
     create_time: float | None
@@ -175,7 +155,7 @@ class RunState:
     @property
     def alive(self) -> bool:
         """Whether a live process is linked to the run."""
-        return self.state in ("running", "stalled")
+        return self.state in (RunState.RUNNING, RunState.STALLED)
 
     def as_json(self) -> dict[str, object]:
         """The fields ``tfwatch ls --json`` adds to a run: ``state`` always; ``pid`` (and
@@ -231,31 +211,35 @@ def classify_run(
     progress: RunProgress,
     now: float,
     vanished: Sighting | None = None,
-    thresholds: StateThresholds = StateThresholds(),
-) -> RunState:
+    thresholds: StateThresholds = DEFAULT_THRESHOLDS,
+) -> RunStatus:
     """The state of one run (see the module docstring for the exact rules)."""
     last_write = max(link.last_write, progress.last_event_time)
     idle = now - last_write if last_write > 0 else None
     limit = thresholds.stall_threshold(progress.cadence)
     recent = idle is not None and idle <= limit
 
-    def state(
-        s: RunStateName, pid: int | None, reason: str, ctime: float | None = None
-    ) -> RunState:
-        return RunState(s, pid, ctime, link.method, link.remote, idle, recent, reason)
+    def state(s: RunState, pid: int | None, reason: str, ctime: float | None = None) -> RunStatus:
+        return RunStatus(s, pid, ctime, link.method, link.remote, idle, recent, reason)
 
     quiet = f"last write {format_duration(idle)} ago" if idle is not None else "nothing written yet"
     if link.remote:
         where = ", ".join(link.hosts)
-        return state("unknown", None, f"written on {where} (another host); {quiet}")
+        return state(RunState.UNKNOWN, None, f"written on {where} (another host); {quiet}")
     if link.pid is not None:
         if idle is None or recent:
             return state(
-                "running", link.pid, f"process {link.pid} writing ({link.method})", link.create_time
+                RunState.RUNNING,
+                link.pid,
+                f"process {link.pid} writing ({link.method})",
+                link.create_time,
             )
         usual = f", usually every {format_duration(progress.cadence)}" if progress.cadence else ""
         return state(
-            "stalled", link.pid, f"process {link.pid} alive; {quiet}{usual}", link.create_time
+            RunState.STALLED,
+            link.pid,
+            f"process {link.pid} alive; {quiet}{usual}",
+            link.create_time,
         )
 
     gone_pid = vanished.pid if vanished is not None else link.ended_pid
@@ -264,25 +248,25 @@ def classify_run(
         status = vanished.exit_status if vanished is not None else None
         if vanished is not None and vanished.stopped_by:
             why = f"process {gone_pid} stopped by tfwatch ({vanished.stopped_by})"
-            return state("crashed", gone_pid, f"{why} at {progress.where()}", ctime)
+            return state(RunState.CRASHED, gone_pid, f"{why} at {progress.where()}", ctime)
         if status:
             why = f"process {gone_pid} {describe_exit(status)} at {progress.where()}"
-            return state("crashed", gone_pid, why, ctime)
+            return state(RunState.CRASHED, gone_pid, why, ctime)
         if status == 0:
             why = f"process {gone_pid} exited with status 0 at {progress.where()}; {quiet}"
-            return state("finished", gone_pid, why, ctime)
+            return state(RunState.FINISHED, gone_pid, why, ctime)
         if progress.short_of_end():
             why = f"process {gone_pid} ended at {progress.where()}"
-            return state("crashed", gone_pid, why, ctime)
+            return state(RunState.CRASHED, gone_pid, why, ctime)
         if vanished is not None and last_write > 0:
             silent_at_sighting = vanished.seen_at - last_write
             if thresholds.exit_grace_s < silent_at_sighting <= limit:
                 why = f"process {gone_pid} vanished without a final write ({quiet})"
-                return state("crashed", gone_pid, why, ctime)
-        return state("finished", gone_pid, f"process {gone_pid} ended; {quiet}", ctime)
+                return state(RunState.CRASHED, gone_pid, why, ctime)
+        return state(RunState.FINISHED, gone_pid, f"process {gone_pid} ended; {quiet}", ctime)
     if recent:
-        return state("unknown", None, f"no writer process visible on this host; {quiet}")
+        return state(RunState.UNKNOWN, None, f"no writer process visible on this host; {quiet}")
     if progress.short_of_end():
         why = f"stopped at {progress.where()}, short of its recorded end; no process; {quiet}"
-        return state("crashed", None, why)
-    return state("finished", None, f"no process; {quiet}")
+        return state(RunState.CRASHED, None, why)
+    return state(RunState.FINISHED, None, f"no process; {quiet}")

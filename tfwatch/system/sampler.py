@@ -17,13 +17,14 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
+from tfwatch.model.run_states import StateThresholds
 from tfwatch.system.gpu_readings import GpuSample
 from tfwatch.system.host import HostReading, HostSampler
 from tfwatch.system.linkage import RunFiles, RunLink, RunLinker
 from tfwatch.system.nvml_adapter import NvmlAdapter
 from tfwatch.system.process_usage import ProcessUsageSampler
 from tfwatch.system.processes import ProcessInfo, ProcessTable, describe_process, scan_processes
-from tfwatch.system.run_state import RunProgress, RunState, StateThresholds
+from tfwatch.system.run_state import RunProgress, RunStatus
 from tfwatch.system.snapshot import (
     DiskHistory,
     GpuProcessRow,
@@ -78,7 +79,7 @@ class SystemSampler:
         self._history = history
         self._table = ProcessTable(time=0.0)
         self._links: Mapping[str, RunLink] = MappingProxyType({})
-        self._states: Mapping[str, RunState] = MappingProxyType({})
+        self._states: Mapping[str, RunStatus] = MappingProxyType({})
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         #: The latest complete snapshot (replaced whole; safe to read from any thread).

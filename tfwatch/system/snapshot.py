@@ -10,7 +10,7 @@ from types import MappingProxyType
 from tfwatch.system.gpu_readings import GpuDevice, GpuProcess, GpuSample
 from tfwatch.system.host import HostReading
 from tfwatch.system.linkage import RunLink
-from tfwatch.system.run_state import RunState
+from tfwatch.system.run_state import RunStatus
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class SystemSnapshot:
     run_processes: tuple[RunProcessRow, ...] = ()
     #: Linkage and state of each run, by run name (empty until the first process scan).
     links: Mapping[str, RunLink] = field(default_factory=lambda: MappingProxyType({}))
-    states: Mapping[str, RunState] = field(default_factory=lambda: MappingProxyType({}))
+    states: Mapping[str, RunStatus] = field(default_factory=lambda: MappingProxyType({}))
     processes_seen: int = 0
     process_scan_ms: float = 0.0
     process_scan_time: float = 0.0

@@ -17,13 +17,13 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from tfwatch.model.run_states import StateThresholds
 from tfwatch.system.linkage import RunFiles, RunLink, RunLinker
 from tfwatch.system.processes import ProcessTable, scan_processes
 from tfwatch.system.run_state import (
     RunProgress,
-    RunState,
+    RunStatus,
     Sighting,
-    StateThresholds,
     classify_run,
 )
 
@@ -80,11 +80,11 @@ class RunStateTracker:
         scan_time: float,
         now: float | None = None,
         exits: Mapping[int, int] | None = None,
-    ) -> dict[str, RunState]:
+    ) -> dict[str, RunStatus]:
         """States of every linked run after a scan taken at ``scan_time``; ``exits``: the
         wait status of processes that scan found ended but unreaped, by PID."""
         now = time.time() if now is None else now
-        states: dict[str, RunState] = {}
+        states: dict[str, RunStatus] = {}
         for name, link in links.items():
             mem = self._memory.setdefault(name, _RunMemory())
             if link.last_write > mem.last_mtime:
@@ -132,7 +132,7 @@ def assess_runs(
     table: ProcessTable | None = None,
     now: float | None = None,
     thresholds: StateThresholds | None = None,
-) -> dict[str, tuple[RunLink, RunState]]:
+) -> dict[str, tuple[RunLink, RunStatus]]:
     """One-shot link and state of each run (no history), for ``tfwatch ls``."""
     table = scan_processes() if table is None else table
     links = RunLinker().link([files for files, _ in runs], table)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
+from tfwatch.model.run_states import ENDED_STATES
 from tfwatch.store.snapshot import (
-    ENDED_STATES,
     SPARK_WIDTH,
     MetricSummary,
     RunSummary,

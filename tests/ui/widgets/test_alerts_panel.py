@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tfwatch.analysis.alerts import ALERT_KINDS
 from tfwatch.cli import main
 from tfwatch.cli.parser import parse_args
+from tfwatch.model.alert_kinds import ALERT_KINDS
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.columns import ALERT_LETTERS

@@ -9,7 +9,7 @@ from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.detectors.diverging import detect_diverging, find_divergence
 from tfwatch.analysis.detectors.frozen import detect_frozen, frozen_since
 from tfwatch.analysis.detectors.gradients import detect_exploding_grad, find_gradient_jump
-from tfwatch.analysis.detectors.liveness import RUN_STATES, detect_liveness
+from tfwatch.analysis.detectors.liveness import detect_liveness
 from tfwatch.analysis.detectors.nonfinite import detect_nan
 from tfwatch.analysis.detectors.oscillating import detect_oscillating, measure_oscillation
 from tfwatch.analysis.detectors.plateau import detect_plateau, replay_early_stopping
@@ -33,7 +33,6 @@ BUILTIN_DETECTORS: dict[str, Detector] = {
 
 __all__ = [
     "BUILTIN_DETECTORS",
-    "RUN_STATES",
     "Detector",
     "detect_liveness",
     "find_divergence",

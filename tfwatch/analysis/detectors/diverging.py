@@ -30,6 +30,7 @@ from tfwatch.analysis.noise import finite_points, noise_sigma
 from tfwatch.analysis.protocols import PointArrays, RunLike
 from tfwatch.analysis.settings import DivergingSettings
 from tfwatch.analysis.smoothing import smooth
+from tfwatch.model.alert_kinds import AlertKind
 from tfwatch.text.numbers import format_significant as fmt
 
 F64 = npt.NDArray[np.float64]
@@ -126,5 +127,5 @@ def detect_diverging(run: RunLike, config: HealthConfig, now: float) -> list[Ale
                 f"(early level {fmt(found.early)}) since step {found.onset_step:,}"
             )
         wall = wall_time_at(history, found.onset_step, series.last_wall_time)
-        alerts.append(Alert(run.name, tag, found.onset_step, wall, "diverging", text))
+        alerts.append(Alert(run.name, tag, found.onset_step, wall, AlertKind.DIVERGING, text))
     return alerts

@@ -15,6 +15,7 @@ import numpy as np
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.protocols import HistogramPointLike, RunLike
+from tfwatch.model.alert_kinds import AlertKind
 
 
 def same_distribution(a: HistogramPointLike, b: HistogramPointLike, rtol: float) -> bool:
@@ -63,5 +64,5 @@ def detect_frozen(run: RunLike, config: HealthConfig, now: float) -> list[Alert]
             f"({len(points) - start} identical records up to step {last.step:,}): "
             "are these weights being trained?"
         )
-        alerts.append(Alert(run.name, tag, first.step, first.wall_time, "frozen", text))
+        alerts.append(Alert(run.name, tag, first.step, first.wall_time, AlertKind.FROZEN, text))
     return alerts

@@ -17,6 +17,7 @@ from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.detectors.common import watched_scalars
 from tfwatch.analysis.protocols import PointArrays, RunLike
 from tfwatch.analysis.settings import ExplodingGradSettings
+from tfwatch.model.alert_kinds import AlertKind
 from tfwatch.text.numbers import format_significant as fmt
 
 
@@ -68,5 +69,7 @@ def detect_exploding_grad(run: RunLike, config: HealthConfig, now: float) -> lis
             f"{tag} jumped to {fmt(jump.value)} at step {jump.step:,}, "
             f"{fmt(jump.factor)}× its recent median {fmt(jump.baseline)}"
         )
-        alerts.append(Alert(run.name, tag, jump.step, jump.wall_time, "exploding_grad", text))
+        alerts.append(
+            Alert(run.name, tag, jump.step, jump.wall_time, AlertKind.EXPLODING_GRAD, text)
+        )
     return alerts

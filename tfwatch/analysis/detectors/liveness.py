@@ -19,21 +19,17 @@ from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.detectors.common import observed_live
 from tfwatch.analysis.protocols import RunLike
+from tfwatch.model.alert_kinds import AlertKind
+from tfwatch.model.cadence import usual_gap as usual_write_gap
+from tfwatch.model.run_states import RunState
 from tfwatch.text.durations import format_duration
-
-RUN_STATES = ("running", "stalled", "finished", "crashed", "unknown")
 
 
 def usual_gap(run: RunLike) -> float:
     """95th percentile of the gaps between the run's distinct event wall times (0: unknown)."""
     walls = [s.recent().wall_times for s in run.scalars.values()]
     walls += [np.array([p.wall_time for p in h.recent()]) for h in run.histograms.values()]
-    if not walls:
-        return 0.0
-    times = np.unique(np.concatenate(walls))
-    gaps = np.diff(times)
-    gaps = gaps[gaps > 0]
-    return float(np.quantile(gaps, 0.95)) if gaps.shape[0] else 0.0
+    return usual_write_gap(np.concatenate(walls)) if walls else 0.0
 
 
 def last_step(run: RunLike) -> int:
@@ -52,13 +48,13 @@ def detect_liveness(
     last = run.last_wall_time
     since = f"last event {format_duration(now - last)} ago" if last > 0 else "no events"
     at = f"at step {step:,}" if step >= 0 else "before any step"
-    if state == "crashed":
+    if state == RunState.CRASHED:
         text = f"the training process ended without finishing {at} ({since})"
-        return [Alert(run.name, "", step, last, "crashed", text)]
-    if state == "stalled":
+        return [Alert(run.name, "", step, last, AlertKind.CRASHED, text)]
+    if state == RunState.STALLED:
         text = f"the training process is alive but has stopped writing {at} ({since})"
-        return [Alert(run.name, "", step, last, "stalled", text)]
-    if state in ("running", "finished"):
+        return [Alert(run.name, "", step, last, AlertKind.STALLED, text)]
+    if state in (RunState.RUNNING, RunState.FINISHED):
         return []
     if not observed_live(run):
         return []
@@ -72,4 +68,4 @@ def detect_liveness(
         return []
     usual = f"usually every {format_duration(gap)}" if gap > 0 else "cadence unknown"
     text = f"no new events for {format_duration(silent)} ({usual}) {at}: stalled or finished?"
-    return [Alert(run.name, "", step, last, "stalled", text)]
+    return [Alert(run.name, "", step, last, AlertKind.STALLED, text)]

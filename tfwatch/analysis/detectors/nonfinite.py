@@ -10,6 +10,7 @@ from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.detectors.common import watched_scalars
 from tfwatch.analysis.protocols import RunLike
+from tfwatch.model.alert_kinds import AlertKind
 
 
 def detect_nan(run: RunLike, config: HealthConfig, now: float) -> list[Alert]:
@@ -27,6 +28,13 @@ def detect_nan(run: RunLike, config: HealthConfig, now: float) -> list[Alert]:
         what = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
         more = f" ({bad:,} non-finite values so far)" if bad > 1 else ""
         alerts.append(
-            Alert(run.name, tag, step, wall, "nan", f"{tag} became {what} at step {step:,}{more}")
+            Alert(
+                run.name,
+                tag,
+                step,
+                wall,
+                AlertKind.NAN,
+                f"{tag} became {what} at step {step:,}{more}",
+            )
         )
     return alerts

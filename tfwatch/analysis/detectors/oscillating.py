@@ -30,6 +30,7 @@ from tfwatch.analysis.noise import finite_points
 from tfwatch.analysis.protocols import PointArrays, RunLike
 from tfwatch.analysis.settings import OscillatingSettings
 from tfwatch.analysis.smoothing import smooth
+from tfwatch.model.alert_kinds import AlertKind
 from tfwatch.text.numbers import format_significant as fmt
 
 F64 = npt.NDArray[np.float64]
@@ -146,5 +147,5 @@ def detect_oscillating(run: RunLike, config: HealthConfig, now: float) -> list[A
         )
         i = int(np.searchsorted(recent.steps, found.start_step))
         wall = float(recent.wall_times[min(i, recent.wall_times.shape[0] - 1)])
-        alerts.append(Alert(run.name, tag, found.start_step, wall, "oscillating", text))
+        alerts.append(Alert(run.name, tag, found.start_step, wall, AlertKind.OSCILLATING, text))
     return alerts

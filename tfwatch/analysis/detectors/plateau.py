@@ -26,6 +26,7 @@ from tfwatch.analysis.detectors.common import direction, eval_quality_default, w
 from tfwatch.analysis.protocols import PointArrays, RunLike, SeriesPoints
 from tfwatch.analysis.settings import PlateauSettings
 from tfwatch.analysis.smoothing import smooth
+from tfwatch.model.alert_kinds import AlertKind
 from tfwatch.text.numbers import format_significant as fmt
 
 
@@ -89,7 +90,7 @@ def detect_plateau(run: RunLike, config: HealthConfig, now: float) -> list[Alert
         )
         i = int(np.searchsorted(points.steps, found.stop_step))
         wall = float(points.wall_times[min(i, points.wall_times.shape[0] - 1)])
-        alerts.append(Alert(run.name, tag, found.stop_step, wall, "plateau", text))
+        alerts.append(Alert(run.name, tag, found.stop_step, wall, AlertKind.PLATEAU, text))
     return alerts
 
 

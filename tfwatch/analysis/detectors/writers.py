@@ -8,6 +8,7 @@ from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.detectors.common import nice_ceiling, observed_live
 from tfwatch.analysis.protocols import EventFileLike, RunLike
+from tfwatch.model.alert_kinds import AlertKind
 from tfwatch.text.durations import format_duration
 
 #: A file counts as growing only if it grew this long after tfwatch first read it, so the
@@ -41,7 +42,7 @@ def detect_two_writers(run: RunLike, config: HealthConfig, now: float) -> list[A
         f"{len(live)} event files growing at once ({names}) within {format_duration(s.window_s)}: "
         "two writers share this run directory, give each its own"
     )
-    return [Alert(run.name, "", -1, now, "two_writers", text)]
+    return [Alert(run.name, "", -1, now, AlertKind.TWO_WRITERS, text)]
 
 
 def _describe(f: EventFileLike) -> str:
@@ -101,7 +102,7 @@ def detect_too_frequent(run: RunLike, config: HealthConfig, now: float) -> list[
         return []
     text = "logging costs I/O: " + "; ".join(parts)
     step = max((x.last_step for x in run.scalars.values()), default=-1)
-    return [Alert(run.name, "", step, run.last_wall_time, "too_frequent", text)]
+    return [Alert(run.name, "", step, run.last_wall_time, AlertKind.TOO_FREQUENT, text)]
 
 
 def _cadence(gaps: list[float], excess: float, what: str) -> str:

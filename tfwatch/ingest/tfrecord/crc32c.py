@@ -99,15 +99,10 @@ class PositionTables:
 _POSITIONS = PositionTables()
 
 
-def distance_table(length: int) -> U32:
-    """The position tables for messages up to ``length`` bytes, flat: the raw CRC
-    contribution of byte ``v`` at distance ``d`` from a message's end is entry
-    ``d * 256 + v``."""
-    return _POSITIONS.tables(length).reshape(-1)
-
-
 def padded_distance_table(length: int) -> U32:
-    """:func:`distance_table` after :data:`ZERO_ROWS` rows of zeros (a view of a cached
+    """The position tables for messages up to ``length`` bytes, flat (the raw CRC
+    contribution of byte ``v`` at distance ``d`` from a message's end is entry
+    ``d * 256 + v``), after :data:`ZERO_ROWS` rows of zeros (a view of a cached
     table): lookups shifted back by up to that many rows, or meant to add nothing, read
     zeros."""
     return _POSITIONS.padded(length)

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tfwatch.ingest.sources import SourceError
+from tfwatch.ingest.sources.errors import SourceError
 
 _ALIASES = {"gcs": "gs", "gs": "gcs", "sftp": "ssh", "ssh": "sftp", "s3a": "s3", "s3": "s3a"}
 

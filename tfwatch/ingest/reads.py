@@ -1,7 +1,7 @@
 """Reading what one event file gained into its run: framing, decoding, damage, offsets.
 
 The tailer calls :func:`read_file` for each file that grew, in this process or in a
-worker process (see :mod:`tfwatch.ingest.worker_reads`).
+worker process (see :mod:`tfwatch.ingest.workers`).
 """
 
 from __future__ import annotations
@@ -9,10 +9,15 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
-from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
-from tfwatch.ingest.file_batches import MAX_FILE_BYTES, batchable, decode_files
-from tfwatch.ingest.records import Damage, Framing, PayloadCrcError, frame
-from tfwatch.ingest.sources import Source, SourceError
+from tfwatch.ingest.decode.file_batches import MAX_FILE_BYTES, batchable, decode_files
+from tfwatch.ingest.decode.records import decode_records
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
+from tfwatch.ingest.sources.base import Source
+from tfwatch.ingest.sources.errors import SourceError
+from tfwatch.ingest.tfrecord.framing import frame
+from tfwatch.ingest.tfrecord.layout import Framing, PayloadCrcError
+from tfwatch.model.damage import Damage
+from tfwatch.model.decoded_batch import DecodedBatch
 from tfwatch.store.runs import EventFileState, Run
 
 CHUNK = 64 << 20  # read at most this much of one file per step (bounded memory)
@@ -90,7 +95,7 @@ def _fold(
 
 
 @dataclass
-class RunReads:
+class RunReadRequest:
     """One run's files to read together with other runs' (see :func:`read_runs_together`),
     and how that went."""
 
@@ -102,13 +107,13 @@ class RunReads:
     errors: list[str] = field(default_factory=list)
 
 
-def read_runs_together(reads: list[RunReads], final: bool, now: float) -> None:
+def read_runs_together(reads: list[RunReadRequest], final: bool, now: float) -> None:
     """Read every file of ``reads``: small whole files are decoded together (see
-    :mod:`tfwatch.ingest.file_batches`), anything else as :func:`read_file` does."""
-    fetched: list[tuple[RunReads, EventFileState, bytes, Framing]] = []
+    :mod:`tfwatch.ingest.decode.file_batches`), anything else as :func:`read_file` does."""
+    fetched: list[tuple[RunReadRequest, EventFileState, bytes, Framing]] = []
     # Read afterwards, on their own: big files, and files whose framing found damage or
     # a cut-short record (read again then: a rare case, and the usual path reports it).
-    alone: list[tuple[RunReads, str, int]] = []
+    alone: list[tuple[RunReadRequest, str, int]] = []
     for r in reads:
         for path, size in r.files:
             state = r.run.files[path]
@@ -138,7 +143,7 @@ def read_runs_together(reads: list[RunReads], final: bool, now: float) -> None:
             r.errors.append(str(e))
 
 
-def _left_alone(alone: list[tuple[RunReads, str, int]], r: RunReads) -> bool:
+def _left_alone(alone: list[tuple[RunReadRequest, str, int]], r: RunReadRequest) -> bool:
     """Whether a file of ``r`` is already left to be read on its own: then so are the
     run's later files (a run's files are read in order)."""
     return bool(alone) and alone[-1][0] is r

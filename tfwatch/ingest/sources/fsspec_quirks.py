@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from tfwatch.ingest.sources import SourceError
+from tfwatch.ingest.sources.errors import SourceError
 
 
 def modified_time(info: Mapping[str, Any]) -> float:

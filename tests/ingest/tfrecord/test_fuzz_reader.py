@@ -14,8 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.writers import only_event_file, record_spans
-from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
-from tfwatch.ingest.records import frame
+from tfwatch.ingest.decode.records import decode_records
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
+from tfwatch.ingest.tfrecord.framing import frame
+from tfwatch.model.decoded_batch import DecodedBatch
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +113,7 @@ def test_random_bytes_never_raise(noise: bytes) -> None:
 
 
 def test_header_claiming_2_pow_63_bytes_is_skipped(seed_file: bytes, tmp_path: Path) -> None:
-    from tfwatch.ingest.crc32c import crc32c, mask
+    from tfwatch.ingest.tfrecord.crc32c import crc32c, mask
 
     length = struct.pack("<Q", (1 << 63) - 1)
     bad = length + struct.pack("<I", mask(crc32c(length)))

@@ -1,37 +1,14 @@
-"""Where event files live: a small filesystem interface with a local fast path.
-
-Remote roots (``s3://``, ``gs://``, ``ssh://`` …) implement the same interface through
-fsspec; the rest of the pipeline never knows the difference.
-"""
+"""A log root on this machine: a directory tree listed with ``os.scandir``, whose
+unchanged directories are not listed again."""
 
 from __future__ import annotations
 
 import os
 import time
 from dataclasses import dataclass
-from typing import Protocol
 
-from tfwatch.errors import TfwatchError
-
-EVENT_MARKER = "tfevents"
-
-
-class SourceError(TfwatchError):
-    """A root cannot be listed or read (missing, unreadable, server down)."""
-
-
-class RootNotFound(SourceError):
-    """A local root does not exist (yet): the app waits for it beside other roots."""
-
-
-@dataclass(frozen=True)
-class FileInfo:
-    """One event file as listed: path, size and whatever identifies the object."""
-
-    path: str
-    size: int
-    mtime: float
-    identity: tuple[int, int] | None = None
+from tfwatch.ingest.sources.base import EVENT_MARKER, FileInfo, Source
+from tfwatch.ingest.sources.errors import RootNotFound, SourceError
 
 
 @dataclass(frozen=True)
@@ -41,29 +18,7 @@ class _Listing:
     event_files: list[str]
 
 
-class Source(Protocol):
-    """A log root that can be listed and read."""
-
-    root: str
-
-    def list_event_files(self) -> list[FileInfo]:
-        """Every file under the root whose name contains ``tfevents``."""
-        ...
-
-    def read(self, path: str, offset: int, size: int) -> bytes:
-        """Up to ``size`` bytes of ``path`` starting at ``offset``."""
-        ...
-
-    def relative(self, directory: str) -> str:
-        """A run directory's path relative to the root (``.`` for the root itself)."""
-        ...
-
-    def parent(self, path: str) -> str:
-        """The directory holding ``path``."""
-        ...
-
-
-class LocalSource:
+class LocalSource(Source):
     """A directory tree on this machine."""
 
     def __init__(self, root: str) -> None:

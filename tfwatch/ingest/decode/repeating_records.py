@@ -7,7 +7,7 @@ Such a run of ``rows`` periods is a 2-D array of bytes, so reading it is column
 arithmetic instead of per-record indexing: one comparison of every row with the first
 checks every constant byte at once (framing header, length CRC, keys, tag, metadata),
 and the varying columns are the points. The first period comes from the record-by-record
-matcher (see :mod:`tfwatch.ingest.scalar_layout`), which checked its layout and CRCs.
+matcher (see :mod:`tfwatch.ingest.decode.scalar_layout`), which checked its layout and CRCs.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from tfwatch.ingest.crc32c import ZERO_ROWS, crc32c, mask_array, padded_distance_table
-from tfwatch.ingest.records import HEADER, PayloadCrcError, growing_ranges
+from tfwatch.ingest.tfrecord.crc32c import ZERO_ROWS, crc32c, mask_array, padded_distance_table
+from tfwatch.ingest.tfrecord.layout import HEADER, PayloadCrcError, growing_ranges
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]

@@ -8,64 +8,35 @@ The fast path finds candidate record starts for the whole buffer at once (every 
 payload written by TF, PyTorch or tensorboardX begins with the ``wall_time`` key byte
 ``0x09``) and accepts them only if they chain exactly from the first byte to the end or
 to a partial tail. Anything else goes through :func:`_walk`, the sequential reader that
-also locates damage and resynchronises on the next valid record.
+also locates damage and resynchronises on the next valid record (:mod:`.walk`).
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from tfwatch.ingest.byte_views import row_words, words_at
-from tfwatch.ingest.crc32c import crc32c, crc32c_at, mask, mask_array
+from tfwatch.ingest.tfrecord.byte_views import row_words
+from tfwatch.ingest.tfrecord.crc32c import crc32c, crc32c_at, mask, mask_array
+from tfwatch.ingest.tfrecord.layout import (
+    FOOTER,
+    HEADER,
+    I64,
+    MAX_RECORD,
+    Framing,
+    growing_ranges,
+    u32_at,
+    u64_at,
+)
+from tfwatch.ingest.tfrecord.walk import walk
 
-HEADER = 12
-FOOTER = 4
-# A length above this is damage, not a record still being written: nothing TensorBoard
-# reads comes near it, and allocating what a corrupt header claims must never happen.
-MAX_RECORD = 256 << 20
 # Payloads up to this size have their CRCs checked in lockstep; longer ones one by one.
 _LOCKSTEP_MAX = 512
 # Fewer records of one length than this are checked one C call each (a lockstep pass
 # costs one NumPy call per byte of the length).
 _LOCKSTEP_MIN = 32
-
-I64 = npt.NDArray[np.int64]
-
-
-@dataclass(frozen=True)
-class Damage:
-    """Bytes of an event file that could not be read as records."""
-
-    file: str
-    offset: int
-    kind: str  # "length_crc", "payload_crc", "bad_length", "truncated", "bad_event"
-    skipped_bytes: int
-
-    def describe(self) -> str:
-        """One line for people."""
-        return f"{self.file}: {self.kind} at byte {self.offset}, {self.skipped_bytes} bytes skipped"
-
-
-@dataclass(eq=False)  # holds arrays: compared by identity
-class Framing:
-    """What :func:`frame` found in a buffer."""
-
-    starts: I64  # payload offsets within the buffer
-    lengths: I64  # payload lengths
-    consumed: int  # bytes fully handled (records and skipped damage)
-    damage: list[tuple[int, str, int]] = field(default_factory=list)  # (offset, kind, skipped)
-    pending: int = 0  # bytes of a record cut short at the end
-    #: False when the payload CRCs are left to the decoder (see :func:`frame`).
-    payloads_verified: bool = True
-
-
-class PayloadCrcError(Exception):
-    """A payload checksum failed where the framing had left checking to the decoder."""
 
 
 def frame(data: bytes, final: bool = False, verify_payloads: bool = True) -> Framing:
@@ -81,7 +52,7 @@ def frame(data: bytes, final: bool = False, verify_payloads: bool = True) -> Fra
     """
     buf = np.frombuffer(data, dtype=np.uint8)
     fast = _frame_fast(buf, verify_payloads)
-    result = fast if fast is not None else _walk(data, buf, final)
+    result = fast if fast is not None else walk(data, buf, final)
     if final and result.pending:
         last = result.damage[-1] if result.damage else None
         if last is not None and last[0] + last[2] == result.consumed:
@@ -187,7 +158,7 @@ def _scan(buf: npt.NDArray[np.uint8], pos: int, stop: int) -> tuple[I64, I64, in
     cand = np.flatnonzero(window == 0x09).astype(np.int64) + pos
     if cand.shape[0] == 0 or cand[0] != pos:
         return None
-    lengths = _u64_at(buf, cand)
+    lengths = u64_at(buf, cand)
     small = (lengths >> 32) == 0
     if not small.all():
         cand, lengths = cand[small], lengths[small]
@@ -251,7 +222,7 @@ def _extrapolate(
     if rows < 1:
         return None
     offsets = cand[n - p :] - first
-    crcs = _u32_at(buf, cand[n - p :] + 8)
+    crcs = u32_at(buf, cand[n - p :] + 8)
     pattern = lengths[n - p :].astype(np.uint64)
     width = int(offsets[-1]) + 1  # the last header's first byte (headers lie in the row)
     total, rows = rows, 0
@@ -297,7 +268,7 @@ def _chain(cand: I64, nxt: I64, stop: int | None = None) -> npt.NDArray[np.intp]
 
 def _headers_ok(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> bool:
     # The length CRC depends on the length alone: small lengths come from a table.
-    stored = _u32_at(buf, starts + 8)
+    stored = u32_at(buf, starts + 8)
     big = lengths >= _TABLED_LENGTHS
     small = np.where(big, 0, lengths)
     expected = _LENGTH_CRCS.table(int(small.max()) + 1)[small]
@@ -328,7 +299,7 @@ def payloads_ok(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> bool:
     """Whether every payload ``buf[start:start+length]`` matches the CRC stored after it."""
     if starts.shape[0] == 0:
         return True
-    stored = _u32_at(buf, starts + lengths)
+    stored = u32_at(buf, starts + lengths)
     # Records of one length are checked in lockstep; sorting by length groups them.
     order = np.argsort(lengths, kind="stable")
     by_length = lengths[order]
@@ -345,151 +316,3 @@ def payloads_ok(buf: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> bool:
                 if mask(crc32c(buf[s : s + length].tobytes())) != int(stored[i]):
                     return False
     return True
-
-
-def _u32_at(buf: npt.NDArray[np.uint8], pos: I64) -> npt.NDArray[np.uint32]:
-    """Little-endian ``uint32`` at each of ``pos`` (each at most ``len(buf) - 4``)."""
-    out: npt.NDArray[np.uint32] = words_at(buf, "<u4")[pos]  # type: ignore[assignment]
-    return out
-
-
-def _u64_at(buf: npt.NDArray[np.uint8], pos: I64) -> I64:
-    """Little-endian ``uint64`` at each of ``pos``, as ``int64`` (lengths: the callers
-    keep those below 2^32)."""
-    out: I64 = words_at(buf, "<i8")[pos]  # type: ignore[assignment]
-    return out
-
-
-def growing_ranges(total: int, first: int = 64) -> Iterator[tuple[int, int]]:
-    """``(a, b)`` ranges covering ``0..total``, each twice as long as the one before: a
-    look-ahead in these steps costs little when what it looks for ends soon."""
-    a, size = 0, first
-    while a < total:
-        b = min(total, a + size)
-        yield a, b
-        a, size = b, size * 2
-
-
-def _walk(data: bytes, buf: npt.NDArray[np.uint8], final: bool = False) -> Framing:
-    """Sequential framing that reports damage and resynchronises after it (``final``: no
-    more bytes will come, so nothing is left to decide later)."""
-    size = len(data)
-    starts: list[int] = []
-    lengths: list[int] = []
-    damage: list[tuple[int, str, int]] = []
-    pos = 0
-    unpack_header = struct.Struct("<QI").unpack_from
-    unpack_crc = struct.Struct("<I").unpack_from
-    while pos < size:
-        if size - pos < HEADER:
-            return _framing(starts, lengths, pos, damage, size - pos)
-        length, length_crc = unpack_header(data, pos)
-        if mask(crc32c(data[pos : pos + 8])) != length_crc:
-            kind = "length_crc"
-        elif length > MAX_RECORD:
-            kind = "bad_length"
-        else:
-            end = pos + HEADER + length + FOOTER
-            payload_ok = (
-                end <= size
-                and mask(crc32c(data[pos + HEADER : pos + HEADER + length]))
-                == unpack_crc(data, end - FOOTER)[0]
-            )
-            if payload_ok:
-                starts.append(pos + HEADER)
-                lengths.append(length)
-                pos = end
-                continue
-            # A writer cut short (disk full, killed mid-write) and then appended to leaves
-            # a torn record whose length spans the next records: resume at the first
-            # whole record inside that span rather than skipping (or awaiting) all of it.
-            inner = _resync(buf, pos + 1, min(end, size), whole_only=True)
-            if inner is not None:
-                damage.append((pos, "truncated", inner - pos))
-                pos = inner
-                continue
-            if end > size or (not final and _may_hold_a_record(buf, pos, end)):
-                # Not all here yet, or a record inside the span is still being written:
-                # decide when more bytes came (a one-shot read calls it truncated).
-                return _framing(starts, lengths, pos, damage, size - pos)
-            # The header vouches for the length, so the payload alone is lost.
-            damage.append((pos, "payload_crc", end - pos))
-            pos = end
-            continue
-        nxt = _resync(buf, pos + 1)
-        if nxt is None:
-            # Nothing valid yet; keep the last bytes, a header may begin there.
-            keep_from = max(pos + 1, size - (HEADER - 1))
-            damage.append((pos, kind, keep_from - pos))
-            return _framing(starts, lengths, keep_from, damage, size - keep_from)
-        damage.append((pos, kind, nxt - pos))
-        pos = nxt
-    return _framing(starts, lengths, pos, damage, 0)
-
-
-def _may_hold_a_record(buf: npt.NDArray[np.uint8], pos: int, end: int) -> bool:
-    """Whether a record still being written may start inside the damaged record at
-    ``pos``: its header may be cut by the end of the buffer, or verify and run past it."""
-    return end > buf.shape[0] - HEADER or _resync(buf, pos + 1, end) is not None
-
-
-def _framing(
-    starts: list[int],
-    lengths: list[int],
-    consumed: int,
-    damage: list[tuple[int, str, int]],
-    pending: int,
-) -> Framing:
-    return Framing(
-        starts=np.asarray(starts, dtype=np.int64),
-        lengths=np.asarray(lengths, dtype=np.int64),
-        consumed=consumed,
-        damage=damage,
-        pending=pending,
-    )
-
-
-def _resync(
-    buf: npt.NDArray[np.uint8], start: int, stop: int | None = None, whole_only: bool = False
-) -> int | None:
-    """First offset in ``[start, stop)`` where a header's length CRC verifies.
-
-    Only positions whose length CRC matches are candidates (a 1-in-2^32 accident), and
-    the one chosen must also carry a verified payload unless it runs past the end (and
-    ``whole_only`` is false). The search goes window by window so a large damaged region
-    never needs a large index.
-    """
-    size = buf.shape[0]
-    limit = size - HEADER + 1 if stop is None else min(stop, size - HEADER + 1)
-    window = 1 << 20
-    for lo in range(start, limit, window):
-        hi = min(lo + window, limit)
-        found = _resync_window(buf, lo, hi, whole_only)
-        if found is not None:
-            return found
-    return None
-
-
-def _resync_window(
-    buf: npt.NDArray[np.uint8], lo: int, hi: int, whole_only: bool = False
-) -> int | None:
-    size = buf.shape[0]
-    pos = np.arange(lo, hi, dtype=np.int64)
-    upper = buf[pos + 4] | buf[pos + 5] | buf[pos + 6] | buf[pos + 7]
-    pos = pos[upper == 0]
-    if pos.shape[0] == 0:
-        return None
-    ok = mask_array(crc32c_at(buf, pos, 8)) == _u32_at(buf, pos + 8)
-    for p in pos[ok].tolist():
-        length = int(_u32_at(buf, np.asarray([p]))[0])
-        if length > MAX_RECORD:
-            continue
-        end = p + HEADER + length + FOOTER
-        if end > size:
-            if whole_only:
-                continue
-            return int(p)  # plausibly a record still being written
-        payload = buf[p + HEADER : p + HEADER + length].tobytes()
-        if mask(crc32c(payload)) == int(_u32_at(buf, np.asarray([end - FOOTER]))[0]):
-            return int(p)
-    return None

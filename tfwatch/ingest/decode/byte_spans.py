@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tfwatch.ingest.byte_views import words_at
+from tfwatch.ingest.tfrecord.byte_views import words_at
 
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]

@@ -15,8 +15,8 @@ import pytest
 
 from tests.writers import only_event_file
 from tfwatch.ingest import tailer as tailer_module
-from tfwatch.ingest import worker_reads
-from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest import workers as worker_reads
+from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 
 
@@ -96,7 +96,7 @@ def test_a_killed_or_failing_worker_loses_no_run(logs, monkeypatch) -> None:
     parent, real = os.getpid(), worker_reads.read_job
     read_here: list[str] = []
 
-    def fragile(job: worker_reads.Job) -> list[worker_reads.ReadRun]:
+    def fragile(job: worker_reads.Job) -> list[worker_reads.RunReadResult]:
         names = [r.run.name for r in job.runs]
         if os.getpid() == parent:
             read_here.extend(names)
@@ -171,7 +171,7 @@ def test_workers_read_into_copies_of_the_runs(logs, monkeypatch) -> None:
     parent, real = os.getpid(), worker_reads.read_job
     read_here: list[str] = []
 
-    def checked(job: worker_reads.Job) -> list[worker_reads.ReadRun]:
+    def checked(job: worker_reads.Job) -> list[worker_reads.RunReadResult]:
         for r in job.runs:
             if os.getpid() == parent:
                 read_here.append(r.run.name)
@@ -229,15 +229,15 @@ def test_ls_rows_made_in_the_workers_are_those_made_here(logs, monkeypatch, caps
 
 
 def test_short_runs_share_jobs_and_long_runs_have_their_own() -> None:
-    from tfwatch.ingest.decode import TagPlugins
-    from tfwatch.ingest.file_reads import RunReads
+    from tfwatch.ingest.decode.tag_plugins import TagPlugins
+    from tfwatch.ingest.reads import RunReadRequest
 
-    def job(name: str, size: int) -> RunReads:
+    def job(name: str, size: int) -> RunReadRequest:
         from tfwatch.store.runs import EventFileState, Run
 
         run = Run(name=name, root="", path=name)
         run.files[name] = EventFileState(path=name, name=name, first_seen=0.0)
-        return RunReads(LocalSource("/"), run, TagPlugins(), [(name, size)])
+        return RunReadRequest(LocalSource("/"), run, TagPlugins(), [(name, size)])
 
     mb = 1 << 20
     jobs = [job(f"short{k}", mb // 4) for k in range(40)] + [job("long", 30 * mb)]

@@ -12,11 +12,14 @@ from typing import Any
 import pytest
 
 from tests.writers import only_event_file, record_spans
-from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
-from tfwatch.ingest.file_reads import frame_and_decode
-from tfwatch.ingest.records import PayloadCrcError, frame
+from tfwatch.ingest.decode.records import decode_records
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
+from tfwatch.ingest.reads import frame_and_decode
+from tfwatch.ingest.tfrecord.framing import frame
+from tfwatch.ingest.tfrecord.layout import PayloadCrcError
+from tfwatch.model.decoded_batch import DecodedBatch
 
-WRITERS = Path(__file__).parent.parent / "fixtures" / "writers"
+WRITERS = Path(__file__).parents[2] / "fixtures" / "writers"
 FIXTURE_FILES = sorted(p for p in WRITERS.rglob("*tfevents*") if p.is_file())
 
 
@@ -110,7 +113,7 @@ def test_a_flipped_bit_anywhere_in_a_simple_value_record_is_damage(
 def test_a_block_follows_from_the_last_when_only_the_steps_grew(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: str, grown: int
 ) -> None:
-    from tfwatch.ingest import scalar_segments
+    from tfwatch.ingest.decode import scalar_segments
 
     found: list[object] = []
     original = scalar_segments._grown
@@ -237,7 +240,7 @@ def test_layouts_kept_across_files_are_used_only_where_they_fit(tmp_path: Path) 
     """A block's field layout is kept for the next file laid out the same (the runs of
     a sweep): files of every order read in turn, then again in reverse, each decode as
     the parser does."""
-    from tfwatch.ingest import repeating_records
+    from tfwatch.ingest.decode import repeating_records
 
     repeating_records._FIELDS.clear()
     # Records of the same sizes laid out apart, read first: one-letter tags with
@@ -303,7 +306,7 @@ def test_blocks_of_float_and_double_tensor_scalars_decode_like_the_parser(
 @pytest.fixture
 def blocks_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Rows of each block the decoder read (the record matcher took the rest)."""
-    from tfwatch.ingest import scalar_segments
+    from tfwatch.ingest.decode import scalar_segments
 
     rows: list[int] = []
     original = scalar_segments.read_block

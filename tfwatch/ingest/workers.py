@@ -1,7 +1,7 @@
 """Whole runs read in worker processes for a cold load, and taken back.
 
 A job is one run, or several short runs read together (see
-:func:`~tfwatch.ingest.file_reads.read_runs_together`). Each worker leaves the runs it
+:func:`~tfwatch.ingest.reads.read_runs_together`). Each worker leaves the runs it
 read in a file in shared memory (``/dev/shm``), not in a pipe: writing half a megabyte
 into a pipe made a worker wait until the parent process, which gets a core only between
 the workers' slices, had read it.
@@ -9,11 +9,11 @@ the workers' slices, had read it.
 From a single-threaded process (every one-shot command) the workers are forked
 directly. The jobs are in their memory already, so a job is its number sent through a
 pipe, and an answer five bytes back. A job whose answer does not come (its worker failed
-or was killed) is read again in this process: no run is lost or waited for forever.
-multiprocessing's pool cost a ``tfwatch ls`` of 800 k events some 20 ms of its 0.4 s
-(its modules, three handler threads, stopping its workers), and a job of a killed
-worker would keep it waiting. Where other threads run (the app) forking is not safe:
-there a pool started from a fork server does the reads.
+or was killed) is read again in this process: no run is lost or waited for forever
+(with multiprocessing's pool, a job of a killed worker would keep it waiting; the pool
+also costs a short ``tfwatch ls`` a noticeable share of its time, see bench/README.md).
+Where other threads run (the app) forking is not safe: there a pool started from a fork
+server does the reads.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from tfwatch.ingest.allocator import reuse_freed_memory
-from tfwatch.ingest.decode import TagPlugins
-from tfwatch.ingest.file_reads import RunReads, read_runs_together
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
+from tfwatch.ingest.reads import RunReadRequest, read_runs_together
 from tfwatch.store.runs import Run
 
 
@@ -46,14 +46,14 @@ class Job:
     one-shot command that needs a line per run (``tfwatch ls``) is spared sending whole
     runs between processes, and folding them into summaries one after another."""
 
-    runs: list[RunReads]
+    runs: list[RunReadRequest]
     final: bool
     handoff: str = ""
     summarize: Callable[[Run], object] | None = None
 
 
 @dataclass
-class ReadRun:
+class RunReadResult:
     """A run as read (or what its job's ``summarize`` made of it), its tags' plugins, the
     bytes handled and what could not be read."""
 
@@ -65,22 +65,22 @@ class ReadRun:
     summary: object = None
 
 
-def read_job(job: Job) -> list[ReadRun]:
+def read_job(job: Job) -> list[RunReadResult]:
     """Read every file of ``job``'s runs, in whichever process calls it."""
-    reads = [RunReads(r.source, r.run, r.plugins, r.files) for r in job.runs]
+    reads = [RunReadRequest(r.source, r.run, r.plugins, r.files) for r in job.runs]
     read_runs_together(reads, job.final, time.time())
     if job.summarize is not None:
         summarize = job.summarize
         return [
-            ReadRun(r.run.name, None, r.plugins, r.handled, r.errors, summarize(r.run))
+            RunReadResult(r.run.name, None, r.plugins, r.handled, r.errors, summarize(r.run))
             for r in reads
         ]
-    return [ReadRun(r.run.name, r.run, r.plugins, r.handled, r.errors) for r in reads]
+    return [RunReadResult(r.run.name, r.run, r.plugins, r.handled, r.errors) for r in reads]
 
 
 def read_in_workers(
     jobs: Sequence[Job], workers: int, meanwhile: Callable[[], object] | None = None
-) -> Generator[ReadRun, None, None]:
+) -> Generator[RunReadResult, None, None]:
     """Every job read by up to ``workers`` processes, its runs yielded as it finishes.
 
     ``meanwhile`` is called once the workers have started. Close the iterator (or use it
@@ -145,14 +145,14 @@ def _leave(job: Job) -> bool:
         return False
 
 
-def _hand_off(reads: list[ReadRun], handoff: str) -> None:
+def _hand_off(reads: list[RunReadResult], handoff: str) -> None:
     with open(handoff, "wb") as f:
         pickle.dump(reads, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _take(handoff: str) -> list[ReadRun]:
+def _take(handoff: str) -> list[RunReadResult]:
     with open(handoff, "rb") as f:
-        reads: list[ReadRun] = pickle.load(f)
+        reads: list[RunReadResult] = pickle.load(f)
     os.unlink(handoff)
     return reads
 
@@ -162,7 +162,7 @@ _ANSWER = struct.Struct("<I?")  # a job's number; whether its run is in its hand
 
 def _forked(
     jobs: Sequence[Job], workers: int, meanwhile: Callable[[], object] | None
-) -> Iterator[list[ReadRun]]:
+) -> Iterator[list[RunReadResult]]:
     tasks_r, tasks_w = os.pipe()
     answers_r, answers_w = os.pipe()
     pids: list[int] = []
@@ -242,7 +242,7 @@ def _serve(jobs: Sequence[Job], tasks: int, answers: int, parent_ends: tuple[int
 
 def _pooled(
     jobs: Sequence[Job], workers: int, meanwhile: Callable[[], object] | None
-) -> Iterator[list[ReadRun]]:
+) -> Iterator[list[RunReadResult]]:
     import multiprocessing as mp
 
     methods = mp.get_all_start_methods()
@@ -256,7 +256,7 @@ def _pooled(
             yield _take(answer) if isinstance(answer, str) else answer
 
 
-def _pool_answer(job: Job) -> str | list[ReadRun]:
+def _pool_answer(job: Job) -> str | list[RunReadResult]:
     """(In a pool's worker) the handoff file the read runs were left in; or, when that
     file cannot be written, the runs themselves (through the pool's pipe)."""
     read = read_job(job)

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from tests.writers import only_event_file
-from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records
-from tfwatch.ingest.records import frame
+from tfwatch.ingest.decode.records import decode_records
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
+from tfwatch.ingest.tfrecord.framing import frame
 from tfwatch.loading import load_once
+from tfwatch.model.decoded_batch import DecodedBatch
 
 
 def _decode_file(path: Path) -> DecodedBatch:
@@ -166,7 +168,8 @@ def test_tf2_histogram_tensor(tmp_path: Path) -> None:
 def test_tensor_scalars_take_the_fast_path_and_agree_with_the_parser(tmp_path: Path) -> None:
     from tensorboard.summary import Writer
 
-    from tfwatch.ingest.decode import decode_event, decode_fast_scalars
+    from tfwatch.ingest.decode.fast import decode_fast_scalars
+    from tfwatch.ingest.decode.reference import decode_event
 
     w = Writer(str(tmp_path))
     for i in range(50):

@@ -2,17 +2,17 @@
 
 Decoding one file has a fixed cost of a few milliseconds (the record matcher on its first
 records, setting up each block of repeating records, checking its CRCs), which a run of
-a few thousand events pays once per block: 200 runs of 4,000 events took twice as long
-as 16 runs of 50,000. Here the records of many files are laid side by side in one
-buffer before decoding: each file's runs of repeating rows go next to the other files'
-runs of rows with the same record lengths and tags, so that one block reads what each
-file would have read as a block of its own, and the matcher runs once for them all.
+a few thousand events pays once per block (see bench/README.md). Here the records of
+many files are laid side by side in one buffer before decoding: each file's runs of
+repeating rows go next to the other files' runs of rows with the same record lengths and
+tags, so that one block reads what each file would have read as a block of its own, and
+the matcher runs once for them all.
 
 Reordering records changes what decoding costs, not what it finds: a ``simple_value``
 record is decoded from its own bytes alone. The records that are anything else (tensor
 scalars, whose meaning can rest on metadata written earlier in the run, histograms,
 hparams, the file version) are left over and decoded afterwards per file, in file
-order, as :func:`~tfwatch.ingest.decode.decode_records` would have.
+order, as :func:`~tfwatch.ingest.decode.records.decode_records` would have.
 """
 
 from __future__ import annotations
@@ -22,17 +22,13 @@ import itertools
 import numpy as np
 import numpy.typing as npt
 
-from tfwatch.ingest.byte_views import words_at
-from tfwatch.ingest.decode import DecodedBatch, TagPlugins, decode_records, file_versions
-from tfwatch.ingest.records import (
-    FOOTER,
-    HEADER,
-    Framing,
-    PayloadCrcError,
-    last_period,
-    payloads_ok,
-)
-from tfwatch.ingest.scalar_segments import match_scalar_layouts
+from tfwatch.ingest.decode.records import decode_records, file_versions
+from tfwatch.ingest.decode.scalar_segments import match_scalar_layouts
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
+from tfwatch.ingest.tfrecord.byte_views import words_at
+from tfwatch.ingest.tfrecord.framing import last_period, payloads_ok
+from tfwatch.ingest.tfrecord.layout import FOOTER, HEADER, Framing, PayloadCrcError
+from tfwatch.model.decoded_batch import DecodedBatch
 
 I64 = npt.NDArray[np.int64]
 

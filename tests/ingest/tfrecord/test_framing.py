@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from tests.writers import only_event_file
-from tfwatch.ingest.crc32c import crc32c, crc32c_rows, mask
-from tfwatch.ingest.records import frame
+from tfwatch.ingest.tfrecord.crc32c import crc32c, crc32c_rows, mask
+from tfwatch.ingest.tfrecord.framing import frame
 
 
 def _records(data: bytes) -> list[bytes]:
@@ -149,7 +149,7 @@ def long_file(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 def _walk_only(data: bytes, final: bool = True) -> tuple[list[int], list[tuple[int, str, int]]]:
-    from tfwatch.ingest.records import _walk
+    from tfwatch.ingest.tfrecord.walk import walk as _walk
 
     f = _walk(data, np.frombuffer(data, dtype=np.uint8), final)
     return f.starts.tolist(), f.damage
@@ -167,7 +167,7 @@ def test_a_training_loops_file_is_framed_without_searching(
     """Its first records, followed one by one, show the row of tags: the rows after them
     are checked in bulk, and again once the steps take another varint byte. Searching
     64 KB windows for record starts cost a third of framing a 4,000-event file."""
-    from tfwatch.ingest import records
+    from tfwatch.ingest.tfrecord import framing as records
 
     searched: list[int] = []
     real = records._scan
@@ -211,8 +211,8 @@ def test_a_long_file_cut_mid_record_leaves_the_tail_pending(long_file: bytes, cu
 def test_a_damaged_payload_deep_in_a_long_file_loses_that_record_only(
     long_file: bytes, byte: int
 ) -> None:
-    from tfwatch.ingest.decode import TagPlugins
-    from tfwatch.ingest.file_reads import frame_and_decode
+    from tfwatch.ingest.decode.tag_plugins import TagPlugins
+    from tfwatch.ingest.reads import frame_and_decode
 
     spans = [len(r) for r in _walk_reference(long_file)]
     offsets = np.cumsum([0] + [n + 16 for n in spans])

@@ -1,4 +1,5 @@
-"""One clear line for whatever a remote backend raised, with no secret in it.
+"""Errors of log roots, and one clear line for whatever a remote backend raised, with
+no secret in it.
 
 Backends raise very different things for the same cause (botocore ``ClientError``,
 ``PermissionError``, asyncssh ``PermissionDenied``, gcsfs ``HttpError``, aiohttp and
@@ -9,6 +10,17 @@ module imports none of them.
 from __future__ import annotations
 
 import re
+
+from tfwatch.errors import TfwatchError
+
+
+class SourceError(TfwatchError):
+    """A root cannot be listed or read (missing, unreadable, server down)."""
+
+
+class RootNotFound(SourceError):
+    """A local root does not exist (yet): the app waits for it beside other roots."""
+
 
 _CREDENTIAL_CODES = (
     "InvalidAccessKeyId",

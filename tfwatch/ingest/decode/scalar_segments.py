@@ -1,8 +1,8 @@
 """Scalar events of one buffer, read in segments.
 
 A window of records goes through the record-by-record matcher
-(:mod:`tfwatch.ingest.scalar_layout`); where its tags repeat with a period, the
-repetitions that follow are read as one block (:mod:`tfwatch.ingest.repeating_records`),
+(:mod:`tfwatch.ingest.decode.scalar_layout`); where its tags repeat with a period, the
+repetitions that follow are read as one block (:mod:`tfwatch.ingest.decode.repeating_records`),
 and a pattern interrupted by other records (an evaluation every few thousand steps)
 resumes with the same template, the records between blocks matched together at the end.
 Where nothing repeats for long, windows grow, so such a file costs what the matcher does.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfwatch.ingest.repeating_records import (
+from tfwatch.ingest.decode.repeating_records import (
     MIN_RECORDS,
     MIN_ROWS,
     Block,
@@ -20,7 +20,7 @@ from tfwatch.ingest.repeating_records import (
     read_block,
     repeats,
 )
-from tfwatch.ingest.scalar_layout import (
+from tfwatch.ingest.decode.scalar_layout import (
     I64,
     U8,
     Group,
@@ -49,7 +49,7 @@ def match_scalar_layouts(
 
     The buffer is read in segments: a window of records goes through the record-by-
     record matcher, and where its tags repeat with a period, the repetitions that follow
-    are read as a block (:mod:`tfwatch.ingest.repeating_records`).
+    are read as a block (:mod:`tfwatch.ingest.decode.repeating_records`).
     """
     n = starts.shape[0]
     if not ((lengths >= 18) & (lengths < 256)).any():

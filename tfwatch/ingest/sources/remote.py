@@ -25,16 +25,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfwatch.ingest.fsspec_quirks import (
+from tfwatch.ingest.sources.base import EVENT_MARKER, FileInfo, Source
+from tfwatch.ingest.sources.errors import SourceError, describe_error, is_connection_error, redact
+from tfwatch.ingest.sources.fsspec_quirks import (
     check_google_credentials,
     modified_time,
     range_not_satisfiable,
     walk_errors_raise,
 )
-from tfwatch.ingest.remote_errors import describe_error, is_connection_error, redact
-from tfwatch.ingest.sources import EVENT_MARKER, FileInfo, SourceError
-from tfwatch.ingest.ssh_target import CONNECTIONS, SSHTarget, parse_ssh_target
-from tfwatch.ingest.storage_options import options_for
+from tfwatch.ingest.sources.options import options_for
+from tfwatch.ingest.sources.ssh import CONNECTIONS, SSHTarget, parse_ssh_target
 
 # Where an option's key says it holds a secret, its value is never shown.
 _SECRET_KEY = re.compile(r"key|secret|token|password|passphrase|credential", re.IGNORECASE)
@@ -83,7 +83,7 @@ class _Health:
     signature: frozenset[tuple[str, int]] = field(default_factory=frozenset)
 
 
-class RemoteSource:
+class RemoteSource(Source):
     """A log root read through an fsspec filesystem (see the module docstring)."""
 
     def __init__(

@@ -8,11 +8,11 @@ PyTorch)::
 and a rank-0 float/double tensor of the ``scalars`` plugin (TF2, Keras, PyTorch
 ``new_style``, TensorBoard's writer), where ``15 <f32>`` becomes ``42 <tensor> [4a
 <metadata>]``. Every byte of a layout is checked; a record that differs anywhere is left
-to the protobuf parser. Tags are grouped exactly (:mod:`tfwatch.ingest.byte_spans`).
+to the protobuf parser. Tags are grouped exactly (:mod:`tfwatch.ingest.decode.byte_spans`).
 
 Once every byte is known to match its group's layout, payload CRCs are cheap: records of
 one group differ only in their wall time, step and value bytes (see :func:`_crcs_ok`).
-This module reads records one by one; :mod:`tfwatch.ingest.scalar_segments` decides which
+This module reads records one by one; :mod:`tfwatch.ingest.decode.scalar_segments` decides which
 records it reads and which go as repeating blocks.
 """
 
@@ -25,10 +25,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tfwatch.ingest.byte_spans import distinct_spans
-from tfwatch.ingest.byte_views import words_at
-from tfwatch.ingest.crc32c import ZERO_ROWS, crc32c, mask_array, padded_distance_table
-from tfwatch.ingest.records import PayloadCrcError, payloads_ok
+from tfwatch.ingest.decode.byte_spans import distinct_spans
+from tfwatch.ingest.tfrecord.byte_views import words_at
+from tfwatch.ingest.tfrecord.crc32c import ZERO_ROWS, crc32c, mask_array, padded_distance_table
+from tfwatch.ingest.tfrecord.framing import payloads_ok
+from tfwatch.ingest.tfrecord.layout import PayloadCrcError
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -108,7 +109,7 @@ def match_records(
     scalar_plugin: ScalarPluginCheck | None,
     check_crcs: bool,
 ) -> Matched | None:
-    """The record-by-record matcher (see :mod:`tfwatch.ingest.scalar_segments`) for the
+    """The record-by-record matcher (see :mod:`tfwatch.ingest.decode.scalar_segments`) for the
     records ``starts`` (in increasing order) of ``buf``."""
     ok = (lengths >= 18) & (lengths < 256)
     if not ok.any():

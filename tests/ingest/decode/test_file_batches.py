@@ -15,21 +15,21 @@ import numpy as np
 import pytest
 
 from tests.writers import only_event_file, record_spans
-from tfwatch.ingest import file_batches
-from tfwatch.ingest.decode import TagPlugins
-from tfwatch.ingest.file_reads import RunReads, read_file, read_runs_together
-from tfwatch.ingest.records import frame
-from tfwatch.ingest.sources import LocalSource
+from tfwatch.ingest.decode import file_batches
+from tfwatch.ingest.decode.tag_plugins import TagPlugins
+from tfwatch.ingest.reads import RunReadRequest, read_file, read_runs_together
+from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import PollResult, Tailer
+from tfwatch.ingest.tfrecord.framing import frame
 from tfwatch.store.runs import Run
 
-WRITERS = Path(__file__).parent.parent / "fixtures" / "writers"
+WRITERS = Path(__file__).parents[2] / "fixtures" / "writers"
 
 
 def _listed(root: Path) -> tuple[Tailer, list[tuple[Any, Run, Any, int]]]:
     t = Tailer([("", LocalSource(str(root)))], retain_all=True, workers=1)
     result = PollResult()
-    ((listed, _, _),) = t._list_roots()
+    ((listed, _),) = t._list_roots()
     return t, t._reconcile(t._roots[0], listed or [], result)
 
 
@@ -48,7 +48,8 @@ def _together(root: Path, per_call: int) -> dict[str, Any]:
     for _, run, state, size in work:
         files.setdefault(run.name, []).append((state.path, size))
     reads = [
-        RunReads(t._roots[0].source, t.runs[name], t._plugins[name], f) for name, f in files.items()
+        RunReadRequest(t._roots[0].source, t.runs[name], t._plugins[name], f)
+        for name, f in files.items()
     ]
     for k in range(0, len(reads), per_call):
         read_runs_together(reads[k : k + per_call], True, time.time())
@@ -140,7 +141,7 @@ def test_a_sweep_read_together_keeps_what_each_run_keeps_alone(tmp_path: Path, t
 def test_a_sweep_is_read_in_few_blocks(tmp_path: Path, tbx_run, monkeypatch) -> None:
     """The point of reading together: rows of every file with the same layout are read as
     one block, instead of a block or two per file."""
-    from tfwatch.ingest import scalar_segments
+    from tfwatch.ingest.decode import scalar_segments
 
     lengths = [127, 128, 129, 300, 1000, 1000]
     for k, steps in enumerate(lengths):

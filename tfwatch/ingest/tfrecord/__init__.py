@@ -1,0 +1,1 @@
+"""TFRecord framing (``length | crc | payload | crc``) and the CRC32C it is checked with."""

@@ -20,8 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.gen_logdir import generate
+from tfwatch.live.health_source import health_alert_kinds
+from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import make_tailer
-from tfwatch.store.snapshot import SnapshotBuilder, health_alert_kinds
 from tfwatch.ui.app import TfwatchApp
 
 SIZE = (160, 50)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from tests.system.writers import WriterFactory
 from tfwatch.formatting import format_duration
+from tfwatch.live.run_inputs import run_progress
 from tfwatch.loading import load_once
 from tfwatch.system.linkage import RunFiles, RunLinker
 from tfwatch.system.processes import scan_processes
-from tfwatch.system.run_inputs import run_progress
 from tfwatch.system.run_state import StateThresholds
 from tfwatch.system.state_tracker import RunStateTracker
 

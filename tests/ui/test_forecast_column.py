@@ -8,11 +8,11 @@ from pathlib import Path
 
 from tfwatch.analysis.forecast import forecast, steps_to_target
 from tfwatch.formatting import format_count
+from tfwatch.live.forecasts import REPLICATES, ForecastCache, run_forecast
+from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import load_once
-from tfwatch.store.snapshot import SnapshotBuilder
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.columns import forecast_cell, forecast_text
-from tfwatch.ui.forecasts import REPLICATES, ForecastCache, run_forecast
 
 from .conftest import FIXED_NOW
 from .test_app import screen_text, sync, table, wait_for

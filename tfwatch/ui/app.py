@@ -23,25 +23,22 @@ from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.health import run_health
 from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.live.alert_feed import AlertFeed
+from tfwatch.live.forecasts import ForecastCache
+from tfwatch.live.health_source import health_alerts
+from tfwatch.live.run_copies import run_detail, series_of
+from tfwatch.live.snapshot_builder import SnapshotBuilder
+from tfwatch.live.view_models import RunSummary, Snapshot
 from tfwatch.safe_text import printable
 from tfwatch.store.series import SeriesArrays
-from tfwatch.store.snapshot import (
-    RunSummary,
-    Snapshot,
-    SnapshotBuilder,
-    health_alerts,
-    run_detail,
-    series_of,
-)
 from tfwatch.system.signals import ProcessRef
 from tfwatch.ui import process_actions
-from tfwatch.ui.alerts_panel import AlertFeed, AlertsPanel, desktop_notify
+from tfwatch.ui.alerts_panel import AlertsPanel, desktop_notify
 from tfwatch.ui.columns import fit_columns
 from tfwatch.ui.commands import RunCommands
 from tfwatch.ui.compare_screen import CompareScreen
 from tfwatch.ui.detail_screen import DetailScreen
 from tfwatch.ui.footer import AdaptiveFooter
-from tfwatch.ui.forecasts import ForecastCache
 from tfwatch.ui.header import StatusHeader, header_text
 from tfwatch.ui.help_screen import HelpScreen
 from tfwatch.ui.metric_picker import MetricPicker

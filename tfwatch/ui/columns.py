@@ -14,15 +14,10 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from tfwatch.formatting import format_age, format_count, format_short, format_value
+from tfwatch.live.recency import ENDED_STATES
+from tfwatch.live.view_models import SPARK_WIDTH, MetricSummary, RunSummary, TargetSteps
 from tfwatch.safe_text import printable
 from tfwatch.sparkline import NONFINITE_MARKS
-from tfwatch.store.snapshot import (
-    ENDED_STATES,
-    SPARK_WIDTH,
-    MetricSummary,
-    RunSummary,
-    TargetSteps,
-)
 
 STATE_GLYPHS = {
     "running": "●",

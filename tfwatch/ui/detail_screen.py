@@ -15,8 +15,8 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tfwatch.formatting import format_count, format_value
+from tfwatch.live.run_copies import RunDetail
 from tfwatch.safe_text import printable
-from tfwatch.store.snapshot import RunDetail
 from tfwatch.ui.chart_controls import CHART_BINDINGS, ChartControls
 from tfwatch.ui.charts import ChartOptions, draw, nonfinite_note
 from tfwatch.ui.footer import AdaptiveFooter

@@ -12,8 +12,8 @@ from textual.widgets import ProgressBar, Static
 
 from tfwatch.formatting import format_age
 from tfwatch.ingest.tailer import RootStatus
+from tfwatch.live.view_models import Snapshot
 from tfwatch.safe_text import printable
-from tfwatch.store.snapshot import Snapshot
 from tfwatch.ui.columns import REMOTE_GLYPH, REMOTE_STYLE, STATE_GLYPHS, STATE_STYLES
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tfwatch.live.view_models import RunSummary
 from tfwatch.safe_text import printable
-from tfwatch.store.snapshot import RunSummary
 from tfwatch.system.processes import describe_process
 from tfwatch.system.signals import ProcessRef, send_signal
 from tfwatch.ui.process_screen import ConfirmSignal, ProcessScreen, RunProcess

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist, RowKey
 
-from tfwatch.store.snapshot import RunSummary
+from tfwatch.live.view_models import RunSummary
 from tfwatch.ui.columns import Column, age_cell, age_text, header_label, row_cells
 
 

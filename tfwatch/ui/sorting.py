@@ -11,7 +11,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tfwatch.store.snapshot import ENDED_STATES, MetricSummary, RunSummary
+from tfwatch.live.recency import ENDED_STATES
+from tfwatch.live.view_models import MetricSummary, RunSummary
 
 
 @dataclass(frozen=True)

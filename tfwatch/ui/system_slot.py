@@ -25,7 +25,7 @@ def make_sampler(tailer: Tailer | None, log_roots: tuple[str, ...], process_inte
     runs whose version moved."""
     try:
         sampler_module = importlib.import_module("tfwatch.system.sampler")
-        inputs_module = importlib.import_module("tfwatch.system.run_inputs")
+        inputs_module = importlib.import_module("tfwatch.live.run_inputs")
     except Exception:
         return None
     if tailer is None:

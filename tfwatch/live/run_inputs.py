@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
 
 from tfwatch.store.runs import Run
+from tfwatch.system.cadence import step_stride, write_cadence
 from tfwatch.system.linkage import RunFiles
 from tfwatch.system.run_state import RunProgress, recorded_end_epoch, recorded_end_step
 
@@ -22,30 +19,6 @@ def run_files(run: Run) -> RunFiles:
     """The run's directory and event files (those still present)."""
     files = tuple(path for path, f in run.files.items() if not f.gone)
     return RunFiles(name=run.name, path=run.path, event_files=files)
-
-
-def median(values: npt.NDArray[Any]) -> float:
-    """Median of a non-empty array (``np.median`` of floats imports ``numpy.ma``, a cost
-    that ``tfwatch ls`` would pay for nothing else)."""
-    n = values.shape[0]
-    half = np.partition(values, [(n - 1) // 2, n // 2])
-    return (float(half[(n - 1) // 2]) + float(half[n // 2])) / 2
-
-
-def write_cadence(wall_times: npt.ArrayLike) -> float | None:
-    """Median gap between distinct write times (None with fewer than three)."""
-    # Events of one step logged together differ by microseconds: count them as one write.
-    times = np.sort(np.round(np.asarray(wall_times, dtype=np.float64), 3))
-    gaps = np.diff(times)
-    gaps = gaps[gaps > 0]
-    return median(gaps) if gaps.shape[0] >= 2 else None
-
-
-def step_stride(steps: npt.ArrayLike) -> int:
-    """Median increment between logged steps (1 when unknown)."""
-    diffs = np.diff(np.sort(np.asarray(steps, dtype=np.int64)))
-    diffs = diffs[diffs > 0]  # distinct steps only
-    return max(1, int(median(diffs))) if diffs.shape[0] else 1
 
 
 def last_epoch(run: Run) -> int | None:

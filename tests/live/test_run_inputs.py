@@ -11,13 +11,8 @@ from tensorboardX.summary import hparams
 from tfwatch.ingest.discovery import parse_roots
 from tfwatch.ingest.sources import LocalSource
 from tfwatch.ingest.tailer import Tailer
-from tfwatch.system.run_inputs import (
-    RunInputsCache,
-    median,
-    run_inputs,
-    step_stride,
-    write_cadence,
-)
+from tfwatch.live.run_inputs import RunInputsCache, run_inputs
+from tfwatch.system.cadence import median, step_stride, write_cadence
 
 T0 = 1_700_000_000.0
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -19,6 +20,9 @@ from tfwatch.ui.chart_controls import CHART_BINDINGS, ChartControls
 from tfwatch.ui.charts import ChartOptions, draw, nonfinite_note, rich_colour
 from tfwatch.ui.footer import AdaptiveFooter
 
+#: Copies of one tag's history for the named runs (``LiveSession.series``).
+SeriesSource = Callable[[Iterable[str], str], dict[str, SeriesArrays]]
+
 
 class CompareScreen(ChartControls, Screen[None]):
     """The comparison chart with a legend; follows the live data."""
@@ -31,13 +35,22 @@ class CompareScreen(ChartControls, Screen[None]):
         Binding("T", "tag(-1)", "Prev tag", show=False),
     ]
 
-    def __init__(self, names: Sequence[str], tag: str, tags: Sequence[str]) -> None:
+    def __init__(
+        self,
+        names: Sequence[str],
+        tag: str,
+        tags: Sequence[str],
+        source: SeriesSource,
+        series: dict[str, SeriesArrays] | None = None,
+    ) -> None:
         super().__init__()
         self.names = list(names)
         self.tag = tag
         self.tags = list(tags) or [tag]
         self.options = ChartOptions()
-        self._series: dict[str, SeriesArrays] = {}
+        #: Copies of one tag's history per run; blocks, so called off the UI thread.
+        self._source = source
+        self._series: dict[str, SeriesArrays] = dict(series or {})
 
     def compose(self) -> ComposeResult:
         yield Static(id="compare-title")
@@ -46,13 +59,22 @@ class CompareScreen(ChartControls, Screen[None]):
         yield AdaptiveFooter(narrow=170)
 
     def on_mount(self) -> None:
-        self.refresh_live()
+        self._redraw()
 
     def refresh_live(self) -> None:
         """Re-read the series and redraw (called on every tick)."""
-        fetch = getattr(self.app, "fetch_series", None)
-        if callable(fetch):
-            self._series = fetch(self.names, self.tag)
+        self._fetch(self.tag)
+
+    @work(thread=True, exclusive=True, group="compare-series", exit_on_error=False)
+    def _fetch(self, tag: str) -> None:
+        """Copy ``tag``'s series off the UI thread, then redraw with them."""
+        series = self._source(self.names, tag)
+        self.app.call_from_thread(self._show, tag, series)
+
+    def _show(self, tag: str, series: dict[str, SeriesArrays]) -> None:
+        if tag != self.tag or not self.is_attached:
+            return  # another tag was asked for meanwhile, or the screen closed
+        self._series = series
         self._redraw()
 
     def _redraw(self) -> None:

@@ -122,7 +122,7 @@ class SnapshotBuilder:
             del self._cache[name]
             self._summarised_at.pop(name, None)
         self._count_tags(runs)
-        return Snapshot(now, out, dict(self._tag_counts), self.metrics)
+        return Snapshot(out, dict(self._tag_counts), self.metrics)
 
     def _store(self, name: str, run: Run, summary: RunSummary) -> None:
         self._cache[name] = (run.version, summary)

@@ -104,7 +104,6 @@ class RunSummary:
 class Snapshot:
     """All runs at one moment, by name."""
 
-    taken_at: float
     runs: Mapping[str, RunSummary]
     #: How many runs have each scalar tag.
     tag_counts: Mapping[str, int]

@@ -14,6 +14,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
+from textual.worker import get_current_worker
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.filtering import RunFilter, parse_filter
@@ -164,7 +165,8 @@ class TfwatchApp(App[None]):
 
     def on_unmount(self) -> None:
         self._stopping = True
-        self.session.stop()
+        # A poll of a slow root may not end soon: the thread is a daemon, do not wait long.
+        self.session.stop(timeout=0.5)
 
     @property
     def alert_feed(self) -> AlertFeed:
@@ -398,6 +400,8 @@ class TfwatchApp(App[None]):
     def _open_compare(self, names: list[str], tag: str, tags: list[str]) -> None:
         """Copy the series off the UI thread, then open the chart with them."""
         series = self.session.series(names, tag)
+        if get_current_worker().is_cancelled:
+            return  # asked again meanwhile: that request opens the chart
         screen = CompareScreen(names, tag, tags, self.session.series, series)
         self.call_from_thread(self.push_screen, screen)
 
@@ -412,7 +416,7 @@ class TfwatchApp(App[None]):
     def _open_detail(self, name: str) -> None:
         """Copy the run off the UI thread, then open its detail."""
         copy = self.session.detail(name)
-        if copy is not None:
+        if copy is not None and not get_current_worker().is_cancelled:
             self.call_from_thread(self._show_detail, name, copy)
 
     def _show_detail(self, name: str, copy: DetailCopy) -> None:

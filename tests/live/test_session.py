@@ -98,3 +98,21 @@ def test_metric_change_wakes_the_thread(tmp_path: Path) -> None:
     finally:
         session.stop()
     assert not session.running
+
+
+def test_a_failing_pass_is_reported_and_polling_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+
+    def broken_clock() -> float:
+        raise ZeroDivisionError("no time")
+
+    session = open_session([str(tmp_path)], interval=0.02, system=False, clock=broken_clock)
+    failures: list[str] = []
+    session.start(lambda p: None, failures.append)
+    try:
+        wait_until(lambda: len(failures) >= 2)
+        assert session.running and session.latest is None
+    finally:
+        session.stop()
+    assert failures[0].startswith("refresh failed: ZeroDivisionError")
+    assert not session.running

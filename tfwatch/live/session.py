@@ -207,6 +207,7 @@ class LiveSession:
                 if on_failure is not None:
                     on_failure(f"refresh failed: {e!r}")
                 self._wake.wait(self.interval)
+                self._wake.clear()
                 continue
             if self._stopping.is_set():
                 return

@@ -20,8 +20,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.gen_logdir import generate
+from tfwatch.live.factory import open_session
+from tfwatch.live.health_source import health_alert_kinds
+from tfwatch.live.session import Published
+from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import make_tailer
-from tfwatch.store.snapshot import SnapshotBuilder, health_alert_kinds
 from tfwatch.ui.app import TfwatchApp
 
 SIZE = (160, 50)
@@ -32,8 +35,9 @@ def _ms(samples: list[float]) -> str:
 
 
 async def _ui_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[str, list[float]]:
-    tailer = make_tailer([root])
-    app = TfwatchApp(tailer, metrics=tags, live=False, system=False)
+    session = open_session([root], metrics=tags, live=False, system=False)
+    tailer = session.tailer
+    app = TfwatchApp(session)
     times: dict[str, list[float]] = {"idle tick": [], "10% changed": [], "all changed": []}
     async with app.run_test(size=SIZE) as pilot:
         while app.snapshot is None:
@@ -51,7 +55,7 @@ async def _ui_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[str, l
                 with tailer.lock:
                     snap = builder.build(tailer.runs, time.time() + i)
                 start = time.perf_counter()
-                app._apply_snapshot(snap, [])
+                app._apply_snapshot(Published(snap))
                 await pilot.pause()  # the repaint
                 times[label].append(time.perf_counter() - start)
     return times
@@ -86,7 +90,7 @@ def bench_tick(root: str, ticks: int) -> None:
 
 
 async def _idle(root: str, seconds: float) -> float:
-    app = TfwatchApp(make_tailer([root]), interval=1.0, system=False)
+    app = TfwatchApp(open_session([root], interval=1.0, system=False))
     async with app.run_test(size=SIZE) as pilot:
         while app.snapshot is None:
             await pilot.pause(0.1)

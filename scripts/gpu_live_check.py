@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tfwatch.live.factory import make_sampler, open_session
 from tfwatch.loading import make_tailer
 from tfwatch.system.nvml_adapter import NvmlAdapter
-from tfwatch.ui.widgets.system_slot import make_sampler
 
 TRAINER = r"""
 import sys, time, torch
@@ -152,7 +152,7 @@ async def screenshot(root: Path, path: Path) -> None:
     """Save the main screen to ``path`` and the system panel (``p``) beside it."""
     from tfwatch.ui.app import TfwatchApp
 
-    app = TfwatchApp(make_tailer([str(root)]), metrics=["train/loss"], process_interval=1.0)
+    app = TfwatchApp(open_session([str(root)], metrics=["train/loss"], process_interval=1.0))
     panel = path.with_name(path.stem + "-panel" + path.suffix)
     async with app.run_test(size=(120, 32)) as pilot:
         for _ in range(100):

@@ -20,7 +20,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tfwatch.demo import fixed_end_time, write_fixed
-from tfwatch.loading import make_tailer
+from tfwatch.live.factory import open_session
 from tfwatch.ui.app import TfwatchApp
 
 STEPS = 600
@@ -74,8 +74,8 @@ VIEWS: dict[str, Callable[[Any], Awaitable[None]]] = {
 
 async def shoot(root: Path, name: str, out: Path) -> Path:
     """Open the app on ``root``, run view ``name``'s keys, save an SVG."""
-    app = TfwatchApp(
-        make_tailer([str(root)]),
+    session = open_session(
+        [str(root)],
         metrics=["train/loss", "val/accuracy"],
         clock=lambda: fixed_end_time(STEPS) + 5,
         live=False,
@@ -85,6 +85,7 @@ async def shoot(root: Path, name: str, out: Path) -> Path:
         link_runs=False,
         targets=[("val/accuracy", 0.7)],
     )
+    app = TfwatchApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await _settle(pilot)
         await VIEWS[name](pilot)

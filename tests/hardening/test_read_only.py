@@ -78,7 +78,7 @@ def test_the_app_writes_nothing_under_the_root(
         async with app.run_test(size=(120, 40)) as pilot:
             for _ in range(12):  # a few refresh ticks at 0.1 s
                 await pilot.pause(0.1)
-            assert app.tailer.polls >= 2
+            assert app.session.tailer.polls >= 2
             screen = app.export_screenshot()
             assert "\x1b" not in screen and "\x07" not in screen and "\u202e" not in screen
 

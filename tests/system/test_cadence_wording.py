@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 from tests.system.writers import WriterFactory
+from tfwatch.live.run_inputs import run_progress
 from tfwatch.loading import load_once
 from tfwatch.model.run_states import StateThresholds
 from tfwatch.system.linkage import RunFiles, RunLinker
 from tfwatch.system.processes import scan_processes
-from tfwatch.system.run_inputs import run_progress
 from tfwatch.system.state_tracker import RunStateTracker
 from tfwatch.text.durations import format_duration
 

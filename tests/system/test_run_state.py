@@ -286,8 +286,8 @@ def ending_writer(run_dir: Path, status: int, end_key: str = "-") -> subprocess.
 
 def loaded(root: Path, name: str) -> tuple[RunFiles, RunProgress]:
     """The run's state inputs as the app and ``ls`` take them: read by tfwatch's loader."""
+    from tfwatch.live.run_inputs import run_inputs
     from tfwatch.loading import load_once
-    from tfwatch.system.run_inputs import run_inputs
 
     return run_inputs(load_once([str(root)]).runs[name])
 

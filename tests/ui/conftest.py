@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tfwatch.demo import fixed_end_time, write_fixed
-from tfwatch.loading import make_tailer
+from tfwatch.live.factory import open_session
 from tfwatch.ui.app import TfwatchApp
 
 DEMO_STEPS = 600
@@ -32,6 +32,10 @@ def make_app() -> Callable[..., TfwatchApp]:
         options.setdefault("clock", lambda: FIXED_NOW)
         options.setdefault("live", False)
         options.setdefault("system", False)
-        return TfwatchApp(make_tailer([str(root)]), **options)  # type: ignore[arg-type]
+        app_options = {
+            k: options.pop(k) for k in ("readonly", "bell", "desktop_notify") if k in options
+        }
+        session = open_session([str(root)], **options)  # type: ignore[arg-type]
+        return TfwatchApp(session, **app_options)  # type: ignore[arg-type]
 
     return make

@@ -10,7 +10,7 @@ from tfwatch.cli.parser import is_app_call
 
 DOMAIN = [
     "tfwatch.ingest.tailer",
-    "tfwatch.store.snapshot",
+    "tfwatch.live.snapshot_builder",
     "tfwatch.analysis.convergence",
     "tfwatch.cli.listing",
     "tfwatch.filtering",

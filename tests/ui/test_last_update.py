@@ -13,7 +13,7 @@ import pytest
 
 from tests.cli.cli_run import run_cli
 from tests.ui.test_app import screen_text, sync, wait_for
-from tfwatch.loading import make_tailer
+from tfwatch.live.factory import open_session
 from tfwatch.text.durations import format_age
 from tfwatch.ui.app import TfwatchApp
 
@@ -51,7 +51,7 @@ async def test_app_and_ls_give_a_copied_run_the_same_last_update(
     ls_line = next(ln for ln in run_cli(monkeypatch, "ls", str(root)).out.splitlines()[1:])
     assert ls_line.split()[0] == "old_run" and ls_age in ls_line.split()
 
-    app = TfwatchApp(make_tailer([str(root)]), live=False, system=False)
+    app = TfwatchApp(open_session([str(root)], live=False, system=False))
     async with app.run_test(size=(160, 30)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None and "old_run" in app.snapshot.runs)
         assert app.snapshot is not None

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tfwatch.demo import write_fixed
-from tfwatch.loading import make_tailer
+from tfwatch.live.factory import open_session
 from tfwatch.ui.app import TfwatchApp
 
 from .conftest import DEMO_STEPS, FIXED_NOW
@@ -20,7 +20,7 @@ def fixed_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TfwatchApp:
     monkeypatch.setenv("HOME", str(tmp_path))
     write_fixed(str(tmp_path / "demo"), DEMO_STEPS)
     return TfwatchApp(
-        make_tailer([str(tmp_path / "demo")]), clock=lambda: FIXED_NOW, live=False, system=False
+        open_session([str(tmp_path / "demo")], clock=lambda: FIXED_NOW, live=False, system=False)
     )
 
 

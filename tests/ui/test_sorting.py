@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import load_once
-from tfwatch.store.snapshot import SnapshotBuilder
 from tfwatch.ui.sorting import SORT_MODES, sort_runs
 
 from .conftest import FIXED_NOW

@@ -34,7 +34,7 @@ class Listed:
 def listed(patterns: list[str] | None, run: Run) -> Listed:
     """A run's :class:`Listed` (``functools.partial`` binds the patterns: a summary
     function that worker processes can be handed)."""
-    from tfwatch.system.run_inputs import run_inputs
+    from tfwatch.live.run_inputs import run_inputs
 
     row = run_row(run, select_tags(run.scalars, patterns))
     return Listed(row, run_inputs(run), tuple(run.scalars) if patterns else ())

@@ -38,3 +38,10 @@ def usual_gap(wall_times: npt.ArrayLike) -> float:
     longest silence a run shows in normal work."""
     gaps = write_gaps(wall_times)
     return float(np.quantile(gaps, 0.95)) if gaps.shape[0] else 0.0
+
+
+def step_stride(steps: npt.ArrayLike) -> int:
+    """Median increment between logged steps (1 when unknown)."""
+    diffs = np.diff(np.sort(np.asarray(steps, dtype=np.int64)))
+    diffs = diffs[diffs > 0]  # distinct steps only
+    return max(1, int(median(diffs))) if diffs.shape[0] else 1

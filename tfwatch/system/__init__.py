@@ -8,7 +8,7 @@ writes which run. Domain code: never imports Textual.
 - :mod:`.linkage` (+ :mod:`tfwatch.model.event_file_names`, :mod:`.cmdline_logdirs`): process ↔ run;
 - :mod:`.run_state`, :mod:`.state_tracker`: running / stalled / finished / crashed /
   unknown, one-shot or with history;
-- :mod:`.run_inputs`: those inputs taken from the store's runs;
+- :mod:`.cadence`: how often a run writes and by how many steps;
 - :mod:`.sampler`, :mod:`.snapshot`: the background thread and what it publishes;
 - :mod:`.signals`: SIGTERM / SIGKILL to a linked process, identity checked.
 """

@@ -1,53 +1,42 @@
-"""The Textual app: layout, bindings, and the refresh tick fed by the ingest thread."""
+"""The Textual app: layout, bindings, and the refresh tick fed by the live session."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
 from textual.worker import get_current_worker
 
-from tfwatch.analysis.config import HealthConfig
-from tfwatch.analysis.health import run_health
 from tfwatch.filtering import RunFilter, parse_filter
-from tfwatch.ingest.tailer import Tailer
-from tfwatch.store.series import SeriesArrays
-from tfwatch.store.snapshot import (
-    RunSummary,
-    Snapshot,
-    SnapshotBuilder,
-    health_alerts,
-    run_detail,
-    series_of,
-)
+from tfwatch.live.alert_feed import AlertFeed
+from tfwatch.live.session import DetailCopy, LiveSession, Published
+from tfwatch.live.view_models import RunSummary, Snapshot
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.actions.alerts import AlertAnnouncer
 from tfwatch.ui.actions.palette import Chosen, GoToRun, RunCommands, SortBy
 from tfwatch.ui.actions.processes import ProcessControl
 from tfwatch.ui.bindings import APP_BINDINGS, MAIN_SCREEN_ACTIONS
 from tfwatch.ui.columns import fit_columns
-from tfwatch.ui.forecasts import ForecastCache
 from tfwatch.ui.messages import SnapshotApplied
 from tfwatch.ui.screens.compare import CompareScreen
 from tfwatch.ui.screens.detail import DetailScreen
 from tfwatch.ui.screens.help import HelpScreen
 from tfwatch.ui.screens.metric_picker import MetricPicker
 from tfwatch.ui.sorting import SORT_MODES, sort_runs
-from tfwatch.ui.widgets.alerts_panel import AlertFeed, AlertsPanel
+from tfwatch.ui.widgets.alerts_panel import AlertsPanel
 from tfwatch.ui.widgets.filter_bar import FilterBar
 from tfwatch.ui.widgets.footer import AdaptiveFooter
 from tfwatch.ui.widgets.header import StatusHeader, header_text
 from tfwatch.ui.widgets.no_runs import NoRunsNotice
 from tfwatch.ui.widgets.runs_table import RunsTable
-from tfwatch.ui.widgets.system_slot import SystemSlot, make_sampler
+from tfwatch.ui.widgets.system_slot import SystemSlot
 
 #: Metric columns shown at most (the picker adds in front and drops the last).
 MAX_METRICS = 3
@@ -56,7 +45,7 @@ COMPARE_TOP = 5
 
 
 class TfwatchApp(App[None]):
-    """Watch the runs a :class:`Tailer` reads: a live table, filter, compare and detail."""
+    """Watch the runs a :class:`LiveSession` publishes: a live table, filter, compare and detail."""
 
     CSS_PATH = Path(__file__).with_name("tfwatch.tcss")
     TITLE = "tfwatch"
@@ -64,60 +53,48 @@ class TfwatchApp(App[None]):
     COMMANDS = App.COMMANDS | {RunCommands}
     BINDINGS = APP_BINDINGS
 
+    class SnapshotReady(Message):
+        """The session published a new pass (posted from its ingest thread)."""
+
+        def __init__(self, published: Published) -> None:
+            super().__init__()
+            self.published = published
+
+    class RefreshFailed(Message):
+        """A pass of the session failed (posted from its ingest thread)."""
+
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
     def __init__(
         self,
-        tailer: Tailer,
+        session: LiveSession,
         *,
-        metrics: Sequence[str] = (),
-        maximize: Sequence[str] = (),
-        interval: float = 1.0,
         readonly: bool = False,
-        clock: Callable[[], float] = time.time,
-        live: bool = True,
-        system: bool = True,
-        targets: Sequence[tuple[str, float]] = (),
-        health_config: HealthConfig | None = None,
         bell: bool = False,
         desktop_notify: bool = False,
-        process_interval: float = 3.0,
-        link_runs: bool = True,
     ) -> None:
         super().__init__()
-        self.tailer = tailer
-        self.interval = interval
+        #: The live session: ingest thread, system sampler, published snapshots.
+        self.session = session
+        self.interval = session.interval
         #: Never act on runs or processes (for shared machines); the app only reads.
         self.readonly = readonly
-        self.clock = clock
-        self.live = live
-        self._system = system
-        self._builder = SnapshotBuilder(
-            metrics=tuple(metrics), maximize=tuple(maximize), health=health_alerts(health_config)
-        )
-        self.health_config = health_config
-        self.targets = tuple(targets)
-        # Without live ticks there is one build only: fit every run in it.
-        self._forecasts = ForecastCache(
-            targets=self.targets, maximize=tuple(maximize), budget=0.02 if live else None
-        )
-        #: Raise-once bookkeeping: what is active, and which alerts are new this tick.
-        self.alert_feed = AlertFeed()
+        self.clock = session.clock
+        self.targets = session.targets
         #: The bell and notifications for alerts new since start-up.
         self.announcer = AlertAnnouncer(bell, desktop_notify)
-        roots = tuple(status.root for status in tailer.statuses)
         #: The system monitor (run states, processes, GPU); None without it.
-        self.sampler = (
-            make_sampler(tailer if link_runs else None, roots, process_interval) if system else None
-        )
+        self.sampler = session.sampler
         #: Showing and stopping runs' processes (``P``, ``K``).
         self.processes = ProcessControl(self.sampler, readonly)
-        self._wanted_metrics: tuple[str, ...] | None = None
         self.snapshot: Snapshot | None = None
         self.marked: set[str] = set()
         self.filter: RunFilter = parse_filter("")
         self.sort_index = 0
         self.sort_reverse = False
         self._longest_name = 0
-        self._wake = threading.Event()
         self._stopping = False
         self._progress_timer: Timer | None = None
         self._told_errors: set[str] = set()  # root errors already shown as a toast
@@ -137,8 +114,9 @@ class TfwatchApp(App[None]):
         yield AlertsPanel(id="alerts")
         yield FilterBar(id="filter-bar")
         yield Label("", id="filter-error")
-        roots = tuple(status.root for status in self.tailer.statuses)
-        yield SystemSlot(enabled=self._system, log_roots=roots, sampler=self.sampler)
+        yield SystemSlot(
+            enabled=self.sampler is not None, log_roots=self.session.roots, sampler=self.sampler
+        )
         yield AdaptiveFooter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -156,75 +134,64 @@ class TfwatchApp(App[None]):
 
     def on_unmount(self) -> None:
         self._stopping = True
-        self._wake.set()
+        # A poll of a slow root may not end soon: the thread is a daemon, do not wait long.
+        self.session.stop(timeout=0.5)
 
-    # -- ingest thread --------------------------------------------------------------------
+    @property
+    def alert_feed(self) -> AlertFeed:
+        """Raise-once bookkeeping of the alerts (kept by the session)."""
+        return self.session.alert_feed
 
-    @work(thread=True, exclusive=True, group="ingest", exit_on_error=False)
+    # -- the session's publications -------------------------------------------------------
+
     def _ingest(self) -> None:
-        """Poll the roots and build snapshots off the UI thread; post one per tick."""
-        worker = get_current_worker()
-        first = True
-        while not (worker.is_cancelled or self._stopping):
-            errors: list[str] = []
-            try:
-                errors = self.tailer.poll().errors
-            except Exception as e:  # a root failing must not stop the others
-                errors = [f"{type(e).__name__}: {e}"]
-            if first:
-                self._builder.loaded_at = time.time()
-                first = False
-            wanted = self._wanted_metrics
-            if wanted is not None:
-                self._builder.set_metrics(wanted)
-            states = self.sampler.snapshot.states if self.sampler is not None else None
-            try:
-                with self.tailer.lock:
-                    snap = self._builder.build(self.tailer.runs, self.clock(), states)
-                    snap = self._forecasts.apply(snap, self.tailer.runs)
-            except Exception as e:  # keep polling; say what broke
-                self.call_from_thread(self.notify, f"refresh failed: {e!r}", severity="error")
-                self._wake.wait(self.interval)
-                continue
-            if self._stopping:
-                return
-            try:
-                self.call_from_thread(self._apply_snapshot, snap, errors)
-            except RuntimeError:
-                return  # the app is closing
-            if not self.live:
-                return
-            self._wake.wait(self.interval)
-            self._wake.clear()
+        """Start the session; its passes come back as messages (posting never blocks)."""
+        self.session.start(
+            lambda published: self.post_message(self.SnapshotReady(published)),
+            lambda error: self.post_message(self.RefreshFailed(error)),
+        )
 
-    def _apply_snapshot(self, snap: Snapshot, errors: list[str]) -> None:
+    @on(SnapshotReady)
+    def _snapshot_ready(self, message: SnapshotReady) -> None:
+        if not self._stopping:
+            self._apply_snapshot(message.published)
+
+    @on(RefreshFailed)
+    def _refresh_failed(self, message: RefreshFailed) -> None:
+        self.notify(message.error, severity="error")
+
+    def _apply_snapshot(self, published: Published) -> None:
+        snap = published.snapshot
         self.snapshot = snap
         if self._progress_timer is not None:
             self._progress_timer.stop()
             self._progress_timer = None
         # Say it once when a root starts failing (or fails differently); the header keeps
         # showing the state until it recovers.
+        errors = published.errors
         fresh = [e for e in errors if e not in self._told_errors]
         self._told_errors = set(errors)
         for error in fresh[:1]:
             self.notify(printable(error), title="root failing", severity="error", timeout=4)
-        self._track_alerts(snap)
+        self.query_one(AlertsPanel).show_alerts(list(published.active_alerts))
+        self.announcer.announce(self, list(published.new_alerts))
         self.refresh_view()
         self.screen.post_message(SnapshotApplied())
 
     def _show_progress(self) -> None:
-        self._status.show(self._header(), self.tailer.progress)
+        self._status.show(self._header(), self.session.progress)
 
     def request_poll(self) -> None:
         """Wake the ingest thread now (after a metric change)."""
-        self._wake.set()
+        self.session.wake()
 
     # -- view -----------------------------------------------------------------------------
 
     @property
     def primary_metric(self) -> str | None:
         """The first metric column (what sorting, trend and compare read)."""
-        metrics = self._wanted_metrics or (self.snapshot.metrics if self.snapshot else ())
+        wanted = self.session.wanted_metrics
+        metrics = wanted or (self.snapshot.metrics if self.snapshot else ())
         return metrics[0] if metrics else None
 
     def visible_runs(self) -> list[RunSummary]:
@@ -250,7 +217,7 @@ class TfwatchApp(App[None]):
             )
             table.set_columns(columns)
             table.show(runs, self.marked, self.clock())
-            waiting = self.query_one(NoRunsNotice).show_for(self.snapshot, self.tailer.statuses)
+            waiting = self.query_one(NoRunsNotice).show_for(self.snapshot, self.session.statuses)
             self.set_class(waiting, "no-runs")
         self._update_header()
 
@@ -260,12 +227,12 @@ class TfwatchApp(App[None]):
         label = mode.label + (" ↓" if self.sort_reverse else " ↑")
         metric = self.primary_metric if mode.uses_metric else None
         return header_text(
-            self.snapshot, self.tailer.statuses, shown, label, self.interval, len(self.marked),
+            self.snapshot, self.session.statuses, shown, label, self.interval, len(self.marked),
             width=self._status.line_width(loading=self.snapshot is None), sort_metric=metric,
         )  # fmt: skip
 
     def _update_header(self) -> None:
-        progress = None if self.snapshot is not None else self.tailer.progress
+        progress = None if self.snapshot is not None else self.session.progress
         self._status.show(self._header(), progress)
 
     @on(RunsTable.WidthChanged)
@@ -365,9 +332,8 @@ class TfwatchApp(App[None]):
         """Show ``tag`` as the first metric column (keeping up to two others)."""
         if not tag:
             return
-        current = self._wanted_metrics or (self.snapshot.metrics if self.snapshot else ())
-        self._wanted_metrics = (tag, *[t for t in current if t != tag])[:MAX_METRICS]
-        self.request_poll()
+        current = self.session.wanted_metrics or (self.snapshot.metrics if self.snapshot else ())
+        self.session.set_metrics((tag, *[t for t in current if t != tag])[:MAX_METRICS])
 
     # -- other views ----------------------------------------------------------------------
 
@@ -379,11 +345,6 @@ class TfwatchApp(App[None]):
         if name in table.order:
             table.move_cursor(row=table.get_row_index(name))
         table.focus()
-
-    def fetch_series(self, names: Sequence[str], tag: str) -> dict[str, SeriesArrays]:
-        """Copies of ``tag``'s history for the named runs."""
-        with self.tailer.lock:
-            return series_of(self.tailer.runs, names, tag)
 
     def compare_names(self) -> list[str]:
         """Marked runs in display order, else the top of the current order."""
@@ -400,29 +361,35 @@ class TfwatchApp(App[None]):
             self.notify("nothing to compare yet", severity="warning")
             return
         tags = sorted(self.snapshot.tag_counts)
-        self.push_screen(CompareScreen(names, tag, tags, self.fetch_series))
+        self._open_compare(names, tag, tags)
+
+    @work(thread=True, exclusive=True, group="compare", exit_on_error=False)
+    def _open_compare(self, names: list[str], tag: str, tags: list[str]) -> None:
+        """Copy the series off the UI thread, then open the chart with them."""
+        series = self.session.series(names, tag)
+        if get_current_worker().is_cancelled:
+            return  # asked again meanwhile: that request opens the chart
+        screen = CompareScreen(names, tag, tags, self.session.series, series)
+        self.call_from_thread(self.push_screen, screen)
 
     def action_detail(self) -> None:
         """Open the run under the cursor."""
         name = self.runs_table.current_run
         if name is None:
             return
-        with self.tailer.lock:
-            run = self.tailer.runs.get(name)
-            if run is None:
-                return
-            detail = run_detail(run)
-            summary = self.snapshot.runs.get(name) if self.snapshot else None
-            system = self.sampler.snapshot.states.get(name) if self.sampler else None
-            try:
-                state = system.state if system is not None else None
-                found = run_health(run, self.health_config, self.clock(), state)
-            except Exception as e:  # the detail must open even if a check fails
-                found = []
-                self.notify(f"health check failed: {e}", severity="warning")
-            alerts = [f"{a.kind} {a.tag}: {a.message}" if a.tag else a.message for a in found]
+        self._open_detail(name)
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _open_detail(self, name: str) -> None:
+        """Copy the run off the UI thread, then open its detail."""
+        copy = self.session.detail(name)
+        if copy is not None and not get_current_worker().is_cancelled:
+            self.call_from_thread(self._show_detail, name, copy)
+
+    def _show_detail(self, name: str, copy: DetailCopy) -> None:
+        summary = self.snapshot.runs.get(name) if self.snapshot else None
         process = self.processes.process_of(name, summary)
-        self.push_screen(DetailScreen(detail, alerts, process))
+        self.push_screen(DetailScreen(copy.detail, list(copy.alerts), process))
 
     @on(DataTable.RowSelected, "#runs")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -458,13 +425,6 @@ class TfwatchApp(App[None]):
             self.processes.stop(self, *selected)
 
     # -- alerts ---------------------------------------------------------------------------
-
-    def _track_alerts(self, snap: Snapshot) -> None:
-        """Raise each (run, kind, tag) once; ring/notify for alerts new since start-up."""
-        current = [a for run in snap.runs.values() for a in run.alert_list]
-        active, news = self.alert_feed.update(current)
-        self.query_one(AlertsPanel).show_alerts(active)
-        self.announcer.announce(self, news)
 
     def action_alerts(self) -> None:
         """Show or hide the alerts panel (focused when shown)."""

@@ -13,13 +13,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
+from tfwatch.live.view_models import SPARK_WIDTH, MetricSummary, RunSummary, TargetSteps
 from tfwatch.model.run_states import ENDED_STATES
-from tfwatch.store.snapshot import (
-    SPARK_WIDTH,
-    MetricSummary,
-    RunSummary,
-    TargetSteps,
-)
 from tfwatch.text.durations import format_age
 from tfwatch.text.numbers import format_count, format_short, format_value
 from tfwatch.text.safe_text import printable

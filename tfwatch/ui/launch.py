@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from tfwatch.loading import make_tailer
+from tfwatch.live.factory import open_session
 from tfwatch.ui.app import TfwatchApp
 
 
@@ -23,16 +23,20 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
     config = load_config(getattr(args, "config", None))
     # A root that is not there yet is waited for, as TensorBoard does, beside roots that
     # are; a lone missing root is a mistake worth an exit status.
-    tailer = make_tailer(roots, storage_options=options, wait_for_missing=True)
-    return TfwatchApp(
-        tailer,
+    session = open_session(
+        roots,
+        storage_options=options,
+        wait_for_missing=True,
         metrics=args.metric,
         maximize=args.maximize,
         interval=max(0.1, args.interval),
-        readonly=args.readonly,
         targets=tuple(getattr(args, "target", ())),
         health_config=config,
+        **kwargs,
+    )
+    return TfwatchApp(
+        session,
+        readonly=args.readonly,
         bell=getattr(args, "bell", False),
         desktop_notify=getattr(args, "notify", False),
-        **kwargs,
     )

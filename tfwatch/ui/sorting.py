@@ -11,8 +11,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tfwatch.live.view_models import MetricSummary, RunSummary
 from tfwatch.model.run_states import ENDED_STATES
-from tfwatch.store.snapshot import MetricSummary, RunSummary
 
 
 @dataclass(frozen=True)

@@ -118,14 +118,14 @@ async def test_alert_text_is_escaped(tmp_path: Path, make_app: Callable[..., Tfw
 async def test_a_new_alert_rings_and_notifies_once(tmp_path: Path) -> None:
     from tensorboardX import SummaryWriter
 
-    from tfwatch.loading import make_tailer
+    from tfwatch.live.factory import open_session
 
     w = SummaryWriter(str(tmp_path / "run"), flush_secs=1)
     for step in range(20):
         w.add_scalar("loss", 1.0 / (step + 1), step)
     w.flush()
     app = TfwatchApp(
-        make_tailer([str(tmp_path)]), interval=0.1, system=False, bell=True, desktop_notify=True
+        open_session([str(tmp_path)], interval=0.1, system=False), bell=True, desktop_notify=True
     )
     rings: list[float] = []
     real_bell = app.bell

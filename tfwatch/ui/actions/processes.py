@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
-from tfwatch.store.snapshot import RunSummary
+from tfwatch.live.view_models import RunSummary
 from tfwatch.system.processes import describe_process
 from tfwatch.system.signals import ProcessRef, send_signal
 from tfwatch.text.safe_text import printable

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -21,8 +21,8 @@ from tfwatch.ui.screens.chart_controls import CHART_BINDINGS, ChartControls
 from tfwatch.ui.widgets.charts import ChartOptions, draw, nonfinite_note, rich_colour
 from tfwatch.ui.widgets.footer import AdaptiveFooter
 
-#: Copies of one tag's history for the named runs: ``fetch(names, tag)``.
-SeriesFetch = Callable[[Sequence[str], str], dict[str, SeriesArrays]]
+#: Copies of one tag's history for the named runs (``LiveSession.series``).
+SeriesSource = Callable[[Iterable[str], str], dict[str, SeriesArrays]]
 
 
 class CompareScreen(ChartControls, Screen[None]):
@@ -37,15 +37,21 @@ class CompareScreen(ChartControls, Screen[None]):
     ]
 
     def __init__(
-        self, names: Sequence[str], tag: str, tags: Sequence[str], fetch: SeriesFetch
+        self,
+        names: Sequence[str],
+        tag: str,
+        tags: Sequence[str],
+        source: SeriesSource,
+        series: dict[str, SeriesArrays] | None = None,
     ) -> None:
         super().__init__()
-        self._fetch = fetch
         self.names = list(names)
         self.tag = tag
         self.tags = list(tags) or [tag]
         self.options = ChartOptions()
-        self._series: dict[str, SeriesArrays] = {}
+        #: Copies of one tag's history per run; blocks, so called off the UI thread.
+        self._source = source
+        self._series: dict[str, SeriesArrays] = dict(series or {})
 
     def compose(self) -> ComposeResult:
         yield Static(id="compare-title")
@@ -54,12 +60,23 @@ class CompareScreen(ChartControls, Screen[None]):
         yield AdaptiveFooter(narrow=170)
 
     def on_mount(self) -> None:
-        self.refresh_live()
+        self._redraw()
 
     @on(SnapshotApplied)
     def refresh_live(self) -> None:
-        """Re-read the series and redraw (on every tick)."""
-        self._series = self._fetch(self.names, self.tag)
+        """Re-read the series and redraw (called on every tick)."""
+        self._fetch(self.tag)
+
+    @work(thread=True, exclusive=True, group="compare-series", exit_on_error=False)
+    def _fetch(self, tag: str) -> None:
+        """Copy ``tag``'s series off the UI thread, then redraw with them."""
+        series = self._source(self.names, tag)
+        self.app.call_from_thread(self._show, tag, series)
+
+    def _show(self, tag: str, series: dict[str, SeriesArrays]) -> None:
+        if tag != self.tag or not self.is_attached:
+            return  # another tag was asked for meanwhile, or the screen closed
+        self._series = series
         self._redraw()
 
     def _redraw(self) -> None:

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from tfwatch.store.snapshot import RunDetail
+from tfwatch.live.run_copies import RunDetail
 from tfwatch.text.numbers import format_count, format_value
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.screens.chart_controls import CHART_BINDINGS, ChartControls

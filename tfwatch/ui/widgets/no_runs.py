@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tfwatch.ingest.tailer import RootStatus
-from tfwatch.store.snapshot import Snapshot
+from tfwatch.live.view_models import Snapshot
 from tfwatch.ui.widgets.header import short_root
 
 

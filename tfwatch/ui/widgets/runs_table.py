@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
-from tfwatch.store.snapshot import RunSummary
+from tfwatch.live.view_models import RunSummary
 from tfwatch.ui.columns import Column, RunNameText, age_cell, age_text, header_label, row_cells
 
 

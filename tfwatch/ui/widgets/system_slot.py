@@ -1,8 +1,7 @@
 """The slot for the system strip (CPU, memory, GPU) and its full panel.
 
-The widgets live in :mod:`tfwatch.ui.widgets.system_panel`; the app builds the one sampler they
-and the runs table read (:func:`make_sampler`), and the slot starts it when mounted and
-stops it when the app closes. Where the panel module
+The widgets live in :mod:`tfwatch.ui.widgets.system_panel`; they read the live session's
+sampler (the session starts and stops it). Where the panel module
 cannot be imported the slot stays empty and takes no room, rather than showing made-up
 numbers.
 """
@@ -14,31 +13,6 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Container
-
-from tfwatch.ingest.tailer import Tailer
-
-
-def make_sampler(tailer: Tailer | None, log_roots: tuple[str, ...], process_interval: float) -> Any:
-    """The system sampler linking ``tailer``'s runs to processes (None where the system
-    package cannot load; no linkage without a tailer). Its runs provider runs on the
-    sampler thread and copies the plain inputs under the store's lock, recomputing only
-    runs whose version moved."""
-    try:
-        sampler_module = importlib.import_module("tfwatch.system.sampler")
-        inputs_module = importlib.import_module("tfwatch.system.run_inputs")
-    except Exception:
-        return None
-    if tailer is None:
-        return sampler_module.SystemSampler(log_roots=log_roots, process_interval=process_interval)
-    cache = inputs_module.RunInputsCache()
-
-    def runs() -> Any:
-        with tailer.lock:
-            return cache.inputs(list(tailer.runs.values()))
-
-    return sampler_module.SystemSampler(
-        runs=runs, log_roots=log_roots, process_interval=process_interval
-    )
 
 
 class SystemSlot(Container):
@@ -59,6 +33,8 @@ class SystemSlot(Container):
         self._enabled = enabled
         self._log_roots = log_roots
         self._sampler: Any = sampler
+        #: Whether the slot made its sampler (then it starts and stops it).
+        self._owns_sampler = False
 
     def compose(self) -> ComposeResult:
         if not self._enabled:
@@ -68,6 +44,7 @@ class SystemSlot(Container):
             if self._sampler is None:
                 sampler_module = importlib.import_module("tfwatch.system.sampler")
                 self._sampler = sampler_module.SystemSampler(log_roots=self._log_roots)
+                self._owns_sampler = True
         except Exception:  # no system support here: leave the slot empty
             return
         self.add_class("filled")
@@ -75,11 +52,11 @@ class SystemSlot(Container):
         yield panel.SystemPanel(self._sampler, id="system-panel")
 
     def on_mount(self) -> None:
-        if self._sampler is not None:
+        if self._owns_sampler:
             self._sampler.start()
 
     def on_unmount(self) -> None:
-        if self._sampler is not None:
+        if self._owns_sampler:
             self._sampler.stop(timeout=0.5)
 
     def toggle_full(self) -> bool:

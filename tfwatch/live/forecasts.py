@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 
 from tfwatch.analysis.direction import higher_is_better
 from tfwatch.analysis.forecast import Forecast, forecast, steps_to_target
+from tfwatch.live.view_models import RunForecast, RunSummary, Snapshot, TargetSteps
 from tfwatch.store.runs import Run
-from tfwatch.store.snapshot import RunForecast, RunSummary, Snapshot, TargetSteps
 
 #: Bootstrap replicates per fit: half the library default, for half the cost; the
 #: interval's ends move by a few percent of its width.

@@ -6,16 +6,12 @@ import math
 from pathlib import Path
 
 from tfwatch.demo import FIXED_START, STEP_SECONDS, fixed_end_time
+from tfwatch.live.recency import run_state
+from tfwatch.live.run_copies import run_detail, series_of
+from tfwatch.live.snapshot_builder import SnapshotBuilder, default_metrics
+from tfwatch.live.view_models import SPARK_WIDTH
 from tfwatch.loading import load_once
 from tfwatch.model.run_states import ALL_STATES as STATES
-from tfwatch.store.snapshot import (
-    SPARK_WIDTH,
-    SnapshotBuilder,
-    default_metrics,
-    run_detail,
-    run_state,
-    series_of,
-)
 from tfwatch.text.sparkline import NAN_MARK
 
 from .conftest import DEMO_STEPS, FIXED_NOW

@@ -11,8 +11,8 @@ from tensorboardX.summary import hparams
 from tfwatch.ingest.discovery import parse_roots
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
-from tfwatch.model.cadence import median, write_cadence
-from tfwatch.system.run_inputs import RunInputsCache, run_inputs, step_stride
+from tfwatch.live.run_inputs import RunInputsCache, run_inputs
+from tfwatch.model.cadence import median, step_stride, write_cadence
 
 T0 = 1_700_000_000.0
 

@@ -9,10 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-import numpy as np
-import numpy.typing as npt
-
-from tfwatch.model.cadence import median, write_cadence
+from tfwatch.model.cadence import step_stride, write_cadence
 from tfwatch.store.runs import Run
 from tfwatch.system.linkage import RunFiles
 from tfwatch.system.run_state import RunProgress, recorded_end_epoch, recorded_end_step
@@ -22,13 +19,6 @@ def run_files(run: Run) -> RunFiles:
     """The run's directory and event files (those still present)."""
     files = tuple(path for path, f in run.files.items() if not f.gone)
     return RunFiles(name=run.name, path=run.path, event_files=files)
-
-
-def step_stride(steps: npt.ArrayLike) -> int:
-    """Median increment between logged steps (1 when unknown)."""
-    diffs = np.diff(np.sort(np.asarray(steps, dtype=np.int64)))
-    diffs = diffs[diffs > 0]  # distinct steps only
-    return max(1, int(median(diffs))) if diffs.shape[0] else 1
 
 
 def last_epoch(run: Run) -> int | None:

@@ -1,0 +1,75 @@
+"""The one place a session is built: for the command line, the tests and the screenshots."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from tfwatch.analysis.config import HealthConfig
+from tfwatch.ingest.tailer import Tailer
+from tfwatch.live.run_inputs import RunInputsCache
+from tfwatch.live.session import LiveSession
+from tfwatch.loading import make_tailer
+
+
+def make_sampler(tailer: Tailer | None, log_roots: tuple[str, ...], process_interval: float) -> Any:
+    """The system sampler linking ``tailer``'s runs to processes (None where the system
+    package cannot load; no linkage without a tailer). Its runs provider runs on the
+    sampler thread and copies the plain inputs under the store's lock, recomputing only
+    runs whose version moved."""
+    try:
+        sampler_module = importlib.import_module("tfwatch.system.sampler")
+    except Exception:
+        return None
+    if tailer is None:
+        return sampler_module.SystemSampler(log_roots=log_roots, process_interval=process_interval)
+    cache = RunInputsCache()
+
+    def runs() -> Any:
+        with tailer.lock:
+            return cache.inputs(list(tailer.runs.values()))
+
+    return sampler_module.SystemSampler(
+        runs=runs, log_roots=log_roots, process_interval=process_interval
+    )
+
+
+def open_session(
+    roots: Sequence[str],
+    *,
+    storage_options: Mapping[str, Any] | None = None,
+    wait_for_missing: bool = False,
+    metrics: Sequence[str] = (),
+    maximize: Sequence[str] = (),
+    interval: float = 1.0,
+    clock: Callable[[], float] = time.time,
+    live: bool = True,
+    system: bool = True,
+    link_runs: bool = True,
+    process_interval: float = 3.0,
+    targets: Sequence[tuple[str, float]] = (),
+    health_config: HealthConfig | None = None,
+) -> LiveSession:
+    """A session over ``roots`` (raises ``SourceError`` for a root that cannot work).
+
+    ``wait_for_missing``: local roots that do not exist yet are waited for beside roots
+    that do; ``system``: sample the host and GPUs, linking runs to their writers unless
+    ``link_runs`` is False; ``live`` False: one poll only (tests, screenshots)."""
+    tailer = make_tailer(roots, storage_options=storage_options, wait_for_missing=wait_for_missing)
+    log_roots = tuple(status.root for status in tailer.statuses)
+    sampler = (
+        make_sampler(tailer if link_runs else None, log_roots, process_interval) if system else None
+    )
+    return LiveSession(
+        tailer,
+        sampler=sampler,
+        metrics=metrics,
+        maximize=maximize,
+        interval=interval,
+        clock=clock,
+        live=live,
+        targets=targets,
+        health_config=health_config,
+    )

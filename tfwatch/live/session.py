@@ -1,0 +1,238 @@
+"""The live session: one ingest thread polls the roots and publishes what the views show.
+
+The thread polls the tailer, builds the run summaries (health checks included), fits
+the forecasts within their budget and feeds the alert feed, all while holding the
+store's lock only as long as it reads the runs. What it publishes, a
+:class:`Published`, is immutable and replaced whole: the UI thread reads the latest one
+on its tick and never takes the store's lock. Copies of one run or one tag across runs
+(:meth:`LiveSession.detail`, :meth:`LiveSession.series`) block on that lock for the
+copy alone: call them off the UI thread. The session knows nothing of Textual; whoever
+starts it gets each publication through a plain callback, on the ingest thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tfwatch.analysis.alerts import Alert
+from tfwatch.analysis.config import HealthConfig
+from tfwatch.ingest.tailer import RootStatus, Tailer
+from tfwatch.live.alert_feed import AlertFeed
+from tfwatch.live.forecasts import ForecastCache
+from tfwatch.live.health_source import health_alerts
+from tfwatch.live.run_copies import RunDetail, run_detail, series_of
+from tfwatch.live.snapshot_builder import SnapshotBuilder
+from tfwatch.live.view_models import Snapshot
+from tfwatch.store.series import SeriesArrays
+
+if TYPE_CHECKING:
+    from tfwatch.system.sampler import SystemSampler
+
+#: Seconds of forecast fitting per live tick (without live ticks: every run at once).
+FORECAST_BUDGET = 0.02
+
+
+@dataclass(frozen=True)
+class Published:
+    """One pass of the ingest thread, as the views read it."""
+
+    snapshot: Snapshot
+    #: The roots failing on this poll (one line each).
+    errors: tuple[str, ...] = ()
+    #: Alerts that hold, the most recently raised first (what the alerts panel lists).
+    active_alerts: tuple[Alert, ...] = ()
+    #: Alerts raised on this pass and not present at start-up (what rings).
+    new_alerts: tuple[Alert, ...] = ()
+
+
+@dataclass(frozen=True)
+class DetailCopy:
+    """A copy of one run for the detail view, with the alerts that hold for it."""
+
+    detail: RunDetail
+    #: ``kind tag: message`` lines, from the ingest thread's last health check.
+    alerts: tuple[str, ...]
+
+
+class LiveSession:
+    """Owns the tailer, the system sampler and the ingest thread; publishes snapshots."""
+
+    def __init__(
+        self,
+        tailer: Tailer,
+        *,
+        sampler: SystemSampler | None = None,
+        metrics: Sequence[str] = (),
+        maximize: Sequence[str] = (),
+        interval: float = 1.0,
+        clock: Callable[[], float] = time.time,
+        live: bool = True,
+        targets: Sequence[tuple[str, float]] = (),
+        health_config: HealthConfig | None = None,
+    ) -> None:
+        self.tailer = tailer
+        #: The system monitor (run states, processes, GPU); None without it.
+        self.sampler = sampler
+        #: Seconds between polls.
+        self.interval = interval
+        self.clock = clock
+        #: False: poll and publish once, then stop (tests, screenshots).
+        self.live = live
+        self.targets = tuple(targets)
+        self.health_config = health_config
+        self._builder = SnapshotBuilder(
+            metrics=tuple(metrics), maximize=tuple(maximize), health=health_alerts(health_config)
+        )
+        # Without live ticks there is one build only: fit every run in it.
+        self._forecasts = ForecastCache(
+            targets=self.targets, maximize=tuple(maximize), budget=FORECAST_BUDGET if live else None
+        )
+        #: Raise-once bookkeeping of the alerts (fed on the ingest thread only).
+        self.alert_feed = AlertFeed()
+        self._wanted_metrics: tuple[str, ...] | None = None
+        self._latest: Published | None = None
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- what the views read --------------------------------------------------------------
+
+    @property
+    def latest(self) -> Published | None:
+        """The last publication (None before the first poll completes)."""
+        return self._latest
+
+    @property
+    def statuses(self) -> list[RootStatus]:
+        """Each root's state (ok, failing, waiting…), as the header shows it."""
+        return self.tailer.statuses
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """Bytes read and to read in the current poll (the load progress)."""
+        return self.tailer.progress
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        """The log roots watched, as given."""
+        return tuple(status.root for status in self.tailer.statuses)
+
+    @property
+    def wanted_metrics(self) -> tuple[str, ...] | None:
+        """The metric columns asked for since start-up (None: the snapshot's own)."""
+        return self._wanted_metrics
+
+    def series(self, names: Iterable[str], tag: str) -> dict[str, SeriesArrays]:
+        """Copies of ``tag``'s history for the named runs. Blocks on the store's lock for
+        the copy: call it off the UI thread."""
+        with self.tailer.lock:
+            return series_of(self.tailer.runs, names, tag)
+
+    def detail(self, name: str) -> DetailCopy | None:
+        """A copy of run ``name`` (None when it is gone), with the alerts the last pass
+        found for it. Blocks on the store's lock for the copy: call it off the UI thread."""
+        with self.tailer.lock:
+            run = self.tailer.runs.get(name)
+            if run is None:
+                return None
+            detail = run_detail(run)
+        latest = self._latest
+        summary = latest.snapshot.runs.get(name) if latest is not None else None
+        found = summary.alert_list if summary is not None else ()
+        alerts = tuple(f"{a.kind} {a.tag}: {a.message}" if a.tag else a.message for a in found)
+        return DetailCopy(detail, alerts)
+
+    # -- what the views ask ---------------------------------------------------------------
+
+    def set_metrics(self, tags: Sequence[str]) -> None:
+        """Show ``tags`` as the metric columns from the next pass on (which starts now)."""
+        self._wanted_metrics = tuple(tags)
+        self.wake()
+
+    def wake(self) -> None:
+        """Poll now rather than at the end of the interval."""
+        self._wake.set()
+
+    # -- the ingest thread ----------------------------------------------------------------
+
+    def start(
+        self,
+        on_publish: Callable[[Published], object],
+        on_failure: Callable[[str], object] | None = None,
+    ) -> None:
+        """Start the sampler and the ingest thread. ``on_publish`` gets each publication
+        and ``on_failure`` each failed build, both on the ingest thread: they must not
+        block on the UI."""
+        if self._thread is not None:
+            return
+        if self.sampler is not None:
+            self.sampler.start()
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=self._run, args=(on_publish, on_failure), name="tfwatch-ingest", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop the ingest thread (joined, up to ``timeout`` seconds) and the sampler."""
+        self._stopping.set()
+        self._wake.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        if self.sampler is not None:
+            self.sampler.stop(timeout=0.5)
+
+    @property
+    def running(self) -> bool:
+        """Whether the ingest thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(
+        self, on_publish: Callable[[Published], object], on_failure: Callable[[str], object] | None
+    ) -> None:
+        first = True
+        while not self._stopping.is_set():
+            errors = self._poll()
+            if first:
+                self._builder.loaded_at = time.time()
+                first = False
+            try:
+                published = self._build(errors)
+            except Exception as e:  # keep polling; say what broke
+                if on_failure is not None:
+                    on_failure(f"refresh failed: {e!r}")
+                self._wake.wait(self.interval)
+                self._wake.clear()
+                continue
+            if self._stopping.is_set():
+                return
+            self._latest = published
+            on_publish(published)
+            if not self.live:
+                return
+            self._wake.wait(self.interval)
+            self._wake.clear()
+
+    def _poll(self) -> tuple[str, ...]:
+        try:
+            return tuple(self.tailer.poll().errors)
+        except Exception as e:  # a root failing must not stop the others
+            return (f"{type(e).__name__}: {e}",)
+
+    def _build(self, errors: tuple[str, ...]) -> Published:
+        """Summaries, forecasts and alerts of this pass (the store's lock held to read)."""
+        wanted = self._wanted_metrics
+        if wanted is not None:
+            self._builder.set_metrics(wanted)
+        states = self.sampler.snapshot.states if self.sampler is not None else None
+        with self.tailer.lock:
+            snap = self._builder.build(self.tailer.runs, self.clock(), states)
+            snap = self._forecasts.apply(snap, self.tailer.runs)
+        current = [a for run in snap.runs.values() for a in run.alert_list]
+        active, news = self.alert_feed.update(current)
+        return Published(snap, errors, tuple(active), tuple(news))

@@ -39,14 +39,34 @@ HPARAMS_SWEEP = [
 ]
 
 
+def torch_summary_writer() -> Any:
+    """PyTorch's ``SummaryWriter`` class, or None where PyTorch is not installed (CI
+    installs tensorboardX only: PyTorch is used when a developer has it)."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        return None
+    return SummaryWriter
+
+
+def any_summary_writer() -> Any:
+    """PyTorch's ``SummaryWriter`` when installed, else tensorboardX's (the same API for
+    scalars and ``add_hparams`` with its default session name)."""
+    import tensorboardX
+
+    return torch_summary_writer() or tensorboardX.SummaryWriter
+
+
 def write_hparams_sweep(root: Path, steps: int = 20) -> None:
     """Write :data:`HPARAMS_SWEEP` under ``root``: a ``train/loss`` curve per run, then
     ``add_hparams`` as a training script calls it at the end."""
     import tensorboardX
-    from torch.utils.tensorboard import SummaryWriter as TorchWriter
 
+    torch_writer = torch_summary_writer()
     for kind, name, lr, opt, accuracy, session in HPARAMS_SWEEP:
-        writer: Any = (tensorboardX.SummaryWriter if kind == "tensorboardX" else TorchWriter)(
+        if kind == "torch" and torch_writer is None:
+            kind = "tensorboardX"  # PyTorch not installed: its rows by tensorboardX
+        writer: Any = (tensorboardX.SummaryWriter if kind == "tensorboardX" else torch_writer)(
             str(root / name)
         )
         for step in range(steps):

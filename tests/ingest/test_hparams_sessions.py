@@ -11,7 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.writers import HPARAMS_SWEEP, only_event_file, write_hparams_sweep
+from tests.writers import (
+    HPARAMS_SWEEP,
+    any_summary_writer,
+    only_event_file,
+    write_hparams_sweep,
+)
 from tfwatch.ingest.discovery import parse_roots
 from tfwatch.ingest.hparams_sessions import session_layout, timestamp_name
 from tfwatch.ingest.sources.local import LocalSource
@@ -97,7 +102,7 @@ def test_report_fills_the_hparams_table_and_leaves_hparam_metrics_out(sweep: Pat
 def test_a_session_written_while_tailing_joins_its_run(tmp_path: Path) -> None:
     """A live run calls add_hparams after the tailer has seen it: no new run appears
     and the hparams show on the next poll."""
-    from torch.utils.tensorboard import SummaryWriter
+    SummaryWriter = any_summary_writer()
 
     writer = SummaryWriter(str(tmp_path / "live"))
     tailer = Tailer([(s.label, LocalSource(s.path)) for s in parse_roots([str(tmp_path)])])

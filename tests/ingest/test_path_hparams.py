@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.writers import any_summary_writer
 from tfwatch.ingest.path_hparams import hparams_from_path, parse_value
 from tfwatch.loading import load_once
 
@@ -42,7 +43,7 @@ def test_values_are_numbers_booleans_or_text() -> None:
 
 def test_runs_carry_path_hparams_and_the_writer_s_win(tmp_path: Path) -> None:
     """Written by the real PyTorch writer: the path says lr=1e-4, add_hparams says 2e-4."""
-    from torch.utils.tensorboard import SummaryWriter
+    SummaryWriter = any_summary_writer()
 
     for name in ("live/bert_lr=1e-4_bs=32", "live/bert_lr=1e-4_bs=64"):
         with SummaryWriter(str(tmp_path / name)) as writer:

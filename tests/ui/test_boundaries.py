@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.fresh_imports import modules_loaded_by, textual_modules
 from tfwatch.cli.parser import is_app_call
 
 DOMAIN = [
@@ -20,17 +21,8 @@ DOMAIN = [
 
 
 def test_domain_modules_do_not_import_textual() -> None:
-    code = (
-        "import importlib, sys\n"
-        f"for m in {DOMAIN!r}: importlib.import_module(m)\n"
-        "import tfwatch.ingest, tfwatch.store, tfwatch.analysis, tfwatch.cli\n"
-        "ui = ('textual', 'textual_plotext')\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ui)\n"
-        "print(bad)\n"
-        "sys.exit(1 if bad else 0)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
+    packages = ["tfwatch.ingest", "tfwatch.store", "tfwatch.analysis", "tfwatch.cli"]
+    assert textual_modules(modules_loaded_by([*DOMAIN, *packages])) == []
 
 
 def test_roots_without_a_subcommand_open_the_app() -> None:

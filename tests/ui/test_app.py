@@ -285,3 +285,20 @@ async def test_command_palette_finds_a_run_by_name(
         await pilot.press("enter")
         await wait_for(pilot, lambda: table(app).current_run == "baseline[bs=64]")
         assert len(table(app).order) == 6  # the filter hiding it was cleared
+
+
+@sync
+async def test_a_pass_landing_while_the_app_closes_is_dropped(
+    demo_root: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    # On close the screen's widgets go before the app's own unmount; a pass the ingest
+    # thread posts in between used to raise NoMatches from the alerts panel query.
+    app = make_app(demo_root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.session.latest is not None)
+        published = app.session.latest
+        assert published is not None
+        await app.screen.remove_children()
+        app.post_message(TfwatchApp.SnapshotReady(published))
+        await pilot.pause()
+        assert app.is_running and app.return_code is None

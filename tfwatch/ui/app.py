@@ -102,6 +102,8 @@ class TfwatchApp(App[None]):
         self.runs_table: RunsTable
         self._status: StatusHeader
         self._filter_bar: FilterBar | None = None
+        self._alerts_panel: AlertsPanel
+        self._no_runs: NoRunsNotice
         #: Why the text in the filter box is not applied ("" when it is).
         self.filter_error = ""
 
@@ -128,6 +130,8 @@ class TfwatchApp(App[None]):
         self.runs_table = self.query_one(RunsTable)
         self._status = self.query_one(StatusHeader)
         self._filter_bar = self.query_one(FilterBar)
+        self._alerts_panel = self.query_one(AlertsPanel)
+        self._no_runs = self.query_one(NoRunsNotice)
         self._update_header()
         self._progress_timer = self.set_interval(0.25, self._show_progress)
         self._ingest()
@@ -153,7 +157,9 @@ class TfwatchApp(App[None]):
 
     @on(SnapshotReady)
     def _snapshot_ready(self, message: SnapshotReady) -> None:
-        if not self._stopping:
+        # While the app closes, its screen's widgets go before the app's own unmount: a
+        # pass that lands in between has nothing left to show on.
+        if not self._stopping and self.runs_table.is_attached:
             self._apply_snapshot(message.published)
 
     @on(RefreshFailed)
@@ -173,7 +179,7 @@ class TfwatchApp(App[None]):
         self._told_errors = set(errors)
         for error in fresh[:1]:
             self.notify(printable(error), title="root failing", severity="error", timeout=4)
-        self.query_one(AlertsPanel).show_alerts(list(published.active_alerts))
+        self._alerts_panel.show_alerts(list(published.active_alerts))
         self.announcer.announce(self, list(published.new_alerts))
         self.refresh_view()
         self.screen.post_message(SnapshotApplied())
@@ -217,7 +223,7 @@ class TfwatchApp(App[None]):
             )
             table.set_columns(columns)
             table.show(runs, self.marked, self.clock())
-            waiting = self.query_one(NoRunsNotice).show_for(self.snapshot, self.session.statuses)
+            waiting = self._no_runs.show_for(self.snapshot, self.session.statuses)
             self.set_class(waiting, "no-runs")
         self._update_header()
 
@@ -428,7 +434,7 @@ class TfwatchApp(App[None]):
 
     def action_alerts(self) -> None:
         """Show or hide the alerts panel (focused when shown)."""
-        panel = self.query_one(AlertsPanel)
+        panel = self._alerts_panel
         panel.toggle_class("shown")
         if panel.has_class("shown"):
             panel.focus()

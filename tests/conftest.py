@@ -23,3 +23,14 @@ def tbx_run(tmp_path: Path) -> Callable[..., Path]:
         return run_dir
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test its own local cache of runs (``$XDG_CACHE_HOME/tfwatch``): never the
+    user's, and nothing carried from one test to the next."""
+    home = tmp_path_factory.mktemp("xdg-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home / "tfwatch"

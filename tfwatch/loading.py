@@ -10,6 +10,7 @@ from typing import Any, TypeVar, cast
 from tfwatch.errors import UsageError
 from tfwatch.ingest.allocator import reuse_freed_memory
 from tfwatch.ingest.discovery import parse_roots
+from tfwatch.ingest.run_memory import RunMemory
 from tfwatch.ingest.sources.base import Source
 from tfwatch.ingest.sources.errors import RootNotFound, SourceError
 from tfwatch.ingest.sources.local import LocalSource
@@ -53,8 +54,10 @@ def make_tailer(
     run_pattern: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
     wait_for_missing: bool = False,
+    cache: RunMemory | None = None,
 ) -> Tailer:
     """A tailer over ``roots``; raises :class:`SourceError` for a root that cannot work.
+    ``cache``: runs kept by earlier processes (see :mod:`tfwatch.cache`).
 
     ``wait_for_missing`` (the app): local roots that do not exist yet are polled until
     they appear, as long as one root does exist; with none there is nothing to watch,
@@ -75,7 +78,7 @@ def make_tailer(
         except re.error as e:
             raise UsageError(f"--run {run_pattern!r}: {e}") from e
         run_filter = lambda name: compiled.search(name) is not None  # noqa: E731
-    return Tailer(sources, retain_all=retain_all, run_filter=run_filter)
+    return Tailer(sources, retain_all=retain_all, run_filter=run_filter, memory=cache)
 
 
 def load_once(
@@ -84,12 +87,17 @@ def load_once(
     run_pattern: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
     meanwhile: Callable[[], object] | None = None,
+    cache: RunMemory | None = None,
 ) -> Tailer:
     """Read every root completely, once; raise :class:`SourceError` when a root fails
     or when no run at all was found. ``meanwhile`` runs during the load (see
     :meth:`Tailer.poll`)."""
     tailer = make_tailer(
-        roots, retain_all=retain_all, run_pattern=run_pattern, storage_options=storage_options
+        roots,
+        retain_all=retain_all,
+        run_pattern=run_pattern,
+        storage_options=storage_options,
+        cache=cache,
     )
     _read_all(tailer, roots, run_pattern, meanwhile)
     return tailer
@@ -100,11 +108,12 @@ def summarize_once(
     summarize: Callable[[Run], T],
     storage_options: Mapping[str, Any] | None = None,
     meanwhile: Callable[[], object] | None = None,
+    cache: RunMemory | None = None,
 ) -> list[T]:
     """``summarize(run)`` of every run of the roots, read once, in name order: as
     :func:`load_once`, but runs read in worker processes are summarized there (see
     :meth:`Tailer.poll`)."""
-    tailer = make_tailer(roots, storage_options=storage_options)
+    tailer = make_tailer(roots, storage_options=storage_options, cache=cache)
     result = _read_all(tailer, roots, None, meanwhile, summarize)
     summaries = cast(dict[str, T], result.summaries)
     return [

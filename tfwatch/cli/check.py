@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tfwatch.cli.heavy_imports import collector_paused
-from tfwatch.cli.options import add_roots, storage_options
+from tfwatch.cli.options import add_cache_options, add_roots, run_cache, storage_options
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,6 +19,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "tail (its writer has not flushed yet): listed, never damage, never a failure.",
     )
     add_roots(ck)
+    add_cache_options(ck)
     ck.add_argument(
         "--fail-on", default="nan,diverging", metavar="KIND,...",
         help="alert kinds that fail the check (default nan,diverging; 'all' for every kind); "
@@ -35,5 +36,10 @@ def run(args: argparse.Namespace) -> int:
         from tfwatch.cli.health_check import parse_kinds, run_check
 
     return run_check(
-        args.roots, parse_kinds(args.fail_on), args.json, args.config, storage_options(args)
+        args.roots,
+        parse_kinds(args.fail_on),
+        args.json,
+        args.config,
+        storage_options(args),
+        cache=run_cache(args),
     )

@@ -69,12 +69,13 @@ def run_check(
     config_path: str | None = None,
     storage_options: dict[str, Any] | None = None,
     out: IO[str] | None = None,
+    cache: Any = None,
 ) -> int:
     """Run the check and write its report (to stdout by default); return the exit status."""
     # Looked up at call time, not bound at import: stdout may be replaced (tests, pipes).
     out = sys.stdout if out is None else out
     config = load_config(config_path)
-    tailer = load_once(roots, storage_options=storage_options)
+    tailer = load_once(roots, storage_options=storage_options, cache=cache)
     now = time.time()
     alerts: list[Alert] = []
     damage: list[dict[str, Any]] = []

@@ -7,13 +7,20 @@ import sys
 from typing import Any
 
 from tfwatch.cli.heavy_imports import collector_paused
-from tfwatch.cli.options import TAGS_HELP, add_roots, storage_options
+from tfwatch.cli.options import (
+    TAGS_HELP,
+    add_cache_options,
+    add_roots,
+    run_cache,
+    storage_options,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``ls ROOT... [--json | --csv] [--tags GLOB]``."""
     ls = sub.add_parser("ls", help="one row per run")
     add_roots(ls)
+    add_cache_options(ls)
     fmt = ls.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_const", const="json", dest="format")
     fmt.add_argument("--csv", action="store_const", const="csv", dest="format")
@@ -43,7 +50,11 @@ def run(args: argparse.Namespace) -> int:
 
     summarize = partial(listed, args.tags)
     runs = summarize_once(
-        args.roots, summarize, storage_options=storage_options(args), meanwhile=scan
+        args.roots,
+        summarize,
+        storage_options=storage_options(args),
+        meanwhile=scan,
+        cache=run_cache(args),
     )
     from tfwatch.system.state_tracker import assess_runs
     from tfwatch.tag_patterns import select_tags, warn_unmatched

@@ -7,6 +7,8 @@ other scripting commands load only what they use.
 from __future__ import annotations
 
 import argparse
+import os
+from typing import Any
 
 TAGS_HELP = (
     "%s: a glob, any case; without '/' it may match the tag's last part "
@@ -25,6 +27,54 @@ def add_roots(parser: argparse.ArgumentParser) -> None:
         dest="storage_options",
         help="fsspec option for remote roots (repeatable; PROTOCOL.KEY=VALUE for one backend)",
     )
+
+
+def add_cache_options(parser: argparse.ArgumentParser) -> None:
+    """``--no-cache`` and ``--cache-size`` (the commands that read bounded runs)."""
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither use nor fill the local cache of runs read (~/.cache/tfwatch)",
+    )
+    parser.add_argument(
+        "--cache-size",
+        type=_megabytes,
+        default=None,
+        metavar="MB",
+        help="size cap of the local cache, least recently used runs go first "
+        "(default: $TFWATCH_CACHE_SIZE or 2048)",
+    )
+
+
+def _megabytes(text: str) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of megabytes: {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"not a number of megabytes: {text!r}")
+    return int(value * (1 << 20))
+
+
+def run_cache(args: argparse.Namespace) -> Any:
+    """The local cache of runs the options ask for (None with ``--no-cache``, or with
+    ``TFWATCH_CACHE_SIZE=0`` / ``--cache-size 0``)."""
+    if getattr(args, "no_cache", False):
+        return None
+    size = getattr(args, "cache_size", None)
+    if size is None:
+        env = os.environ.get("TFWATCH_CACHE_SIZE", "")
+        try:
+            size = _megabytes(env) if env else None
+        except argparse.ArgumentTypeError:
+            from tfwatch.errors import UsageError
+
+            raise UsageError(f"TFWATCH_CACHE_SIZE: not a number of megabytes: {env!r}") from None
+    if size == 0:
+        return None
+    from tfwatch.cache.run_cache import DEFAULT_MAX_BYTES, RunCache
+
+    return RunCache(max_bytes=DEFAULT_MAX_BYTES if size is None else size)
 
 
 def storage_options(args: argparse.Namespace) -> dict[str, object]:

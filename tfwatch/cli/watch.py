@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tfwatch.cli.options import add_app_options, add_roots
+from tfwatch.cli.options import add_app_options, add_cache_options, add_roots
 
 NAME = "watch"
 
@@ -18,13 +18,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "Subcommands: ls, export, report, check, demo (tfwatch demo -h).",
     )
     add_roots(parser)
+    add_cache_options(parser)
     add_app_options(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Open the app until the user quits (raises ``TfwatchError`` before it opens)."""
+    from tfwatch.cli.options import run_cache
     from tfwatch.ui.launch import create_app
 
-    create_app(args.roots, args).run()
+    create_app(args.roots, args, cache=run_cache(args)).run()
     return 0

@@ -15,9 +15,10 @@ from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.sources.base import Source
 from tfwatch.ingest.sources.errors import SourceError
 from tfwatch.ingest.tfrecord.framing import frame
-from tfwatch.ingest.tfrecord.layout import Framing, PayloadCrcError
+from tfwatch.ingest.tfrecord.layout import FOOTER, HEADER, Framing, PayloadCrcError
 from tfwatch.model.damage import Damage
 from tfwatch.model.decoded_batch import DecodedBatch
+from tfwatch.model.record_marks import RecordMark, record_digest
 from tfwatch.store.runs import EventFileState, Run
 
 CHUNK = 64 << 20  # read at most this much of one file per step (bounded memory)
@@ -69,7 +70,7 @@ def read_file(
         last = state.offset + len(data) >= size
         framing, batch = frame_and_decode(data, final and last, plugins)
         with lock or nullcontext():
-            _fold(run, state, framing, batch, now)
+            _fold(run, state, data, framing, batch, now)
         handled += framing.consumed
         if framing.consumed == 0:
             if last:
@@ -79,9 +80,10 @@ def read_file(
 
 
 def _fold(
-    run: Run, state: EventFileState, framing: Framing, batch: DecodedBatch, now: float
+    run: Run, state: EventFileState, data: bytes, framing: Framing, batch: DecodedBatch, now: float
 ) -> None:
     """Put what one buffer of ``state``'s file held into ``run``; move the file's offset."""
+    _mark_records(state, data, framing)
     run.apply(batch, state.hparams_session)
     for off, kind, skipped in framing.damage:
         run.damage.append(Damage(state.path, state.offset + off, kind, skipped))
@@ -92,6 +94,23 @@ def _fold(
     state.pending = framing.pending
     if framing.consumed:
         state.last_growth = run.last_growth = now
+
+
+def _mark_records(state: EventFileState, data: bytes, framing: Framing) -> None:
+    """Remember the file's first and latest record (a cache checks them on restart)."""
+    n = int(framing.starts.shape[0])
+    if n == 0:
+        return
+    view = memoryview(data)
+
+    def mark(i: int) -> RecordMark:
+        start = int(framing.starts[i]) - HEADER
+        end = int(framing.starts[i]) + int(framing.lengths[i]) + FOOTER
+        return RecordMark(state.offset + start, end - start, record_digest(view[start:end]))
+
+    if state.first_record is None:
+        state.first_record = mark(0)
+    state.last_record = mark(n - 1)
 
 
 @dataclass
@@ -134,7 +153,7 @@ def read_runs_together(reads: list[RunReadRequest], final: bool, now: float) -> 
     for (r, state, data, framing), batch in zip(fetched, decoded, strict=True):
         if batch is None:
             framing, batch = frame_and_decode(data, _final(state, final, now), r.plugins)
-        _fold(r.run, state, framing, batch, now)
+        _fold(r.run, state, data, framing, batch, now)
         r.handled += framing.consumed
     for r, path, size in alone:
         try:

@@ -19,6 +19,7 @@ from tfwatch.ingest.discovery import run_name_for
 from tfwatch.ingest.hparams_sessions import HEAD_BYTES, session_layout, worth_checking
 from tfwatch.ingest.path_hparams import hparams_from_path
 from tfwatch.ingest.reads import RunReadRequest, read_file
+from tfwatch.ingest.run_memory import RunMemory
 from tfwatch.ingest.sources.base import FileInfo, Source
 from tfwatch.ingest.sources.errors import RootNotFound, SourceError
 from tfwatch.ingest.sources.local import LocalSource
@@ -75,6 +76,7 @@ class Tailer:
         clock: Callable[[], float] = time.time,
         run_filter: Callable[[str], bool] | None = None,
         workers: int | None = None,
+        memory: RunMemory | None = None,
     ) -> None:
         self._roots = [_Root(label, src, RootStatus(label, src.root)) for label, src in roots]
         self._prefix = len(self._roots) > 1
@@ -88,6 +90,11 @@ class Tailer:
         #: Directory -> whether it is an add_hparams session (decided once, on its head).
         self._sessions: dict[str, bool] = {}
         self.runs: dict[str, Run] = {}
+        #: Runs kept between processes (a cache): restored on a root's first listing,
+        #: and given each run whose version moved since it was last kept.
+        self._memory = memory if not retain_all else None
+        self._restored: set[str] = set()  # root labels
+        self._kept: dict[str, int] = {}  # run name -> version last kept
         self.lock = threading.RLock()
         #: Bytes read and to read in the current poll (the app's load progress).
         self.progress: tuple[int, int] = (0, 0)
@@ -122,6 +129,8 @@ class Tailer:
                 result.unlisted_roots.append(message)
                 continue
             root.status.polls += 1
+            if self._memory is not None and root.label not in self._restored:
+                self._restore(root, listed, result)
             work.extend(self._reconcile(root, listed, result))
             for directory in root.source.denied:
                 self._fail(root, f"{directory}: permission denied", result, failed)
@@ -161,7 +170,46 @@ class Tailer:
         result.bytes_read = done
         self.progress = (done, total)
         self.polls += 1
+        if final:
+            self.remember()
         return result
+
+    def _restore(self, root: _Root, listed: list[FileInfo], result: PollResult) -> None:
+        """Adopt the runs the memory kept of ``root`` that still match its files: the
+        reads below then start where they stopped."""
+        assert self._memory is not None
+        self._restored.add(root.label)
+        for run, plugins in self._memory.restore(root.label, root.source, listed, self._prefix):
+            name = run.name
+            if name in self.runs or (self._run_filter is not None and not self._run_filter(name)):
+                continue
+            with self.lock:
+                self.runs[name] = run
+            self._plugins[name] = plugins
+            self._kept[name] = run.version
+            for path, state in run.files.items():
+                self._index[path] = (run, state)
+                if state.hparams_session:
+                    self._sessions[root.source.parent(path)] = True
+            result.new_runs.append(name)
+            result.changed.add(name)
+
+    def remember(self) -> int:
+        """Give the memory every run changed since it was last kept; return how many.
+        Called from the thread that polls."""
+        if self._memory is None:
+            return 0
+        sources = {r.label: r.source for r in self._roots}
+        kept = 0
+        for name, run in list(self.runs.items()):
+            if self._kept.get(name) == run.version or run.root not in sources:
+                continue
+            self._memory.keep(run.root, sources[run.root], self._prefix, run, self._plugins[name])
+            self._kept[name] = run.version
+            kept += 1
+        if kept:
+            self._memory.trim()
+        return kept
 
     def _list_roots(self) -> list[tuple[list[FileInfo] | None, str]]:
         """List every root; several roots are listed at once so a slow or failing one
@@ -218,14 +266,20 @@ class Tailer:
                 roots[run.name] = root
             job.files.append((state.path, size))
         grouped = _grouped(list(jobs.values()), self._workers, final)
+        keep = None
+        if summarize is not None and self._memory is not None:
+            keep = _Keeper(self._memory, {r.label: r.source for r in self._roots}, self._prefix)
         for each in grouped:
             each.summarize = summarize
+            each.keep = keep
         done, total = 0, self.progress[1]
         with closing(read_in_workers(grouped, self._workers, meanwhile)) as reads:
             for read in reads:
                 name = read.name
                 if read.run is None:
                     result.summaries[name] = read.summary
+                    # (kept by the worker, if at all: the run here stays unread)
+                    self._kept[name] = self.runs[name].version
                 else:
                     with self.lock:
                         self.runs[name] = read.run
@@ -345,6 +399,7 @@ class Tailer:
             run.damage.append(Damage(state.path, state.offset, kind, 0))
             state.offset = 0
             state.pending = 0
+            state.first_record = state.last_record = None
 
     def _mark_gone(self, root: _Root, seen: set[str], result: PollResult) -> None:
         with self.lock:
@@ -357,6 +412,18 @@ class Tailer:
                 if run.files and all(s.gone for s in run.files.values()) and not run.gone:
                     run.gone = True
                     result.gone_runs.append(run.name)
+
+
+@dataclass
+class _Keeper:
+    """A run memory's ``keep`` as called in a worker process (a read run stays there)."""
+
+    memory: RunMemory
+    sources: dict[str, Source]
+    prefixed: bool
+
+    def __call__(self, run: Run, plugins: TagPlugins) -> None:
+        self.memory.keep(run.root, self.sources[run.root], self.prefixed, run, plugins)
 
 
 #: Runs with less to read than this are read several to a job (see

@@ -50,6 +50,8 @@ class Job:
     final: bool
     handoff: str = ""
     summarize: Callable[[Run], object] | None = None
+    #: Given each run read before it is summarized (a cache of runs keeps it).
+    keep: Callable[[Run, TagPlugins], None] | None = None
 
 
 @dataclass
@@ -71,6 +73,9 @@ def read_job(job: Job) -> list[RunReadResult]:
     read_runs_together(reads, job.final, time.time())
     if job.summarize is not None:
         summarize = job.summarize
+        if job.keep is not None:
+            for r in reads:
+                job.keep(r.run, r.plugins)
         return [
             RunReadResult(r.run.name, None, r.plugins, r.handled, r.errors, summarize(r.run))
             for r in reads
@@ -137,7 +142,9 @@ def _leave(job: Job) -> bool:
         # shared with the parent (and referenced by its store), while the copies are
         # freed once handed back; reading into the originals kept every run a worker read.
         copies = pickle.loads(pickle.dumps(job.runs))
-        _hand_off(read_job(Job(copies, job.final, summarize=job.summarize)), job.handoff)
+        _hand_off(
+            read_job(Job(copies, job.final, summarize=job.summarize, keep=job.keep)), job.handoff
+        )
         return True
     except Exception:  # the parent reads the job again: it reports what went wrong
         with contextlib.suppress(OSError):

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tfwatch.analysis.config import HealthConfig
+from tfwatch.ingest.run_memory import RunMemory
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.live.run_inputs import RunInputsCache
 from tfwatch.live.session import LiveSession
@@ -51,13 +52,18 @@ def open_session(
     process_interval: float = 3.0,
     targets: Sequence[tuple[str, float]] = (),
     health_config: HealthConfig | None = None,
+    cache: RunMemory | None = None,
 ) -> LiveSession:
     """A session over ``roots`` (raises ``SourceError`` for a root that cannot work).
 
     ``wait_for_missing``: local roots that do not exist yet are waited for beside roots
     that do; ``system``: sample the host and GPUs, linking runs to their writers unless
-    ``link_runs`` is False; ``live`` False: one poll only (tests, screenshots)."""
-    tailer = make_tailer(roots, storage_options=storage_options, wait_for_missing=wait_for_missing)
+    ``link_runs`` is False; ``live`` False: one poll only (tests, screenshots);
+    ``cache``: runs kept between processes (see :mod:`tfwatch.cache`),
+    restored on the first poll and kept as they change."""
+    tailer = make_tailer(
+        roots, storage_options=storage_options, wait_for_missing=wait_for_missing, cache=cache
+    )
     log_roots = tuple(status.root for status in tailer.statuses)
     sampler = (
         make_sampler(tailer if link_runs else None, log_roots, process_interval) if system else None

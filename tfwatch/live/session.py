@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 #: Seconds of forecast fitting per live tick (without live ticks: every run at once).
 FORECAST_BUDGET = 0.02
+#: Seconds between writes of the runs that changed to the cache (when there is one).
+KEEP_EVERY = 60.0
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class LiveSession:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._kept_at = 0.0  # monotonic time of the last write to the cache
 
     # -- what the views read --------------------------------------------------------------
 
@@ -184,6 +187,8 @@ class LiveSession:
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
+            if not thread.is_alive():
+                self._keep()  # (the poller has ended: the runs are this thread's now)
         if self.sampler is not None:
             self.sampler.stop(timeout=0.5)
 
@@ -213,10 +218,21 @@ class LiveSession:
                 return
             self._latest = published
             on_publish(published)
+            if time.monotonic() - self._kept_at >= KEEP_EVERY:
+                self._keep()
             if not self.live:
                 return
             self._wake.wait(self.interval)
             self._wake.clear()
+
+    def _keep(self) -> None:
+        """Write the runs changed since the last write to the cache (a failure there
+        costs the next start a full read, never this session)."""
+        self._kept_at = time.monotonic()
+        try:
+            self.tailer.remember()
+        except Exception:
+            return
 
     def _poll(self) -> tuple[str, ...]:
         try:

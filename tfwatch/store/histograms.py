@@ -25,6 +25,14 @@ class HistogramSeries:
         self._recent.append(point)
         self.count += 1
 
+    @classmethod
+    def from_parts(cls, tag: str, count: int, recent: list[HistogramPoint]) -> HistogramSeries:
+        """A series holding ``count`` records of which ``recent`` are kept (a cache's)."""
+        series = cls(tag)
+        series.count = count
+        series._recent.extend(recent[-KEEP:])
+        return series
+
     def recent(self) -> list[HistogramPoint]:
         """The last records, step order."""
         return list(self._recent)

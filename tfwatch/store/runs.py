@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from tfwatch.model.damage import Damage
 from tfwatch.model.decoded_batch import DecodedBatch
 from tfwatch.model.event_file_names import parse_event_file_name
+from tfwatch.model.record_marks import RecordMark
 from tfwatch.store.histograms import HistogramSeries
 from tfwatch.store.series import ScalarSeries
 
@@ -25,12 +26,17 @@ class EventFileState:
     pending: int = 0  # bytes of a record cut short at the end
     mtime: float = 0.0  # modification time as last listed (0: the source has none)
     gone: bool = False
-    identity: tuple[int, int] | None = None  # (device, inode) where the source has them
+    #: (device, inode) of a local file; an object's ETag, generation or version id for
+    #: remote roots whose store gives one (None where the source has neither).
+    identity: tuple[int, int] | str | None = None
     pid: int | None = None
     host: str | None = None
     #: An add_hparams session's file folded into its run (see
     #: :mod:`tfwatch.ingest.hparams_sessions`): its scalars are final metrics.
     hparams_session: bool = False
+    #: The first and the last record read (see :mod:`tfwatch.model.record_marks`).
+    first_record: RecordMark | None = None
+    last_record: RecordMark | None = None
 
     def __post_init__(self) -> None:
         parsed = parse_event_file_name(self.name)

@@ -145,6 +145,21 @@ def _joined_buckets(a: npt.NDArray[np.void], b: npt.NDArray[np.void]) -> npt.NDA
     return out
 
 
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
+class SeriesParts:
+    """Everything a :class:`ScalarSeries` holds, as plain arrays (what a cache keeps)."""
+
+    tag: str
+    recent: SeriesArrays
+    buckets: npt.NDArray[np.void]  # of BUCKET_DTYPE
+    width: int
+    first: tuple[int, float, float] | None
+
+
+#: The record layout of a series' buckets (its field names are part of a cache's format).
+BUCKET_DTYPE = _BUCKET
+
+
 class ScalarSeries:
     """One scalar tag of one run."""
 
@@ -282,7 +297,28 @@ class ScalarSeries:
             self._buckets = _joined_buckets(self._buckets, new)
         return int(k)
 
+    @classmethod
+    def from_parts(cls, parts: SeriesParts) -> ScalarSeries:
+        """A bounded series holding what :meth:`parts` gave."""
+        series = cls(parts.tag)
+        series._size = 0
+        series._resize(max(len(parts.recent), 64))
+        n = len(parts.recent)
+        series._steps[:n] = parts.recent.steps
+        series._values[:n] = parts.recent.values
+        series._walls[:n] = parts.recent.wall_times
+        series._size = n
+        series._buckets = parts.buckets.copy()
+        series._width = parts.width
+        series._first = parts.first
+        series.version = 1
+        return series
+
     # ----------------------------------------------------------------- reading
+    def parts(self) -> SeriesParts:
+        """A copy of everything held (see :meth:`from_parts`)."""
+        return SeriesParts(self.tag, self.recent(), self._buckets.copy(), self._width, self._first)
+
     def recent(self) -> SeriesArrays:
         """The most recent points at full resolution (all points with ``retain_all``)."""
         n = self._size

@@ -17,7 +17,8 @@ class FileInfo:
     path: str
     size: int
     mtime: float
-    identity: tuple[int, int] | None = None
+    #: (device, inode) of a local file; ETag, generation or version id of an object.
+    identity: tuple[int, int] | str | None = None
 
 
 class Source(ABC):

@@ -34,6 +34,18 @@ def modified_time(info: Mapping[str, Any]) -> float:
     return 0.0
 
 
+def object_version(info: Mapping[str, Any]) -> str | None:
+    """What names this version of an object, where the store gives it (S3's ETag and
+    version id, GCS's generation, Azure's etag): it changes whenever the object is
+    replaced, so an unchanged one means unchanged bytes. None where there is none."""
+    parts = [
+        f"{key}={info[key]}"
+        for key in ("ETag", "etag", "VersionId", "version_id", "generation")
+        if info.get(key) not in (None, "")
+    ]
+    return ";".join(parts) or None
+
+
 def walk_errors_raise(fs: Any) -> dict[str, str]:
     """``on_error="raise"`` where ``find`` walks the tree with fsspec's generic ``walk``,
     which otherwise turns a dead server into an empty tree (all runs "gone"). Backends

@@ -30,6 +30,7 @@ from tfwatch.ingest.sources.errors import SourceError, describe_error, is_connec
 from tfwatch.ingest.sources.fsspec_quirks import (
     check_google_credentials,
     modified_time,
+    object_version,
     range_not_satisfiable,
     walk_errors_raise,
 )
@@ -134,7 +135,9 @@ class RemoteSource(Source):
 
         found = self._call(op, "lists")
         listing = [
-            FileInfo(str(name), int(info.get("size") or 0), modified_time(info))
+            FileInfo(
+                str(name), int(info.get("size") or 0), modified_time(info), object_version(info)
+            )
             for name, info in found.items()
             if info.get("type", "file") == "file" and EVENT_MARKER in posixpath.basename(name)
         ]

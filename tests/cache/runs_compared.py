@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,9 +14,9 @@ from tfwatch.loading import load_once
 from tfwatch.store.runs import Run
 
 
-def load(root: Path, cache: RunCache | None) -> Tailer:
+def load(root: Path | str, cache: RunCache | None, options: dict[str, Any] | None = None) -> Tailer:
     """``root`` read once, as ``tfwatch ls`` / ``check`` read it."""
-    return load_once([str(root)], cache=cache)
+    return load_once([str(root)], cache=cache, storage_options=options)
 
 
 def _same(a: float, b: float) -> bool:
@@ -49,9 +50,11 @@ def assert_same_run(warm: Run, cold: Run) -> None:
         np.testing.assert_array_equal(wr.values[-n:], cr.values[-n:])
 
 
-def assert_same_as_cold(root: Path, warm: Tailer) -> None:
+def assert_same_as_cold(
+    root: Path | str, warm: Tailer, options: dict[str, Any] | None = None
+) -> None:
     """What a load through the cache holds equals a load that reads every byte."""
-    cold = load(root, None)
+    cold = load(root, None, options)
     assert sorted(warm.runs) == sorted(cold.runs)
     for name, run in cold.runs.items():
         assert_same_run(warm.runs[name], run)

@@ -3,8 +3,8 @@
 A cached run is used only if every file it read is still listed, no longer shorter than
 what was read, with the same identity (a local file's device and inode; for a remote
 object an unchanged ETag or version spares the reads below), the same modification time
-when its size has not changed (a file rewritten in place), and its first and last record
-read still hold the same bytes. A file that appeared in the run's directory since is
+when a local file's size has not changed (a file rewritten in place), and its first and
+last record read still hold the same bytes. A file that appeared in the run's directory since is
 fine only if it sorts after every file read (a cold read would read it after them too);
 one that sorts before them, or a file that went away, means a full read of the run.
 Data from a stale cache is the one failure that must not happen, so every check errs
@@ -53,15 +53,12 @@ def _file_doubt(state: EventFileState, info: FileInfo, source: Source) -> str | 
     if local and info.identity != state.identity:
         return "replaced (another inode)"
     unchanged_size = info.size == state.size
-    if unchanged_size and info.mtime != state.mtime:
+    if local and unchanged_size and info.mtime != state.mtime:
         return "rewritten in place"
-    if (
-        not local
-        and state.identity is not None
-        and info.identity == state.identity
-        and unchanged_size
-    ):
-        return None  # the same object version: its bytes cannot have changed
+    if not local and state.identity is not None and info.identity == state.identity:
+        return None if unchanged_size else "another size under the same object version"
+    # A remote object put again (a sync copies whole files, with a new time each) is
+    # judged by its bytes alone.
     for mark in (state.first_record, state.last_record):
         if mark is None:
             return "no record marks"

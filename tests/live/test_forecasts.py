@@ -17,6 +17,7 @@ def test_forecasts_are_refitted_only_for_changed_runs(demo_root: Path) -> None:
     cache = ForecastCache(budget=None)
     first = cache.apply(builder.build(store.runs, FIXED_NOW), store.runs)
     again = cache.apply(builder.build(store.runs, FIXED_NOW), store.runs)
+    assert again is first  # an idle pass: the same snapshot, nothing refitted
     for name in store.runs:
         assert again.runs[name] is first.runs[name]  # same rows: the table redraws nothing
     changed = "sweep/lr=0.1"

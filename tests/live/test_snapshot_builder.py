@@ -116,3 +116,27 @@ def test_detail_and_series_are_copies(demo_root: Path) -> None:
     series = series_of(tailer.runs, ["sweep/lr=0.1", "missing"], "train/loss")
     assert list(series) == ["sweep/lr=0.1"]
     assert float(series["sweep/lr=0.1"].wall_times[0]) == FIXED_START
+
+
+def test_a_pass_costs_what_changed(demo_root: Path) -> None:
+    """Nothing changed: the very same snapshot (nothing recomputed, the forecasts and
+    views skip it too); one run's data or one run's clock-driven state moved: only its
+    row is made again."""
+    tailer = load_once([str(demo_root)])
+    builder = SnapshotBuilder()
+    end = fixed_end_time(DEMO_STEPS)
+    first = builder.build(tailer.runs, end + 1.0)
+    assert builder.build(tailer.runs, end + 1.5) is first
+    tailer.runs["sweep/lr=0.1"].version += 1
+    second = builder.build(tailer.runs, end + 2.0)
+    assert second is not first
+    changed = [n for n in first.runs if second.runs[n] is not first.runs[n]]
+    assert changed == ["sweep/lr=0.1"]
+    # Past the running window every running run turns idle: the clock alone moved
+    # them, and the one already idle stays the same object.
+    later = builder.build(tailer.runs, end + 31.0)
+    assert later.runs["sweep/lr=0.003"] is second.runs["sweep/lr=0.003"]
+    assert later.count_by_state()["running"] == 0
+    assert [r.state for r in later.runs.values()] == [
+        run_state(r.activity, False, end + 31.0) for r in later.runs.values()
+    ]

@@ -37,7 +37,8 @@ def default_directory() -> str:
 
 
 def _key(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    # (paths may hold undecodable bytes, kept by Python as surrogates)
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
 
 
 class RunCache:

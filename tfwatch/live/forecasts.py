@@ -86,12 +86,17 @@ class ForecastCache:
     #: being made (they are then shown as they come, not in batches).
     _tag: str | None = None
     _catching_up: bool = False
+    #: The last call: (snapshot given, snapshot returned, metric, fits still waiting).
+    _last: tuple[Snapshot, Snapshot, str, bool] | None = None
 
     def apply(self, snapshot: Snapshot, runs: Mapping[str, Run]) -> Snapshot:
         """``snapshot`` with :attr:`RunSummary.forecast` filled in where known."""
         tag = snapshot.metrics[0] if snapshot.metrics else None
         if tag is None:
             return snapshot
+        last = self._last
+        if last is not None and last[0] is snapshot and last[2] == tag and not last[3]:
+            return last[1]  # the same snapshot, every fit done: nothing to recompute
         if tag != self._tag:
             # Another metric: never show the old one's forecasts under the new header.
             self._tag, self._catching_up = tag, self._tag is not None
@@ -136,4 +141,6 @@ class ForecastCache:
             self._fitted_at.pop(name, None)
             self._shown.pop(name, None)
             self._out.pop(name, None)
-        return replace(snapshot, runs=out)
+        applied = replace(snapshot, runs=out)
+        self._last = (snapshot, applied, tag, waiting)
+        return applied

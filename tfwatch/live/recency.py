@@ -57,3 +57,14 @@ def current_rate(
     if activity > 0 and now - activity > quiet_after:
         return math.nan
     return recent_rate
+
+
+def next_change(activity: float, cadence: float | None, now: float, recency: bool) -> float:
+    """The first time after ``now`` at which :func:`run_state` (when ``recency``: no
+    process says more) or :func:`current_rate` may answer otherwise for the same data;
+    until then a summary's state and speed stand (``inf``: never, by the clock alone)."""
+    quiet_after = max(RATE_QUIET_FLOOR_S, RATE_QUIET_INTERVALS * (cadence or 0.0))
+    edges = [activity + quiet_after] if activity > 0 else []
+    if recency:
+        edges += [activity + RUNNING_SECONDS, activity + IDLE_SECONDS]
+    return min((t for t in edges if t > now), default=math.inf)

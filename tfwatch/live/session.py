@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from tfwatch.analysis.alerts import Alert
@@ -249,6 +249,11 @@ class LiveSession:
         with self.tailer.lock:
             snap = self._builder.build(self.tailer.runs, self.clock(), states)
             snap = self._forecasts.apply(snap, self.tailer.runs)
+        latest = self._latest
+        if latest is not None and snap is latest.snapshot and errors == latest.errors:
+            if not latest.new_alerts:
+                return latest  # nothing changed: the same publication
+            return replace(latest, new_alerts=())
         current = [a for run in snap.runs.values() for a in run.alert_list]
         active, news = self.alert_feed.update(current)
         return Published(snap, errors, tuple(active), tuple(news))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.direction import higher_is_better
 from tfwatch.live.health_source import AlertSource, HealthSource
-from tfwatch.live.recency import current_rate, steps_per_second
+from tfwatch.live.recency import current_rate, next_change, steps_per_second
 from tfwatch.live.system_merge import system_state
 from tfwatch.live.view_models import MetricSummary, RunSummary, Snapshot, summarize_metric
 from tfwatch.model.cadence import write_cadence
@@ -63,6 +63,10 @@ class SnapshotBuilder:
     _cache: dict[str, tuple[int, RunSummary]] = field(default_factory=dict)
     _tag_counts: Counter[str] = field(default_factory=Counter)
     _tags_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Per run: (from, until, monitor state) over which its state and speed stand.
+    _clock: dict[str, tuple[float, float, RunStatus | None]] = field(default_factory=dict)
+    #: The last snapshot built (returned as it is when nothing changed).
+    _last: Snapshot | None = None
 
     def set_metrics(self, metrics: Iterable[str]) -> None:
         """Change the metric columns; every run is summarised again on the next build."""
@@ -71,6 +75,8 @@ class SnapshotBuilder:
             self.metrics = new
             self._cache.clear()
             self._summarised_at.clear()
+            self._clock.clear()
+            self._last = None
 
     def build(
         self,
@@ -79,58 +85,90 @@ class SnapshotBuilder:
         states: Mapping[str, RunStatus] | None = None,
     ) -> Snapshot:
         """Summaries of ``runs`` (the caller holds the store's lock). ``states``: the
-        system monitor's run states by name; runs it lacks fall back to recency."""
+        system monitor's run states by name; runs it lacks fall back to recency.
+
+        What a pass costs follows what changed: a run whose data, monitor state and
+        clock-driven state (see :func:`~tfwatch.live.recency.next_change`) all stand
+        costs a few lookups, and a pass where nothing changed returns the previous
+        snapshot itself (so the forecasts, the alert feed and the views skip it too)."""
         now = time.time() if now is None else now
         states = states or {}
         if not self.metrics:
             self._count_tags(runs)
             self.metrics = default_metrics(self._tag_counts)
-        out: dict[str, RunSummary] = {}
         stale: list[str] = []
+        changed: list[str] = []
+        cache, clock = self._cache, self._clock
         for name, run in runs.items():
-            cached = self._cache.get(name)
+            cached = cache.get(name)
             if cached is None:
                 self._store(name, run, self._summarize(run, now, states.get(name)))
-            elif cached[0] != run.version:
+                changed.append(name)
+                continue
+            if cached[0] != run.version:
                 stale.append(name)
+                continue
+            span = clock.get(name)
+            if span is None or not span[0] <= now < span[1] or span[2] != states.get(name):
+                changed.append(name)
         stale.sort(key=lambda n: self._summarised_at.get(n, 0.0))
         started = time.perf_counter()
         for name in stale:
             if self.budget is not None and time.perf_counter() - started > self.budget:
                 break
             self._store(name, runs[name], self._summarize(runs[name], now, states.get(name)))
-        for name, run in runs.items():
-            version, summary = self._cache[name]
-            state, pid, reason, remote = system_state(
-                states.get(name), summary.activity, run.gone, now
-            )
-            if (state, pid, remote) != (summary.state, summary.pid, summary.remote):
-                # Liveness alerts (stalled, crashed…) change with the state, not the data.
-                kinds, alerts = self._alerts(run, now, state if name in states else None)
-                summary = replace(
-                    summary, state=state, pid=pid, state_reason=reason, remote=remote,
-                    alerts=kinds, alert_list=alerts,
-                )  # fmt: skip
-                self._cache[name] = (version, summary)
-            # The speed, like the state, fades with the clock and not with the data.
-            rate = current_rate(summary.recent_rate, state, summary.activity, summary.cadence, now)
-            if not _same(rate, summary.steps_per_second):
-                summary = replace(summary, steps_per_second=rate)
-                self._cache[name] = (version, summary)
-            out[name] = summary
-        for name in [n for n in self._cache if n not in runs]:
-            del self._cache[name]
+            changed.append(name)
+        gone = [n for n in cache if n not in runs]
+        previous = self._last
+        if previous is not None and not changed and not gone and len(runs) == len(previous.runs):
+            return previous  # nothing changed: nothing recomputed
+        out = dict(previous.runs) if previous is not None else {}
+        for name in changed:
+            out[name] = self._with_clock(name, runs[name], now, states.get(name))
+        for name in gone:
+            del cache[name]
+            out.pop(name, None)
+            clock.pop(name, None)
             self._summarised_at.pop(name, None)
-        self._count_tags(runs)
-        return Snapshot(out, dict(self._tag_counts), self.metrics)
+        if len(out) != len(runs):  # (runs left waiting for their budget keep old rows)
+            out = {n: out[n] if n in out else cache[n][1] for n in runs}
+        self._count_tags(runs, changed)
+        self._last = Snapshot(out, dict(self._tag_counts), self.metrics)
+        return self._last
+
+    def _with_clock(self, name: str, run: Run, now: float, status: RunStatus | None) -> RunSummary:
+        """The cached summary with the state and speed that ``now`` and ``status`` give,
+        and until when they stand."""
+        version, summary = self._cache[name]
+        state, pid, reason, remote = system_state(status, summary.activity, run.gone, now)
+        if (state, pid, remote) != (summary.state, summary.pid, summary.remote):
+            # Liveness alerts (stalled, crashed…) change with the state, not the data.
+            kinds, alerts = self._alerts(run, now, state if status is not None else None)
+            summary = replace(
+                summary, state=state, pid=pid, state_reason=reason, remote=remote,
+                alerts=kinds, alert_list=alerts,
+            )  # fmt: skip
+            self._cache[name] = (version, summary)
+        # The speed, like the state, fades with the clock and not with the data.
+        rate = current_rate(summary.recent_rate, state, summary.activity, summary.cadence, now)
+        if not _same(rate, summary.steps_per_second):
+            summary = replace(summary, steps_per_second=rate)
+            self._cache[name] = (version, summary)
+        due = (
+            now if run.gone else next_change(summary.activity, summary.cadence, now, status is None)
+        )
+        self._clock[name] = (now, due, status)
+        return summary
 
     def _store(self, name: str, run: Run, summary: RunSummary) -> None:
         self._cache[name] = (run.version, summary)
         self._summarised_at[name] = time.perf_counter()
 
-    def _count_tags(self, runs: Mapping[str, Run]) -> None:
-        """Keep per-tag run counts up to date, touching only runs whose tags changed."""
-        for name, run in runs.items():
+    def _count_tags(self, runs: Mapping[str, Run], names: Iterable[str] | None = None) -> None:
+        """Keep per-tag run counts up to date, touching only runs whose tags changed
+        (looking only at ``names`` when given: the runs that changed)."""
+        for name in runs if names is None else names:
+            run = runs[name]
             known = self._tags_of.get(name)
             if known is not None and len(known) == len(run.scalars):
                 continue

@@ -130,7 +130,15 @@ def _read_all(
     summarize: Callable[[Run], object] | None = None,
 ) -> PollResult:
     reuse_freed_memory()  # one bulk read, then the process ends
-    result = tailer.poll(final=True, meanwhile=meanwhile, summarize=summarize)
+    from tfwatch.cli.progress_bar import StderrProgress
+
+    progress = StderrProgress()
+    try:
+        result = tailer.poll(
+            final=True, meanwhile=meanwhile, summarize=summarize, on_progress=progress
+        )
+    finally:
+        progress.close()
     if result.unlisted_roots:
         raise SourceError(result.unlisted_roots[0])
     # A root that was listed but holds unreadable directories or files: report what

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.discovery import run_name_for
@@ -42,6 +42,22 @@ class RootStatus:
     last_ok: float = 0.0
     polls: int = 0
     requests: int = 0  # listings + reads sent to a remote root (what a cloud bill counts)
+
+
+@dataclass(frozen=True)
+class LoadProgress:
+    """How far the current poll's reads are: runs and bytes, and since when."""
+
+    runs_done: int = 0
+    runs_total: int = 0
+    bytes_done: int = 0
+    bytes_total: int = 0
+    started: float = 0.0  # time.monotonic() when the reads began
+
+    @property
+    def loading(self) -> bool:
+        """Whether bytes are left to read."""
+        return self.bytes_done < self.bytes_total
 
 
 @dataclass
@@ -96,9 +112,20 @@ class Tailer:
         self._restored: set[str] = set()  # root labels
         self._kept: dict[str, int] = {}  # run name -> version last kept
         self.lock = threading.RLock()
-        #: Bytes read and to read in the current poll (the app's load progress).
-        self.progress: tuple[int, int] = (0, 0)
+        #: Runs and bytes read and to read in the current poll (the load progress).
+        self.load = LoadProgress()
         self.polls = 0
+        self._on_progress: Callable[[LoadProgress], object] | None = None
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """Bytes read and to read in the current poll."""
+        return self.load.bytes_done, self.load.bytes_total
+
+    def _advance(self, runs: int, done: int) -> None:
+        self.load = replace(self.load, runs_done=self.load.runs_done + runs, bytes_done=done)
+        if self._on_progress is not None:
+            self._on_progress(self.load)
 
     @property
     def statuses(self) -> list[RootStatus]:
@@ -110,8 +137,13 @@ class Tailer:
         final: bool = False,
         meanwhile: Callable[[], object] | None = None,
         summarize: Callable[[Run], object] | None = None,
+        on_progress: Callable[[LoadProgress], object] | None = None,
     ) -> PollResult:
         """List every root and read what was appended; ``final`` for one-shot reads.
+
+        ``on_progress`` is called, in this thread, each time a run or file has been read
+        (:attr:`load` says how far): the app shows the runs read so far, the one-shot
+        commands a progress bar.
 
         ``meanwhile`` is called once while worker processes read (or after reading,
         when there are none): work that does not need the runs can overlap the load.
@@ -137,13 +169,16 @@ class Tailer:
         total = sum(size - f.offset for _, _, f, size in work)
         for root in self._roots:
             root.source.will_read([(f.path, f.offset, size) for r, _, f, size in work if r is root])
-        self.progress = (0, total)
+        self.load = LoadProgress(0, len({run.name for _, run, _, _ in work}), 0, total,
+                                 time.monotonic())  # fmt: skip
+        self._on_progress = on_progress
         if self._parallel_worth_it(work, total):
             done = self._read_parallel(work, final, result, failed, meanwhile, summarize)
             meanwhile = None
         else:
             done = 0
-            for root, run, state, size in work:
+            for k, (root, run, state, size) in enumerate(work):
+                last_of_run = k + 1 == len(work) or work[k + 1][1] is not run
                 try:
                     done += read_file(
                         root.source,
@@ -157,9 +192,10 @@ class Tailer:
                     )
                 except SourceError as e:
                     self._fail(root, str(e), result, failed)
+                    self._advance(int(last_of_run), done)
                     continue
                 result.changed.add(run.name)
-                self.progress = (done, total)
+                self._advance(int(last_of_run), done)
         if meanwhile is not None:
             meanwhile()
         for root in self._roots:
@@ -168,7 +204,9 @@ class Tailer:
                 root.status.last_ok = self._clock()
             root.source.report_status(root.status)
         result.bytes_read = done
-        self.progress = (done, total)
+        self._on_progress = None
+        self.load = replace(self.load, runs_done=self.load.runs_total, bytes_done=done,
+                            bytes_total=done)  # fmt: skip
         self.polls += 1
         if final:
             self.remember()
@@ -272,7 +310,7 @@ class Tailer:
         for each in grouped:
             each.summarize = summarize
             each.keep = keep
-        done, total = 0, self.progress[1]
+        done = 0
         with closing(read_in_workers(grouped, self._workers, meanwhile)) as reads:
             for read in reads:
                 name = read.name
@@ -288,7 +326,7 @@ class Tailer:
                     self._fail(roots[name], message, result, failed)
                 done += read.handled
                 result.changed.add(name)
-                self.progress = (done, total)
+                self._advance(1, done)
         return done
 
     def _reconcile(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
-from tfwatch.ingest.tailer import RootStatus, Tailer
+from tfwatch.ingest.tailer import LoadProgress, RootStatus, Tailer
 from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.forecasts import ForecastCache
 from tfwatch.live.health_source import health_alerts
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 FORECAST_BUDGET = 0.02
 #: Seconds between writes of the runs that changed to the cache (when there is one).
 KEEP_EVERY = 60.0
+#: Seconds between publications of the runs read so far while a load reads.
+PARTIAL_EVERY = 0.5
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class Published:
     active_alerts: tuple[Alert, ...] = ()
     #: Alerts raised on this pass and not present at start-up (what rings).
     new_alerts: tuple[Alert, ...] = ()
+    #: Published while the first load still reads: the runs read so far (no alerts yet:
+    #: those of a half-read run would be judged on part of its data).
+    loading: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,8 @@ class LiveSession:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._kept_at = 0.0  # monotonic time of the last write to the cache
+        self._on_publish: Callable[[Published], object] | None = None
+        self._partial_at = 0.0  # monotonic time of the last partial publication
 
     # -- what the views read --------------------------------------------------------------
 
@@ -118,6 +125,11 @@ class LiveSession:
     def progress(self) -> tuple[int, int]:
         """Bytes read and to read in the current poll (the load progress)."""
         return self.tailer.progress
+
+    @property
+    def load(self) -> LoadProgress:
+        """Runs and bytes read and to read in the current poll, and since when."""
+        return self.tailer.load
 
     @property
     def roots(self) -> tuple[str, ...]:
@@ -175,6 +187,7 @@ class LiveSession:
         if self.sampler is not None:
             self.sampler.start()
         self._stopping.clear()
+        self._on_publish = on_publish
         self._thread = threading.Thread(
             target=self._run, args=(on_publish, on_failure), name="tfwatch-ingest", daemon=True
         )
@@ -235,10 +248,34 @@ class LiveSession:
             return
 
     def _poll(self) -> tuple[str, ...]:
+        self._partial_at = 0.0
         try:
-            return tuple(self.tailer.poll().errors)
+            return tuple(self.tailer.poll(on_progress=self._partial).errors)
         except Exception as e:  # a root failing must not stop the others
             return (f"{type(e).__name__}: {e}",)
+
+    def _partial(self, load: LoadProgress) -> None:
+        """(Called by the tailer during a poll that reads.) Every :data:`PARTIAL_EVERY`
+        seconds of a long load, publish the runs read so far: the table fills as they
+        come instead of appearing at the end."""
+        now = time.monotonic()
+        if self._on_publish is None or self._stopping.is_set():
+            return
+        if self._partial_at == 0.0:
+            self._partial_at = now  # the first one after PARTIAL_EVERY, not at once
+            return
+        if now - self._partial_at < PARTIAL_EVERY:
+            return
+        self._partial_at = now
+        try:
+            with self.tailer.lock:
+                snap = self._builder.build(self.tailer.runs, self.clock(), None)
+                snap = self._forecasts.apply(snap, self.tailer.runs)
+        except Exception:
+            return  # the pass's own build reports what broke
+        published = Published(snap, loading=True)
+        self._latest = published
+        self._on_publish(published)
 
     def _build(self, errors: tuple[str, ...]) -> Published:
         """Summaries, forecasts and alerts of this pass (the store's lock held to read)."""
@@ -250,7 +287,12 @@ class LiveSession:
             snap = self._builder.build(self.tailer.runs, self.clock(), states)
             snap = self._forecasts.apply(snap, self.tailer.runs)
         latest = self._latest
-        if latest is not None and snap is latest.snapshot and errors == latest.errors:
+        if (
+            latest is not None
+            and not latest.loading
+            and snap is latest.snapshot
+            and errors == latest.errors
+        ):
             if not latest.new_alerts:
                 return latest  # nothing changed: the same publication
             return replace(latest, new_alerts=())

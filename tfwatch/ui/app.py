@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.session import DetailCopy, LiveSession, Published
 from tfwatch.live.view_models import RunSummary, Snapshot
+from tfwatch.text.load_progress import load_progress_line
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.actions.alerts import AlertAnnouncer
 from tfwatch.ui.actions.palette import Chosen, GoToRun, RunCommands, SortBy
@@ -97,6 +99,8 @@ class TfwatchApp(App[None]):
         self._longest_name = 0
         self._stopping = False
         self._progress_timer: Timer | None = None
+        #: Whether the first load still reads (the header shows its progress).
+        self._loading = True
         self._told_errors: set[str] = set()  # root errors already shown as a toast
         #: The main screen's widgets, kept so ticks reach them under other screens.
         self.runs_table: RunsTable
@@ -169,7 +173,8 @@ class TfwatchApp(App[None]):
     def _apply_snapshot(self, published: Published) -> None:
         snap = published.snapshot
         self.snapshot = snap
-        if self._progress_timer is not None:
+        self._loading = published.loading
+        if self._progress_timer is not None and not self._loading:
             self._progress_timer.stop()
             self._progress_timer = None
         # Say it once when a root starts failing (or fails differently); the header keeps
@@ -186,6 +191,18 @@ class TfwatchApp(App[None]):
 
     def _show_progress(self) -> None:
         self._status.show(self._header(), self.session.progress)
+
+    def _load_words(self) -> str:
+        """``loading 12/40 runs · 1.2 MB of 4.8 MB · 3.1 MB/s · 1s left``, while the
+        first load reads (empty before its reads start and after it ends)."""
+        load = self.session.load
+        if not self._loading or not load.loading:
+            return ""
+        seconds = time.monotonic() - load.started
+        line = load_progress_line(
+            load.runs_done, load.runs_total, load.bytes_done, load.bytes_total, seconds
+        )
+        return f"  loading {line}"
 
     def request_poll(self) -> None:
         """Wake the ingest thread now (after a metric change)."""
@@ -232,13 +249,18 @@ class TfwatchApp(App[None]):
         mode = SORT_MODES[self.sort_index]
         label = mode.label + (" ↓" if self.sort_reverse else " ↑")
         metric = self.primary_metric if mode.uses_metric else None
-        return header_text(
+        words = self._load_words()
+        width = self._status.line_width(loading=self._loading) - len(words)
+        text = header_text(
             self.snapshot, self.session.statuses, shown, label, self.interval, len(self.marked),
-            width=self._status.line_width(loading=self.snapshot is None), sort_metric=metric,
+            width=max(1, width), sort_metric=metric,
         )  # fmt: skip
+        if words:
+            text.append(words, style="dim")
+        return text
 
     def _update_header(self) -> None:
-        progress = None if self.snapshot is not None else self.session.progress
+        progress = self.session.progress if self._loading else None
         self._status.show(self._header(), progress)
 
     @on(RunsTable.WidthChanged)

@@ -130,7 +130,7 @@ def _read_all(
     summarize: Callable[[Run], object] | None = None,
 ) -> PollResult:
     reuse_freed_memory()  # one bulk read, then the process ends
-    from tfwatch.cli.progress_bar import StderrProgress
+    from tfwatch.progress_bar import StderrProgress
 
     progress = StderrProgress()
     try:

@@ -15,6 +15,7 @@ from tfwatch.ingest.sources.base import Source
 from tfwatch.ingest.sources.errors import RootNotFound, SourceError
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import PollResult, Tailer
+from tfwatch.store.memory_budget import fit_memory
 from tfwatch.store.runs import Run
 from tfwatch.text.safe_text import printable
 
@@ -139,6 +140,7 @@ def _read_all(
         )
     finally:
         progress.close()
+    fit_memory(tailer.runs)
     if result.unlisted_roots:
         raise SourceError(result.unlisted_roots[0])
     # A root that was listed but holds unreadable directories or files: report what

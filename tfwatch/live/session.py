@@ -27,6 +27,7 @@ from tfwatch.live.health_source import health_alerts
 from tfwatch.live.run_copies import RunDetail, run_detail, series_of
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.live.view_models import Snapshot
+from tfwatch.store.memory_budget import fit_memory
 from tfwatch.store.series import SeriesArrays
 
 if TYPE_CHECKING:
@@ -250,7 +251,11 @@ class LiveSession:
     def _poll(self) -> tuple[str, ...]:
         self._partial_at = 0.0
         try:
-            return tuple(self.tailer.poll(on_progress=self._partial).errors)
+            result = self.tailer.poll(on_progress=self._partial)
+            if result.changed:  # (series come only with new data)
+                with self.tailer.lock:
+                    fit_memory(self.tailer.runs)
+            return tuple(result.errors)
         except Exception as e:  # a root failing must not stop the others
             return (f"{type(e).__name__}: {e}",)
 

@@ -26,6 +26,18 @@ RECENT = 1024
 MAX_BUCKETS = 256
 
 
+@dataclass
+class _Limits:
+    """The window every bounded series of this process keeps (the store's memory
+    budget lowers it as series grow in number: see :mod:`.memory_budget`)."""
+
+    recent: int = RECENT
+    buckets: int = MAX_BUCKETS
+
+
+LIMITS = _Limits()
+
+
 @dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class SeriesArrays:
     """Points of a series in step order."""
@@ -220,7 +232,7 @@ class ScalarSeries:
 
     def _append(self, steps: I64, values: F64, walls: F64) -> None:
         n, m = self._size, steps.shape[0]
-        if not self.retain_all and n + m > 2 * RECENT:
+        if not self.retain_all and n + m > 2 * LIMITS.recent:
             self._append_folding(steps, values, walls)
             return
         if n + m > self._steps.shape[0]:
@@ -230,7 +242,7 @@ class ScalarSeries:
         self._values[n : n + m] = values
         self._walls[n : n + m] = walls
         self._size = n + m
-        if not self.retain_all and self._size > RECENT + RECENT // 4:
+        if not self.retain_all and self._size > LIMITS.recent + LIMITS.recent // 4:
             self._fold()
 
     def _append_folding(self, steps: I64, values: F64, walls: F64) -> None:
@@ -243,9 +255,9 @@ class ScalarSeries:
             walls = np.concatenate([self._walls[:n], walls])
         k = self._fold_points(steps, values, walls)
         keep = steps.shape[0] - k
-        if self._steps.shape[0] < keep or self._steps.shape[0] > 2 * RECENT:
+        if self._steps.shape[0] < keep or self._steps.shape[0] > 2 * LIMITS.recent:
             self._size = 0
-            self._resize(max(keep, RECENT + RECENT // 4 + 1))
+            self._resize(max(keep, LIMITS.recent + LIMITS.recent // 4 + 1))
         self._steps[:keep] = steps[k:]
         self._values[:keep] = values[k:]
         self._walls[:keep] = walls[k:]
@@ -260,7 +272,7 @@ class ScalarSeries:
             setattr(self, name, new)
 
     def _fold(self) -> None:
-        """Fold the oldest held points into buckets, keeping about RECENT of them."""
+        """Fold the oldest held points into buckets, keeping about ``LIMITS.recent``."""
         n = self._size
         k = self._fold_points(self._steps[:n], self._values[:n], self._walls[:n])
         if not k:
@@ -269,25 +281,41 @@ class ScalarSeries:
         for arr in (self._steps, self._values, self._walls):
             arr[:keep] = arr[k:n]
         self._size = keep
-        if self._steps.shape[0] > 2 * RECENT:
-            self._resize(RECENT + RECENT // 4 + 1)
+        if self._steps.shape[0] > 2 * LIMITS.recent:
+            self._resize(LIMITS.recent + LIMITS.recent // 4 + 1)
+
+    def shrink(self) -> None:
+        """Fold down to the current :data:`LIMITS` (after they were lowered)."""
+        if self.retain_all:
+            return
+        self._fold()
+        while self._buckets.shape[0] > LIMITS.buckets:
+            self._merge_pairs()
+        room = LIMITS.recent + LIMITS.recent // 4 + 1
+        if self._steps.shape[0] > max(room, self._size):
+            self._resize(max(room, self._size))
+
+    def _merge_pairs(self) -> None:
+        """Halve the buckets by merging neighbours (the last stays alone when odd)."""
+        b = self._buckets
+        head, tail = (b[:-1], b[-1:]) if b.shape[0] % 2 else (b, b[:0])
+        self._buckets = _joined_buckets(merge_buckets(head[0::2], head[1::2]), tail)
+        self._width *= 2
 
     def _fold_points(self, steps: I64, values: F64, walls: F64) -> int:
         """Fold the oldest of ``steps`` (all newer than the buckets) into buckets, leaving
-        about RECENT; return how many were folded."""
-        excess = steps.shape[0] - RECENT
+        about ``LIMITS.recent``; return how many were folded."""
+        excess = steps.shape[0] - LIMITS.recent
         if excess <= 0:
             return 0
-        w = self._width
         # Widen first (merging the few buckets held) so a large batch folds straight
         # into wide buckets instead of being merged pairwise after folding.
-        while self._buckets.shape[0] + excess // w > MAX_BUCKETS:
-            b = self._buckets
-            if b.shape[0] >= 2:
-                head, tail = (b[:-1], b[-1:]) if b.shape[0] % 2 else (b, b[:0])
-                self._buckets = _joined_buckets(merge_buckets(head[0::2], head[1::2]), tail)
-            w *= 2
-        self._width = w
+        while self._buckets.shape[0] + excess // self._width > LIMITS.buckets:
+            if self._buckets.shape[0] >= 2:
+                self._merge_pairs()
+            else:
+                self._width *= 2
+        w = self._width
         rows = excess // w
         k = rows * w
         if rows:

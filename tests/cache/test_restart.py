@@ -188,7 +188,7 @@ def test_cache_of_another_version_is_not_used(
 ) -> None:
     root = _cached_root(tmp_path, runs=2)
     with monkeypatch.context() as m:
-        m.setattr(run_codec, "__version__", "0.0.0-older")
+        m.setattr(run_codec, "writer_version", lambda: "0.0.0-older")
         load(root, RunCache())
     cache = RunCache()
     warm = load(root, cache)

@@ -9,10 +9,12 @@ not match raises :class:`CacheUnusable`, and the run is read from its event file
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import struct
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +33,20 @@ MAGIC = b"TFWCACHE"
 #: Bumped whenever what is written changes meaning; files of another one are not read.
 FORMAT = 1
 _HEADER = struct.Struct("<8sIIQ16s")  # magic, format, JSON bytes, array bytes, digest
+
+
+@functools.cache
+def writer_version() -> str:
+    """This tfwatch's version and a digest of the code that decides what a run holds
+    (readers, decoders, store, cache): a development build whose reading changed never
+    trusts a cache that an earlier one wrote, even under the same version number."""
+    h = hashlib.blake2b(digest_size=8)
+    package = Path(__file__).resolve().parent.parent
+    for part in ("ingest", "store", "model", "cache"):
+        for path in sorted((package / part).rglob("*.py")):
+            h.update(path.relative_to(package).as_posix().encode())
+            h.update(path.read_bytes())
+    return f"{__version__}+{h.hexdigest()}"
 
 
 class CacheUnusable(Exception):
@@ -85,7 +101,7 @@ def encode_run(run: Run, plugins: TagPlugins) -> bytes:
             points.append([fields, limits, arrays.add(pt.bucket_counts, "<f8")])
         histograms.append({"tag": hist.tag, "count": hist.count, "points": points})
     meta = {
-        "tfwatch": __version__,
+        "tfwatch": writer_version(),
         "run": {
             "name": run.name,
             "root": run.root,
@@ -140,7 +156,7 @@ def decode_run(data: bytes) -> tuple[Run, TagPlugins]:
         raise CacheUnusable("damaged")
     try:
         meta = json.loads(text)
-        if meta["tfwatch"] != __version__:
+        if meta["tfwatch"] != writer_version():
             raise CacheUnusable("written by another tfwatch version")
         return _build(meta, body)
     except CacheUnusable:

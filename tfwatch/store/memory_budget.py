@@ -24,7 +24,7 @@ from tfwatch.store.series import LIMITS, MAX_BUCKETS, RECENT, ScalarSeries
 #: Bytes of series arrays the store aims to stay within.
 ARRAY_BUDGET_BYTES = 1_000_000_000
 MIN_RECENT = 128
-MIN_BUCKETS = 64
+MIN_BUCKETS = 32
 _BYTES_PER_POINT = 24 * 1.25  # step, value, wall time; arrays held 25 % over the window
 _BYTES_PER_BUCKET = 96
 

@@ -281,8 +281,9 @@ class ScalarSeries:
         for arr in (self._steps, self._values, self._walls):
             arr[:keep] = arr[k:n]
         self._size = keep
-        if self._steps.shape[0] > 2 * LIMITS.recent:
-            self._resize(LIMITS.recent + LIMITS.recent // 4 + 1)
+        room = LIMITS.recent + LIMITS.recent // 4 + 1
+        if self._steps.shape[0] > room + room // 2:  # (grown by a large write: give back)
+            self._resize(room)
 
     def shrink(self) -> None:
         """Fold down to the current :data:`LIMITS` (after they were lowered)."""
@@ -294,6 +295,7 @@ class ScalarSeries:
         room = LIMITS.recent + LIMITS.recent // 4 + 1
         if self._steps.shape[0] > max(room, self._size):
             self._resize(max(room, self._size))
+        self._counted = (self._buckets, int(self._buckets["count"].sum()))  # (frees the old)
 
     def _merge_pairs(self) -> None:
         """Halve the buckets by merging neighbours (the last stays alone when odd)."""

@@ -10,11 +10,12 @@ from typing import Any, TypeVar, cast
 from tfwatch.errors import UsageError
 from tfwatch.ingest.allocator import reuse_freed_memory
 from tfwatch.ingest.discovery import parse_roots
+from tfwatch.ingest.poll_state import PollResult
 from tfwatch.ingest.run_memory import RunMemory
 from tfwatch.ingest.sources.base import Source
 from tfwatch.ingest.sources.errors import RootNotFound, SourceError
 from tfwatch.ingest.sources.local import LocalSource
-from tfwatch.ingest.tailer import PollResult, Tailer
+from tfwatch.ingest.tailer import Tailer
 from tfwatch.store.memory_budget import fit_memory
 from tfwatch.store.runs import Run
 from tfwatch.text.safe_text import printable

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from tfwatch.demo import write_fixed
-from tfwatch.ingest.tailer import RootStatus
+from tfwatch.ingest.poll_state import RootStatus
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import load_once
 from tfwatch.ui.app import TfwatchApp

@@ -12,66 +12,25 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.discovery import run_name_for
 from tfwatch.ingest.hparams_sessions import HEAD_BYTES, session_layout, worth_checking
+from tfwatch.ingest.job_groups import Keeper, grouped_jobs
 from tfwatch.ingest.path_hparams import hparams_from_path
+from tfwatch.ingest.poll_state import LoadProgress, PollResult, RootStatus
 from tfwatch.ingest.reads import RunReadRequest, read_file
 from tfwatch.ingest.run_memory import RunMemory
 from tfwatch.ingest.sources.base import FileInfo, Source
 from tfwatch.ingest.sources.errors import RootNotFound, SourceError
 from tfwatch.ingest.sources.local import LocalSource
-from tfwatch.ingest.workers import Job, read_in_workers
+from tfwatch.ingest.workers import read_in_workers
 from tfwatch.model.damage import Damage
 from tfwatch.store.runs import EventFileState, Run
 
 # Below this many new bytes worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 32 << 20
-
-
-@dataclass
-class RootStatus:
-    """How a root's last polls went."""
-
-    label: str
-    root: str
-    state: str = "pending"  # pending / ok / slow / failing / missing (not there yet)
-    last_error: str = ""
-    last_ok: float = 0.0
-    polls: int = 0
-    requests: int = 0  # listings + reads sent to a remote root (what a cloud bill counts)
-
-
-@dataclass(frozen=True)
-class LoadProgress:
-    """How far the current poll's reads are: runs and bytes, and since when."""
-
-    runs_done: int = 0
-    runs_total: int = 0
-    bytes_done: int = 0
-    bytes_total: int = 0
-    started: float = 0.0  # time.monotonic() when the reads began
-
-    @property
-    def loading(self) -> bool:
-        """Whether bytes are left to read."""
-        return self.bytes_done < self.bytes_total
-
-
-@dataclass
-class PollResult:
-    """What one poll changed."""
-
-    changed: set[str] = field(default_factory=set)  # run names with new data
-    new_runs: list[str] = field(default_factory=list)
-    gone_runs: list[str] = field(default_factory=list)
-    bytes_read: int = 0
-    errors: list[str] = field(default_factory=list)  # every problem, one line each
-    unlisted_roots: list[str] = field(default_factory=list)  # roots that could not be listed
-    #: What ``summarize`` made of the runs read in worker processes (see :meth:`poll`).
-    summaries: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -303,10 +262,10 @@ class Tailer:
                 job = jobs[run.name] = RunReadRequest(root.source, run, self._plugins[run.name], [])
                 roots[run.name] = root
             job.files.append((state.path, size))
-        grouped = _grouped(list(jobs.values()), self._workers, final)
+        grouped = grouped_jobs(list(jobs.values()), self._workers, final)
         keep = None
         if summarize is not None and self._memory is not None:
-            keep = _Keeper(self._memory, {r.label: r.source for r in self._roots}, self._prefix)
+            keep = Keeper(self._memory, {r.label: r.source for r in self._roots}, self._prefix)
         for each in grouped:
             each.summarize = summarize
             each.keep = keep
@@ -450,43 +409,3 @@ class Tailer:
                 if run.files and all(s.gone for s in run.files.values()) and not run.gone:
                     run.gone = True
                     result.gone_runs.append(run.name)
-
-
-@dataclass
-class _Keeper:
-    """A run memory's ``keep`` as called in a worker process (a read run stays there)."""
-
-    memory: RunMemory
-    sources: dict[str, Source]
-    prefixed: bool
-
-    def __call__(self, run: Run, plugins: TagPlugins) -> None:
-        self.memory.keep(run.root, self.sources[run.root], self.prefixed, run, plugins)
-
-
-#: Runs with less to read than this are read several to a job (see
-#: :func:`~tfwatch.ingest.reads.read_runs_together`), a job's share of them
-#: between these bounds.
-_SHORT_RUN_BYTES = 1 << 20
-_JOB_BYTES_MIN, _JOB_BYTES_MAX = 1 << 20, 8 << 20
-
-
-def _grouped(jobs: list[RunReadRequest], workers: int, final: bool) -> list[Job]:
-    """Jobs for the workers, biggest first so that they finish together: long runs one
-    to a job, short ones together, a job's share small enough that the workers still
-    end close together (a few jobs each at the end)."""
-    size = {id(j): sum(n - j.run.files[path].offset for path, n in j.files) for j in jobs}
-    jobs = sorted(jobs, key=lambda j: -size[id(j)])
-    short = sum(size[id(j)] for j in jobs if size[id(j)] < _SHORT_RUN_BYTES)
-    share = min(_JOB_BYTES_MAX, max(_JOB_BYTES_MIN, short // (6 * workers)))
-    out: list[Job] = []
-    filled = share  # bytes in the last job (none yet: full)
-    for job in jobs:
-        n = size[id(job)]
-        if n < _SHORT_RUN_BYTES and filled + n <= share:
-            out[-1].runs.append(job)
-            filled += n
-        else:
-            out.append(Job([job], final))
-            filled = n if n < _SHORT_RUN_BYTES else share
-    return out

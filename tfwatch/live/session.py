@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
-from tfwatch.ingest.tailer import LoadProgress, RootStatus, Tailer
+from tfwatch.ingest.poll_state import LoadProgress, RootStatus
+from tfwatch.ingest.tailer import Tailer
 from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.forecasts import ForecastCache
 from tfwatch.live.health_source import health_alerts

@@ -17,9 +17,10 @@ import pytest
 from tests.writers import only_event_file, record_spans
 from tfwatch.ingest.decode import file_batches
 from tfwatch.ingest.decode.tag_plugins import TagPlugins
+from tfwatch.ingest.poll_state import PollResult
 from tfwatch.ingest.reads import RunReadRequest, read_file, read_runs_together
 from tfwatch.ingest.sources.local import LocalSource
-from tfwatch.ingest.tailer import PollResult, Tailer
+from tfwatch.ingest.tailer import Tailer
 from tfwatch.ingest.tfrecord.framing import frame
 from tfwatch.store.runs import Run
 

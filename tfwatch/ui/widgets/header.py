@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
-from tfwatch.ingest.tailer import RootStatus
+from tfwatch.ingest.poll_state import RootStatus
 from tfwatch.live.view_models import Snapshot
 from tfwatch.text.durations import format_age
 from tfwatch.text.safe_text import printable

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import Static
 
-from tfwatch.ingest.tailer import RootStatus
+from tfwatch.ingest.poll_state import RootStatus
 from tfwatch.live.view_models import Snapshot
 from tfwatch.ui.widgets.header import short_root
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.writers import only_event_file
+from tfwatch.ingest import job_groups
 from tfwatch.ingest import tailer as tailer_module
 from tfwatch.ingest import workers as worker_reads
 from tfwatch.ingest.sources.local import LocalSource
@@ -106,7 +107,7 @@ def test_a_killed_or_failing_worker_loses_no_run(logs, monkeypatch) -> None:
             raise RuntimeError("a bug that only a worker hits")
         return real(job)
 
-    monkeypatch.setattr(tailer_module, "_SHORT_RUN_BYTES", 0)  # one run to a job
+    monkeypatch.setattr(job_groups, "_SHORT_RUN_BYTES", 0)  # one run to a job
     monkeypatch.setattr(worker_reads, "read_job", fragile)
     assert threading.active_count() == 1
     assert _everything(_parallel(root)) == want
@@ -198,7 +199,7 @@ def _everything_of(run) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
 def test_a_summarizing_load_brings_back_summaries_only(logs, monkeypatch, job_bytes) -> None:
     """``ls`` needs a line per run: the runs stay in the workers, their summaries come."""
     root, want, handoff = logs
-    monkeypatch.setattr(tailer_module, "_JOB_BYTES_MIN", job_bytes)
+    monkeypatch.setattr(job_groups, "_JOB_BYTES_MIN", job_bytes)
     t = Tailer([("", LocalSource(root))], retain_all=True, workers=2)
     result = t.poll(final=True, summarize=_points)
     assert result.summaries == {name: points for name, (points, _, _) in want.items()}
@@ -210,7 +211,7 @@ def test_ls_rows_made_in_the_workers_are_those_made_here(logs, monkeypatch, caps
     from tfwatch import cli
 
     root, _, _ = logs
-    monkeypatch.setattr(tailer_module, "_JOB_BYTES_MIN", 1)  # jobs for both workers
+    monkeypatch.setattr(job_groups, "_JOB_BYTES_MIN", 1)  # jobs for both workers
 
     def rows() -> list[dict[str, object]]:
         assert cli.main(["ls", root, "--json", "--tags", "*"]) == 0
@@ -241,7 +242,7 @@ def test_short_runs_share_jobs_and_long_runs_have_their_own() -> None:
 
     mb = 1 << 20
     jobs = [job(f"short{k}", mb // 4) for k in range(40)] + [job("long", 30 * mb)]
-    grouped = tailer_module._grouped(jobs, workers=2, final=True)
+    grouped = job_groups.grouped_jobs(jobs, workers=2, final=True)
     assert [r.run.name for r in grouped[0].runs] == ["long"]  # biggest first
     assert sorted(r.run.name for j in grouped for r in j.runs) == sorted(j.run.name for j in jobs)
     shares = [sum(n for r in j.runs for _, n in r.files) for j in grouped[1:]]

@@ -7,7 +7,8 @@ Prints the time to the first full table (every run listed and read), the HTTP re
 the cold load and each idle poll sent (counted on the S3 client, so they are what a bill
 would count), and the CPU tfwatch used while idle (server excluded: it is another
 process). Idle polls are measured twice: every poll listing the bucket, and with the
-default backoff of unchanged roots.
+default backoff of unchanged roots. Last, a restart with the local cache: the first full
+table of a process that finds every run in the cache (nothing changed since).
 """
 
 from __future__ import annotations
@@ -106,6 +107,26 @@ def _idle(tailer: Tailer, s3: _CountingS3, seconds: float, interval: float) -> t
     return sum(s3.take().values()) / polls, 100.0 * cpu / wall
 
 
+def _warm_restart(endpoint: str, runs: int) -> None:
+    """A restart with the local cache: the first full table when nothing changed since
+    the last process (the cache filled by a cold load first)."""
+    from tfwatch.cache.run_cache import RunCache
+
+    with tempfile.TemporaryDirectory(prefix="tfwatch-bench-s3-cache-") as cache_dir:
+        for label in ("cold, filling the cache", "warm restart (cache)"):
+            s3 = _CountingS3(endpoint)
+            source = RemoteSource("s3://bench/logs", "bench/logs", lambda s3=s3: s3.fs, "s3")
+            tailer = Tailer([("bench", source)], memory=RunCache(cache_dir))
+            started = time.perf_counter()
+            tailer.poll()
+            first = time.perf_counter() - started
+            requests = s3.take()
+            assert len(tailer.runs) == runs, len(tailer.runs)
+            tailer.remember()
+            print(f"[{label}]")
+            print(f"  first full table: {first:.2f} s  requests: {requests}")
+
+
 def main() -> None:
     """Run the benchmark and print one line per figure."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -152,6 +173,7 @@ def main() -> None:
                 f"  idle: {per_poll:.2f} requests/poll over {args.idle_seconds:g} s "
                 f"at {args.interval:g} s interval, CPU {cpu:.1f}% of one core"
             )
+        _warm_restart(endpoint, args.runs)
     finally:
         server.terminate()
         server.wait(10)

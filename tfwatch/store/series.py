@@ -338,7 +338,8 @@ class ScalarSeries:
         series._values[:n] = parts.recent.values
         series._walls[:n] = parts.recent.wall_times
         series._size = n
-        series._buckets = parts.buckets.copy()
+        # (copied as opaque records: a structured copy goes field by field)
+        series._buckets = parts.buckets.view(f"V{_BUCKET.itemsize}").copy().view(_BUCKET)
         series._width = parts.width
         series._first = parts.first
         series.version = 1

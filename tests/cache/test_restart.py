@@ -18,8 +18,10 @@ from tfwatch.cache import run_codec
 from tfwatch.cache.run_cache import RunCache
 
 
-def _writer(run_dir: Path) -> Any:
-    return SummaryWriter(str(run_dir), flush_secs=3600)
+def _writer(run_dir: Path, suffix: str = "") -> Any:
+    """A writer of a new file in ``run_dir``; ``suffix`` keeps its name apart from one
+    written in the same second (names carry the time in seconds), sorting after it."""
+    return SummaryWriter(str(run_dir), flush_secs=3600, filename_suffix=suffix)
 
 
 def _write(w: Any, steps: range, scale: float = 1.0) -> None:
@@ -160,7 +162,7 @@ def test_new_file_before_those_read_means_a_full_read(tmp_path: Path) -> None:
 def test_new_file_after_those_read_is_read_alone(tmp_path: Path) -> None:
     root = _cached_root(tmp_path)
     load(root, RunCache())
-    w = _writer(root / "run1")  # a restart of the job: a new file, named later
+    w = _writer(root / "run1", ".restart")  # a restart of the job: a new file, named later
     _write(w, range(3000, 3300), scale=2.0)
     w.close()
     cache = RunCache()
@@ -171,7 +173,7 @@ def test_new_file_after_those_read_is_read_alone(tmp_path: Path) -> None:
 
 def test_file_gone_while_down_means_a_full_read(tmp_path: Path) -> None:
     root = _cached_root(tmp_path)
-    w = _writer(root / "run0")
+    w = _writer(root / "run0", ".restart")
     _write(w, range(3000, 3200), scale=3.0)
     w.close()
     load(root, RunCache())
@@ -252,3 +254,23 @@ def test_size_cap_evicts_the_runs_used_longest_ago(tmp_path: Path, private_cache
     cache = RunCache()
     assert_same_as_cold(root, load(root, cache))
     assert cache.used == 2
+
+
+def test_an_earlier_file_that_grew_means_a_full_read(tmp_path: Path) -> None:
+    """Two writers in one run, both appending: a cold read takes the first file whole,
+    then the second, so the first file's new points must not come after the second's."""
+    root = tmp_path / "logs"
+    first = _writer(root / "two")
+    _write(first, range(0, 1000))
+    second = _writer(root / "two", ".b")  # a second writer (a restarted job), a later file
+    _write(second, range(500, 1500), scale=4.0)
+    assert len(list((root / "two").glob("*tfevents*"))) == 2
+    load(root, RunCache())
+    _write(first, range(1000, 1200))  # the old writer goes on
+    _write(second, range(1500, 1600), scale=4.0)
+    cache = RunCache()
+    warm = load(root, cache)
+    assert any("a later file was read" in d for d in cache.doubts)
+    assert_same_as_cold(root, warm)
+    first.close()
+    second.close()

@@ -6,7 +6,9 @@ object an unchanged ETag or version spares the reads below), the same modificati
 when a local file's size has not changed (a file rewritten in place), and its first and
 last record read still hold the same bytes. A file that appeared in the run's directory since is
 fine only if it sorts after every file read (a cold read would read it after them too);
-one that sorts before them, or a file that went away, means a full read of the run.
+one that sorts before them, a file that went away, or growth in any file but the run's
+last one (a cold read would put those points before the later files') means a full read
+of the run.
 Data from a stale cache is the one failure that must not happen, so every check errs
 towards reading again.
 """
@@ -35,6 +37,12 @@ def doubt(
         if info.path not in run.files and info.path.rsplit("/", 1)[-1] < read_last:
             return f"{info.path}: new file before those read"
     for state in run.files.values():
+        grown = (now := listed.get(state.path)) is not None and now.size > state.offset
+        if grown and not state.hparams_session and state.name != read_last:
+            # A file before the run's last one grew: a cold read reads it whole before
+            # the later files, while resuming would read its new points after theirs
+            # (and a rewound step then keeps other points).
+            return f"{state.path}: grew, and a later file was read"
         now = listed.get(state.path)
         if now is None:
             return f"{state.path}: gone"

@@ -1,5 +1,7 @@
 """The cache over an S3 root (moto's server on 127.0.0.1): a restart reads only the
-bytes of objects that grew, and an object replaced by other bytes is read again."""
+bytes of objects that grew, and an object replaced by other bytes is read again.
+(Here, not in tests/cache: s3fs leaves its event-loop thread running, and the worker
+tests that run before these need a process with one thread.)"""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ from pathlib import Path
 from tensorboardX import SummaryWriter
 
 from tests.cache.runs_compared import assert_same_as_cold, load
-from tests.remote.conftest import Backend, s3_backend  # noqa: F401 (the fixture)
+from tests.remote.conftest import Backend
 from tests.writers import only_event_file
 from tfwatch.cache.run_cache import RunCache
 
 
-def test_s3_restart_reads_only_what_grew(s3_backend: Backend, tmp_path: Path) -> None:  # noqa: F811
+def test_s3_restart_reads_only_what_grew(s3_backend: Backend, tmp_path: Path) -> None:
     local = tmp_path / "local"
     w = SummaryWriter(str(local / "a"), flush_secs=3600)
     for step in range(2000):

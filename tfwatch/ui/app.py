@@ -94,7 +94,6 @@ class TfwatchApp(App[None]):
         self.filter: RunFilter = parse_filter("")
         self.sort_index = 0
         self.sort_reverse = False
-        self._longest_name = 0
         self._stopping = False
         self._progress_timer: Timer | None = None
         self._told_errors: set[str] = set()  # root errors already shown as a toast
@@ -214,12 +213,11 @@ class TfwatchApp(App[None]):
         table = self.runs_table
         if self.snapshot is not None:
             runs = self.visible_runs()
-            for name in self.snapshot.runs:
-                self._longest_name = max(self._longest_name, len(name))
             width = table.size.width or self.size.width
             targets = tuple(tag for tag, _ in self.targets)
+            need, prefix = table.name_needs(runs)
             columns = fit_columns(
-                self.snapshot.metrics, width, self._longest_name, targets, self.snapshot.tag_counts
+                self.snapshot.metrics, width, need, targets, self.snapshot.tag_counts, runs, prefix
             )
             table.set_columns(columns)
             table.show(runs, self.marked, self.clock())

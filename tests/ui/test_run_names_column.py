@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tfwatch.text.safe_text import printable
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.columns import CELL_PADDING
 
@@ -26,6 +27,8 @@ RUNS = [
     "imagenet-resnet50-long-schedule/optimizer=adamw,lr=0.003,warmup=500/seed=1",
     "imagenet-resnet101-long-schedule/optimizer=adamw,lr=0.001,warmup=500/seed=1",
     "baseline",
+    "实验/学习率=0.1,批量=32",  # two cells a character
+    "evil\x1b[31m",  # an escape sequence in a directory's name
 ]
 
 
@@ -77,7 +80,7 @@ async def test_every_row_shows_a_different_name(
         if width >= 120:  # room for the forecast and the sparkline again
             assert "history" in header
         if width == 200:  # room for every name whole
-            assert sorted(shown) == sorted(RUNS)
+            assert sorted(shown) == sorted(printable(run) for run in RUNS)
         by_run = dict(zip(table(app).order, shown, strict=True))
         assert by_run["corrupt/crc_payload"] != by_run["corrupt/truncated_payload"]
 
@@ -113,7 +116,7 @@ async def test_tree_by_directory_toggles(
         assert tree.count("corrupt/") == 1
         at = tree.index("corrupt/")
         assert sorted(tree[at + 1 : at + 3]) == ["  crc_payload", "  truncated_payload"]
-        assert "baseline" in tree
+        assert "baseline" in tree and "evil\\x1b[31m" in tree
         # The two seeds of one configuration, two levels down; a directory holding one
         # entry shares its line (``optimizer=…/seed=1``).
         assert [line for line in tree if line.strip().startswith("seed=")] == [

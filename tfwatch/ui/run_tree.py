@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rich.cells import cell_len
 
@@ -42,9 +43,14 @@ class _Node:
     children: dict[str, _Node] = field(default_factory=dict)
 
 
-def tree_rows(names: Sequence[str], width: int) -> list[TreeRow]:
+def tree_rows(names: Sequence[str], width: int) -> tuple[TreeRow, ...]:
     """The rows of the tree of ``names`` (in display order), each at most ``width``
     cells where it can be; their shared prefix is left out (shown in the header)."""
+    return _tree_rows(tuple(names), width)
+
+
+@lru_cache(maxsize=8)  # asked again on every tick while the runs and their order hold
+def _tree_rows(names: tuple[str, ...], width: int) -> tuple[TreeRow, ...]:
     root = _Node()
     shared = shared_prefix(names).count(SEP)
     for name in names:
@@ -54,7 +60,7 @@ def tree_rows(names: Sequence[str], width: int) -> list[TreeRow]:
         node.run = name
     rows: list[TreeRow] = []
     _emit(root, "", 0, width, rows)
-    return rows
+    return tuple(rows)
 
 
 def tree_width(names: Sequence[str]) -> int:

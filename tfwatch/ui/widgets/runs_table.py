@@ -137,11 +137,14 @@ class RunsTable(DataTable[Text]):
             del self._built[key]
             with contextlib.suppress(RowDoesNotExist):
                 self.remove_row(key)
+        age_index = next((i for i, c in enumerate(cols) if c.key == "age"), None)
+        name_index = next((i for i, c in enumerate(cols) if c.key == "name"), 0)
         for key, name, text in rows:
             if name is None:
                 self._show_directory(key, text)
             else:
-                self._show_run(by_name[name], name in marked, text, now)
+                run = by_name[name]
+                self._show_run(run, name in marked, text, now, age_index, name_index)
         keys = [key for key, _, _ in rows]
         if keys != self._keys or len(keys) != self.row_count:
             self._reorder(keys)
@@ -163,7 +166,15 @@ class RunsTable(DataTable[Text]):
             if old != new:
                 self.update_cell(key, col.key, new)
 
-    def _show_run(self, run: RunSummary, is_marked: bool, text: str, now: float) -> None:
+    def _show_run(
+        self,
+        run: RunSummary,
+        is_marked: bool,
+        text: str,
+        now: float,
+        age_index: int | None,
+        name_index: int,
+    ) -> None:
         cols = self._columns_shown
         built = self._built.get(run.name)
         if built is None:
@@ -172,8 +183,6 @@ class RunsTable(DataTable[Text]):
             self._built[run.name] = (run, is_marked, cells)
             return
         old_run, old_marked, old_cells = built
-        age_index = next((i for i, c in enumerate(cols) if c.key == "age"), None)
-        name_index = next(i for i, c in enumerate(cols) if c.key == "name")
         if old_run is run and old_marked == is_marked and old_cells[name_index].plain == text:
             if age_index is not None:
                 # Compare the text before building a cell: most ages do not change.

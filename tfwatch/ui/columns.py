@@ -109,26 +109,24 @@ def all_columns(
         Column("flags", "", 3, 0),
         Column("name", "run", NAME_MIN, 0),
         Column("step", "step", 7, 1),
-        Column("speed", "steps/s", 7, 11),
-        Column("age", "upd", 4, 2),
+        Column("speed", "steps/s", 7, 6),
+        Column("age", "upd", 4, 3),
     ]
     cols.append(Column("badge", "!", BADGE_WIDTH, 1))
     for i, tag in enumerate(metrics):
+        base = 0 if i == 0 else 7 + i
         label, width = _fit_label(metric_label(tag, universe), VALUE_WIDTH)
-        # Secondary metrics' values go after the first's trend and best; every
-        # sparkline goes first of all (see DROP_FIRST).
-        last, extra = (0, 0) if i == 0 else (6 + i, 9 + i)
         cols += [
-            Column(f"m{i}:last", label, width, last, tag, "last"),
-            Column(f"m{i}:best", "best", 9, 5 if i == 0 else extra, tag, "best"),
-            Column(f"m{i}:spark", "history", SPARK_WIDTH, DROP_FIRST - 1 - i, tag, "spark"),
-            Column(f"m{i}:trend", "trend", 8, 4 if i == 0 else extra, tag, "trend"),
+            Column(f"m{i}:last", label, width, base, tag, "last"),
+            Column(f"m{i}:best", "best", 9, 5 if i == 0 else base + 1, tag, "best"),
+            Column(f"m{i}:spark", "history", SPARK_WIDTH, 2 if i == 0 else base, tag, "spark"),
+            Column(f"m{i}:trend", "trend", 8, 4 if i == 0 else base + 1, tag, "trend"),
         ]
         if i == 0:
-            cols.append(Column("forecast", "forecast", FORECAST_WIDTH, DROP_FIRST, tag, "forecast"))
+            cols.append(Column("forecast", "forecast", FORECAST_WIDTH, 6, tag, "forecast"))
     for j, target in enumerate(targets):
         label, width = _fit_label(f"→{metric_label(target, universe)}", ETA_WIDTH)
-        cols.append(Column(f"eta{j}", label, width, 12, target, "eta"))
+        cols.append(Column(f"eta{j}", label, width, 6, target, "eta"))
     return cols
 
 
@@ -139,9 +137,6 @@ VALUE_WIDTH = 9
 LABEL_MAX = 16
 
 
-#: Drop priority of the forecast; the sparklines' are just under it: on a narrow
-#: terminal these wide columns give way first, to the names above all.
-DROP_FIRST = 20
 #: The name column's share of the width it keeps before optional columns are placed
 #: (when its names need that much), and the least it ever gets.
 NAME_SHARE, NAME_FLOOR = 3, 8
@@ -157,27 +152,32 @@ def fit_columns(
     name_label: str = "",
 ) -> list[Column]:
     """The columns that fit in ``width`` cells. ``longest_name``: the cells the visible
-    names need; the name column keeps up to a third of the width for them (NAME_MIN at
-    least), the other columns are placed by priority in the rest (the highest numbers,
-    the forecast and sparklines, are dropped first), and the name column takes what is
-    left, up to its need. Columns with nothing to say for any of ``runs`` (every cell
-    ``n/a`` or ``-``) are left out. ``name_label``: the name column's header (the prefix
-    all visible names share; "run" when empty), cut from the left to fit.
+    names need. The name column keeps up to a third of the width for them (NAME_MIN at
+    least) while the other columns are placed by priority in the rest; if its names need
+    more, the forecast and then the sparklines give way to it; it takes what is left, up
+    to its need. Columns with nothing to say for any of ``runs`` (every cell ``n/a`` or
+    ``-``) are left out. ``name_label``: the name column's header (the prefix all
+    visible names share; "run" when empty), cut from the left to fit.
     ``known_tags``: every tag seen, so that headers tell apart tags ending alike."""
     cols = [c for c in all_columns(metrics, targets, known_tags) if not _says_nothing(c, runs)]
-    budget = width - 2  # the vertical scrollbar
+    budget = width - 2 - CELL_PADDING  # the vertical scrollbar, the name column's padding
     need = max(longest_name, len("run"))
-    reserve = min(need, max(NAME_MIN, budget // NAME_SHARE)) + CELL_PADDING
-    keep: set[str] = set()
+    reserve = min(need, max(NAME_MIN, budget // NAME_SHARE))
+    keep: dict[str, Column] = {}
     used = 0
     for col in sorted(cols, key=lambda c: c.priority):
-        if col.key == "name":
-            continue
         room = col.width + CELL_PADDING
-        if col.priority == 0 or used + room <= budget - reserve:
-            keep.add(col.key)
+        if col.key != "name" and (col.priority == 0 or used + room <= budget - reserve):
+            keep[col.key] = col
             used += room
-    name_width = max(NAME_FLOOR, min(need, budget - used - CELL_PADDING))
+    givers = [c for c in keep.values() if c.field in ("forecast", "spark")]
+    # The forecast first, then the sparklines from the last metric's to the first's.
+    for col in sorted(givers, key=lambda c: (c.field != "forecast", -c.priority)):
+        if budget - used >= need:
+            break
+        del keep[col.key]
+        used -= col.width + CELL_PADDING
+    name_width = max(NAME_FLOOR, min(need, budget - used))
     label = name_label or "run"
     if cell_len(label) > name_width:
         label = ELLIPSIS + tail(label, name_width - 1)

@@ -155,25 +155,37 @@ def _candidates(
     last: int | None,
     width: int,
 ) -> Iterable[str]:
-    """Forms of ``text`` that fit ``width``, the most readable first."""
+    """Forms of ``text`` that fit ``width``, the most readable first: the last component
+    whole if it can be (its directories cut to what tells them apart, else to a window
+    around where they differ), then cut too."""
     fitted = _fit_components(parts, hints, width)
-    if fitted is not None:
+    leaf_whole = fitted is not None and fitted.endswith(SEP + parts[-1])
+    if fitted is not None and (leaf_whole or len(parts) == 1):
         yield fitted
     if len(parts) > 1:
+        loose = _fit_components(parts, hints, width, loose=True)
+        if loose is not None:
+            yield loose
+        if fitted is not None and not leaf_whole:
+            yield fitted
         leaf_room = width - len(ELLIPSIS + SEP)
-        leaf_hint = hints[-1]
         if leaf_room >= 2:
-            yield ELLIPSIS + SEP + _abbreviate(parts[-1], leaf_room, leaf_hint)
+            yield ELLIPSIS + SEP + _abbreviate(parts[-1], leaf_room, hints[-1])
     yield from _whole_cuts(text, first, last, width)
 
 
-def _fit_components(parts: list[str], hints: list[Hint], width: int) -> str | None:
+def _fit_components(
+    parts: list[str], hints: list[Hint], width: int, loose: bool = False
+) -> str | None:
     """Each component cut to a share of ``width``: the last component keeps what the
     directories' shortest forms leave (all of it if it can); the directories share the
     rest, the widest cut first, none below what tells it from its siblings. None when
-    even those shortest forms do not fit."""
+    even those shortest forms do not fit. ``loose``: the last component whole, the
+    directories cut further, to a window around where they differ from their siblings."""
     sizes = [cell_len(p) for p in parts]
     least = [_least_cells(p, h, s) for p, h, s in zip(parts, hints, sizes, strict=True)]
+    if loose:
+        least = [min(s, WINDOW_LEAST) for s in sizes[:-1]] + [sizes[-1]]
     room = width - (len(parts) - 1)  # the separators
     leaf = min(sizes[-1], room - sum(least[:-1]))
     if leaf < least[-1]:
@@ -186,6 +198,10 @@ def _fit_components(parts: list[str], hints: list[Hint], width: int) -> str | No
         p if b >= s else _abbreviate(p, b, h)
         for p, b, s, h in zip(parts, budgets, sizes, hints, strict=True)
     )
+
+
+#: The fewest cells of a window form (``…x…``).
+WINDOW_LEAST = 3
 
 
 def _least_cells(part: str, hint: Hint, size: int) -> int:
@@ -234,7 +250,25 @@ def _abbreviate(part: str, cells: int, hint: Hint) -> str:
         return cut_middle(part, cells, start_cells)
     if end_cells is not None and end_cells <= keep:
         return cut_middle(part, cells, keep - end_cells)
+    if start is not None:  # neither end fits: the middle where it differs
+        window = _window_only(part, start - 1, cells)
+        if window is not None:
+            return window
     return cut_middle(part, cells, balanced)
+
+
+def _window_only(part: str, around: int, cells: int) -> str | None:
+    """``…middle…`` in ``cells`` cells, the middle holding character ``around``; each
+    ``…`` stands for at least one character. None where that cannot be."""
+    keep = cells - 2
+    if keep < 1 or not 0 < around < len(part) - 1:
+        return None
+    lead = tail(part[1:around], (keep - 1) // 2)
+    begin = around - len(lead)
+    middle = head(part[begin : len(part) - 1], keep)
+    if begin + len(middle) <= around:
+        return None  # a wide character did not fit
+    return ELLIPSIS + middle + ELLIPSIS
 
 
 def _whole_cuts(text: str, first: int | None, last: int | None, width: int) -> Iterable[str]:

@@ -175,3 +175,21 @@ def test_header_text_fits_every_width_with_whole_parts(demo_root: Path) -> None:
         # Every word is one of a whole form's words: nothing cut in the middle.
         assert set(shown.split()) <= set(full.split()) | set(line(1).split()) | {"(failing)"}
     assert line(len(full)) == full
+
+
+def test_the_forecast_and_sparklines_give_way_to_names_that_need_room() -> None:
+    from tfwatch.ui.columns import fit_columns
+
+    def keys(need: int, width: int = 120) -> dict[str, int]:
+        return {c.key: c.width for c in fit_columns(("train/loss",), width, need)}
+
+    short = keys(15)
+    assert "m0:spark" in short and "forecast" in short and short["name"] == 15
+    long = keys(60)
+    assert "m0:spark" not in long and "forecast" not in long
+    assert {"step", "m0:last", "m0:trend"} <= set(long)
+    assert long["name"] > short["name"]
+    assert sum(w + 2 for w in long.values()) <= 120
+    # Wide enough for everything: nothing gives way, the names take their whole need.
+    wide = keys(60, 200)
+    assert "m0:spark" in wide and "forecast" in wide and wide["name"] == 60

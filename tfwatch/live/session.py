@@ -93,6 +93,9 @@ class LiveSession:
         )
         #: Raise-once bookkeeping of the alerts (fed on the ingest thread only).
         self.alert_feed = AlertFeed()
+        #: Called on the ingest thread after each poll with its seconds and bytes read
+        #: (what a headless service reports about itself); None: nobody asks.
+        self.poll_observer: Callable[[float, int], object] | None = None
         self._wanted_metrics: tuple[str, ...] | None = None
         self._latest: Published | None = None
         self._wake = threading.Event()
@@ -219,10 +222,18 @@ class LiveSession:
             self._wake.clear()
 
     def _poll(self) -> tuple[str, ...]:
+        started = time.perf_counter()
+        read = 0
         try:
-            return tuple(self.tailer.poll().errors)
+            result = self.tailer.poll()
+            read = result.bytes_read
+            return tuple(result.errors)
         except Exception as e:  # a root failing must not stop the others
             return (f"{type(e).__name__}: {e}",)
+        finally:
+            observer = self.poll_observer
+            if observer is not None:
+                observer(time.perf_counter() - started, read)
 
     def _build(self, errors: tuple[str, ...]) -> Published:
         """Summaries, forecasts and alerts of this pass (the store's lock held to read)."""

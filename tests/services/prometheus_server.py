@@ -83,9 +83,7 @@ class PrometheusServer:
         return [t for t in active if t["health"] == "up"]
 
 
-def write_config(
-    directory: Path, targets: Sequence[str], rule_files: Sequence[Path] = ()
-) -> Path:
+def write_config(directory: Path, targets: Sequence[str], rule_files: Sequence[Path] = ()) -> Path:
     """A ``prometheus.yml`` scraping ``targets`` (``host:port``) every second and
     evaluating ``rule_files`` every second."""
     config = {

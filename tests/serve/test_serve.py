@@ -4,6 +4,7 @@ are capped, and closing the tab ends the app process."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,9 @@ def test_the_app_runs_in_a_browser_tab(logs: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_missing_or_wrong_token_starts_no_app(logs: Path, tmp_path: Path) -> None:
+def test_only_the_right_token_starts_an_app_and_sigterm_stops_it(
+    logs: Path, tmp_path: Path
+) -> None:
     with (
         running_serve([logs], tmp_path / "serve.log", "--token", "s3cret") as serve,
         headless_chromium() as driver,
@@ -100,7 +103,12 @@ def test_a_missing_or_wrong_token_starts_no_app(logs: Path, tmp_path: Path) -> N
         driver.get(serve.url + "/?token=s3cret")
         assert driver.current_url == serve.url + "/"
         wait_for("the runs table", lambda: shows(driver, lambda t: "alpha-run" in t))
-        assert len(serve.app_processes()) == 1
+        (app,) = serve.app_processes()
+        # SIGTERM with a tab open: the server closes the tab's session, its app ends.
+        serve.process.send_signal(signal.SIGTERM)
+        assert serve.process.wait(60) == 0
+        wait_for("the app process to end", lambda: not app.is_running() or None)
+        assert "Traceback" not in serve.log.read_text()
 
 
 def test_another_address_needs_a_token_or_no_auth(

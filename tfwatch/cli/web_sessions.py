@@ -19,19 +19,24 @@ added here, in front of its handlers, so nothing reaches an app process unchecke
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import html
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 import aiohttp_jinja2
-from aiohttp import web
+from aiohttp import WSCloseCode, web
+from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 COOKIE = "tfwatch_token"
+#: Seconds the server waits on exit for the app processes to quit.
+SHUTDOWN_SECONDS = 10.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -68,6 +73,7 @@ class WebSessions(Server):
         self.max_sessions = max_sessions
         #: Browser tabs with an app process now.
         self.sessions = 0
+        self._sockets: set[web.WebSocketResponse] = set()
         self._out = out
 
     # -- checks in front of every handler -------------------------------------------------
@@ -141,6 +147,25 @@ class WebSessions(Server):
         finally:
             self.sessions -= 1
             self._say(f"session closed ({self.sessions} of {self.max_sessions})")
+
+    async def _process_messages(
+        self, websocket: web.WebSocketResponse, app_service: AppService
+    ) -> None:
+        self._sockets.add(websocket)
+        try:
+            await super()._process_messages(websocket, app_service)
+        finally:
+            self._sockets.discard(websocket)
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Close every tab's websocket, which stops its app process, and wait (a while)
+        for the processes to end: without it the server waits for the tabs to go, and
+        its loop must outlive the processes it reaps."""
+        for websocket in list(self._sockets):
+            await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"tfwatch serve stopped")
+        deadline = time.monotonic() + SHUTDOWN_SECONDS
+        while self.sessions and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
 
     async def on_startup(self, app: web.Application) -> None:
         """Say where to point the browser (instead of textual-serve's banner); sessions

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,12 @@ def dashboard_queries() -> list[str]:
 
 @pytest.fixture(scope="module")
 def served_names(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
-    """Every sample name the exporter serves (histogram and counter suffixes included)."""
+    """Every sample name the exporter serves (histogram and counter suffixes included),
+    and the histogram's own name."""
     root = tmp_path_factory.mktemp("logs")
     write_run(root, "run", [1.0, 0.5])
-    return {s.name for s in once(str(root), "--tags", "loss")}
+    names = {s.name for s in once(str(root), "--tags", "loss")}
+    return names | {n.removesuffix("_bucket") for n in names}
 
 
 def test_the_rules_load_in_promtool() -> None:
@@ -68,3 +71,24 @@ def test_prometheus_accepts_every_query(tmp_path: Path) -> None:
     with running_prometheus(tmp_path / "prom", []) as prometheus:
         for query in rule_queries() + dashboard_queries():
             prometheus.get("/api/v1/query", query=query)  # a parse error is status 400
+
+
+def test_the_page_names_served_metrics_and_valid_commands(served_names: set[str]) -> None:
+    from tfwatch.cli.parser import build_parser
+
+    page = (DOCS / "alerting.md").read_text(encoding="utf-8")
+    named = set(_METRIC.findall(page))
+    assert "tfwatch_run_alerts" in named and "tfwatch_roots_failing" in named
+    assert named <= served_names, named - served_names
+    commands = [
+        shlex.split(line.split("#")[0].split(">")[0])
+        for line in page.splitlines()
+        if line.startswith("tfwatch exporter ")
+    ]
+    assert len(commands) >= 3
+    for argv in commands:
+        assert build_parser().parse_args(argv[1:]).command == "exporter"
+    # The YAML examples (prometheus.yml, alertmanager.yml) parse.
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", page, re.S)]
+    assert blocks[0]["scrape_configs"][0]["job_name"] == "tfwatch"
+    assert blocks[1]["route"]["group_by"] == ["alertname", "root", "run"]

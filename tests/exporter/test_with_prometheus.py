@@ -15,7 +15,7 @@ import yaml
 from tests.exporter.conftest import BAD_UTF8_LABEL, HOSTILE_RUNS, write_run
 from tests.exporter.exporter_process import running_exporter
 from tests.services.prometheus_server import (
-    PrometheusServer,
+    RulesPrometheus,
     require_prometheus,
     running_prometheus,
     wait_for,
@@ -31,12 +31,12 @@ def _needs_prometheus() -> None:
     require_prometheus()
 
 
-def last_steps(server: PrometheusServer) -> dict[str, float]:
+def last_steps(server: RulesPrometheus) -> dict[str, float]:
     """``tfwatch_run_last_step`` by run, as Prometheus holds it now."""
     return {r["metric"]["run"]: float(r["value"][1]) for r in server.query("tfwatch_run_last_step")}
 
 
-def step_is(server: PrometheusServer, run: str, step: int) -> bool | None:
+def step_is(server: RulesPrometheus, run: str, step: int) -> bool | None:
     return True if last_steps(server).get(run) == step else None
 
 
@@ -79,7 +79,7 @@ def fast_rules(directory: Path) -> Path:
     return path
 
 
-def firing(server: PrometheusServer, alertname: str) -> set[str] | None:
+def firing(server: RulesPrometheus, alertname: str) -> set[str] | None:
     found = server.query(f'ALERTS{{alertstate="firing", alertname="{alertname}"}}')
     return {r["metric"]["run"] for r in found} or None
 

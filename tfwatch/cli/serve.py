@@ -80,8 +80,9 @@ def run(args: argparse.Namespace) -> int:
     """Check the options, then serve until SIGINT or SIGTERM."""
     from tfwatch.errors import UsageError
 
-    # Read, then dropped from the environment the app processes inherit.
-    token = args.token or os.environ.pop(TOKEN_ENV, None) or None
+    # Dropped from the environment the app processes inherit, whichever token is used.
+    env_token = os.environ.pop(TOKEN_ENV, None)
+    token = args.token or env_token or None
     if args.max_sessions < 1:
         raise UsageError("--max-sessions must be at least 1")
     if not 0 < args.port < 65536:

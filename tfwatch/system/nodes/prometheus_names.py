@@ -5,7 +5,7 @@ Other GPU exporters, or relabelling (a scrape config that turns DCGM's ``pod`` i
 ``exported_pod``), need other names: the ``[prometheus]`` table of the config file::
 
     [prometheus]
-    rate_window = "2m"            # window of the CPU rate (a few scrape intervals)
+    rate_window = "2m"            # where the CPU rate finds its two samples (> 2 scrapes)
 
     [prometheus.metrics]
     gpu_util = "DCGM_FI_DEV_GPU_UTIL"
@@ -79,7 +79,7 @@ class PrometheusNames:
 
     metrics: MetricNames = field(default_factory=MetricNames)
     labels: LabelNames = field(default_factory=LabelNames)
-    #: Range of the CPU rate: at least two scrape intervals.
+    #: Range in which the CPU rate looks for the last two samples: over two scrape intervals.
     rate_window: str = "1m"
 
 

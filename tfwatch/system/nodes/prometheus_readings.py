@@ -53,7 +53,9 @@ def family_queries(names: PrometheusNames) -> dict[str, str]:
             queries[family] = f"max by ({gpu_by}) ({metric})"
     if m.cpu_seconds:
         idle = f'{m.cpu_seconds}{{{lab.cpu_mode}="idle"}}[{names.rate_window}]'
-        queries["cpu"] = f"100 * (1 - avg by ({lab.instance}) (rate({idle})))"
+        # irate: the last two scrapes. rate() divides by the whole window, so it reads
+        # far too low until the window is full of samples (a node just added).
+        queries["cpu"] = f"100 * (1 - avg by ({lab.instance}) (irate({idle})))"
     for family in ("memory_available", "memory_total", "load1"):
         metric = getattr(m, family)
         if metric:

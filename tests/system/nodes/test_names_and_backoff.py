@@ -33,6 +33,7 @@ def test_names_from_the_config_file() -> None:
     names = prometheus_names(doc, "cfg.toml")
     queries = family_queries(names)
     assert "pod_phase" not in queries
+    assert queries["gpu_memory_used"] == "max by (instance, node, gpu) (DCGM_FI_DEV_FB_USED)"
     assert queries["gpu_util"] == (
         "max by (instance, node, gpu, UUID, modelName, exported_pod, namespace, container) "
         "(amd_gpu_use_percent)"

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tfwatch.model.nodes import NodeReading
     from tfwatch.system.nodes.poller import NodePoller
-    from tfwatch.system.nodes.prometheus_names import PrometheusNames
 
+# (The names of the environment variables, as live.node_sources reads them: that module
+# is not imported while the parser is built.)
 URL_ENV = "TFWATCH_PROMETHEUS_URL"
 HEADERS_ENV = "TFWATCH_PROMETHEUS_HEADERS"
 
@@ -39,31 +39,13 @@ def add_node_options(parser: argparse.ArgumentParser) -> None:
 
 def node_pollers(args: argparse.Namespace) -> list[NodePoller]:
     """The pollers the options and environment ask for (none: an empty list)."""
-    from tfwatch.system.nodes.sources import prometheus_pollers, prometheus_urls
+    from tfwatch.live.node_sources import node_pollers as pollers
 
-    urls = prometheus_urls(getattr(args, "prometheus", []), os.environ.get(URL_ENV))
-    if not urls:
-        return []
-    headers = list(getattr(args, "prometheus_headers", []))
-    headers += [h for h in os.environ.get(HEADERS_ENV, "").splitlines() if h.strip()]
-    return prometheus_pollers(urls, headers, _names(getattr(args, "config", None)))
-
-
-def _names(path: str | None) -> PrometheusNames | None:
-    """The ``[prometheus]`` names of the config file (``--config``, else the default
-    file when there is one)."""
-    from tfwatch.analysis.config import default_config_path, read_config_file
-    from tfwatch.system.nodes.prometheus_names import prometheus_names
-
-    if path is None:
-        default = default_config_path()
-        try:
-            if not default.is_file():
-                return None
-        except OSError:
-            return None
-        path = str(default)
-    return prometheus_names(read_config_file(path), source=path)
+    return pollers(
+        getattr(args, "prometheus", []),
+        getattr(args, "prometheus_headers", []),
+        getattr(args, "config", None),
+    )
 
 
 def read_nodes(pollers: list[NodePoller]) -> tuple[NodeReading, ...]:

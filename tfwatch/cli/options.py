@@ -92,6 +92,9 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bell", action="store_true", help="ring the terminal bell when a new alert fires"
     )
+    from tfwatch.cli.node_options import add_node_options
+
+    add_node_options(parser)
     parser.add_argument(
         "--notify",
         action="store_true",

@@ -90,6 +90,11 @@ class ClusterMonitor:
         """Every node's last reading."""
         return self._snapshot.nodes
 
+    @property
+    def running(self) -> bool:
+        """Whether a polling thread is still alive (one may finish its poll after stop)."""
+        return any(thread.is_alive() for thread in self._threads)
+
     def start(self) -> None:
         """One daemon thread per source, polling until :meth:`stop`."""
         for i, poller in enumerate(self.pollers):

@@ -88,13 +88,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _placed(event_files: Any, state: Any, nodes: Any) -> dict[str, Any]:
-    """The state's fields, the writer's ``host`` and, when nodes were read, the run's
-    ``node`` and the mean ``gpu_util`` of its own GPUs (null when unknown)."""
-    from tfwatch.system.nodes.run_placement import place_run
+    """The state's fields (a remote run's from its pod's phase, when known), the
+    writer's ``host`` and, when nodes were read, the run's ``node`` and the mean
+    ``gpu_util`` of its own GPUs (null when unknown)."""
+    from tfwatch.system.nodes.run_placement import place_run, with_pod_phase
     from tfwatch.text.json_numbers import json_number
 
     placement = place_run(nodes or (), event_files)
-    out: dict[str, Any] = state.as_json()
+    out: dict[str, Any] = with_pod_phase(state, placement).as_json()
     out["host"] = placement.host
     if nodes is not None:
         out["node"] = placement.node.name if placement.node is not None else None

@@ -19,6 +19,7 @@ from tfwatch.model.event_file_names import local_hostname, parse_event_file_name
 RUNS = {
     "k8s/trainer-0": "trainer-0",
     "k8s/trainer-1": "trainer-1",
+    "k8s/eval-2": "eval-2",
     "bare/shared": "gpu-b.cluster.local",
     "laptop/run": "laptop",
     "here/run": None,
@@ -57,7 +58,7 @@ def test_nodes_json_lists_every_node_with_its_runs(
     assert sorted(nodes) == sorted(["gpu-a", "gpu-b", "gpu-c", here])
     assert {name: n["runs"] for name, n in nodes.items()} == {
         "gpu-a": ["k8s/trainer-0"],
-        "gpu-b": ["bare/shared", "k8s/trainer-1"],
+        "gpu-b": ["bare/shared", "k8s/eval-2", "k8s/trainer-1"],
         "gpu-c": [],
         here: ["here/run"],
     }
@@ -107,11 +108,19 @@ def test_ls_json_places_each_run(
         # a pod's GPUs are the run's own: the mean of gpu-a's two
         "k8s/trainer-0": ("trainer-0", "gpu-a", 80.0),
         "k8s/trainer-1": ("trainer-1", "gpu-b", 40.0),
+        # a pod that holds no GPU: placed by kube_pod_info, GPUs unknown
+        "k8s/eval-2": ("eval-2", "gpu-b", None),
         # a run on a shared node without pods or GPU processes: its GPUs are unknown
         "bare/shared": ("gpu-b.cluster.local", "gpu-b", None),
         "laptop/run": ("laptop", None, None),
         "here/run": (local_hostname(), local_hostname(), None),
     }
+    # a pod's phase gives a remote run's state (trainer-0 wrote just now)
+    states = {name: (r["state"], r["state_reason"]) for name, r in rows.items()}
+    assert states["k8s/trainer-0"] == ("running", "pod ml/trainer-0 running")
+    assert states["k8s/trainer-1"] == ("crashed", "pod ml/trainer-1 failed")
+    assert states["k8s/eval-2"] == ("finished", "pod ml/eval-2 succeeded")
+    assert states["bare/shared"][0] == "unknown"  # no pod: write recency alone
     # without a node source the rows gain only the host
     plain = run_cli(monkeypatch, "ls", str(logs), "--json")
     row = json.loads(plain.out)["runs"][0]

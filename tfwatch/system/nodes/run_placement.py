@@ -6,15 +6,20 @@ when the writer puts one there). The run joins the node that host names
 pod of that name (Kubernetes: a pod's host name is its name), else the GPUs whose
 process list holds the writer's PID (sources that list GPU processes). Anything else is
 unknown (None): the GPUs of a shared node are never all taken for one run's.
+
+A remote run whose host is a pod that kube-state-metrics reports takes its state from
+the pod's phase (:func:`with_pod_phase`): nothing on this machine can see its process.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tfwatch.model.event_file_names import EventFileName, parse_event_file_name, same_host
-from tfwatch.model.nodes import NodeGpu, NodeReading, node_for_host
+from tfwatch.model.nodes import NodeGpu, NodeReading, PodPhase, node_for_host
+from tfwatch.model.run_states import RunState
+from tfwatch.system.run_state import RunStatus
 
 
 @dataclass(frozen=True)
@@ -61,3 +66,32 @@ def run_gpus(node: NodeReading, host: str, pid: int | None) -> tuple[NodeGpu, ..
     if pid is None or not listed:
         return None
     return tuple(g for g in listed if any(p.pid == pid for p in g.processes or ()))
+
+
+def pod_phase(placement: RunPlacement) -> PodPhase | None:
+    """The phase of the Kubernetes pod the run's host names, when a source knows it."""
+    if placement.node is None or placement.host is None:
+        return None
+    host = placement.host
+    return next((p for p in placement.node.pods if same_host(host, p.pod)), None)
+
+
+def with_pod_phase(status: RunStatus, placement: RunPlacement) -> RunStatus:
+    """A remote run's state from its pod's phase: Failed → crashed, Succeeded →
+    finished, Running → running (stalled once quiet past the stall threshold). Local
+    runs, and pods pending or of unknown phase, keep the state their process gave."""
+    phase = pod_phase(placement)
+    if not status.remote or phase is None:
+        return status
+    pod = f"{phase.namespace}/{phase.pod}" if phase.namespace else phase.pod
+    if phase.phase == "Failed":
+        return replace(status, state=RunState.CRASHED, reason=f"pod {pod} failed")
+    if phase.phase == "Succeeded":
+        return replace(status, state=RunState.FINISHED, reason=f"pod {pod} succeeded")
+    if phase.phase == "Running":
+        if status.recent:
+            return replace(status, state=RunState.RUNNING, reason=f"pod {pod} running")
+        return replace(
+            status, state=RunState.STALLED, reason=f"pod {pod} running; nothing written lately"
+        )
+    return status

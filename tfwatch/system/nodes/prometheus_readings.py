@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from tfwatch.model.nodes import NodeGpu, NodeReading, NodeSource, PodPhase
 from tfwatch.system.nodes.prometheus_http import Sample
 from tfwatch.system.nodes.prometheus_names import LabelNames, PrometheusNames
+from tfwatch.text.safe_text import printable
 
 #: Query families whose series are one GPU each, and the NodeGpu field each fills.
 GPU_FAMILIES = {
@@ -158,7 +159,8 @@ def node_readings(
         if s.value != 0 or not instance:
             continue
         job = s.labels.get(lab.job)
-        why = f"target {instance}" + (f" (job {job})" if job else "") + " is down (up = 0)"
+        what = f"{instance} (job {job})" if job else instance
+        why = f"target {printable(what)} is down (up = 0)"
         for name in sorted(known.get(instance) or {_host_of(instance) or instance}):
             node(name, None).errors.append(why)
 

@@ -9,6 +9,7 @@ import threading
 from typing import IO, TYPE_CHECKING, Any
 
 from tfwatch.cli.node_options import add_node_options, node_pollers, read_nodes
+from tfwatch.cli.options import add_roots
 from tfwatch.errors import UsageError
 
 if TYPE_CHECKING:
@@ -18,17 +19,7 @@ if TYPE_CHECKING:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``nodes [ROOT...] [--prometheus URL...] [--json]``."""
     parser = sub.add_parser("nodes", help="the nodes of the cluster and the runs on each")
-    parser.add_argument(
-        "roots", nargs="*", metavar="ROOT", help="log roots whose runs are listed on their nodes"
-    )
-    parser.add_argument(
-        "--storage-option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        dest="storage_options",
-        help="fsspec option for remote roots (repeatable; PROTOCOL.KEY=VALUE for one backend)",
-    )
+    add_roots(parser, optional=True, what="log root whose runs are listed on their nodes")
     add_node_options(parser)
     parser.add_argument(
         "--config", metavar="FILE", default=None, help="TOML config ([prometheus] names)"

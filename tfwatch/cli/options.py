@@ -14,9 +14,14 @@ TAGS_HELP = (
 )
 
 
-def add_roots(parser: argparse.ArgumentParser) -> None:
-    """``ROOT...`` and ``--storage-option`` (every command that reads log roots)."""
-    parser.add_argument("roots", nargs="+", metavar="ROOT", help="log root: PATH, URL or NAME=PATH")
+def add_roots(
+    parser: argparse.ArgumentParser,
+    optional: bool = False,
+    what: str = "log root: PATH, URL or NAME=PATH",
+) -> None:
+    """``ROOT...`` (``[ROOT...]`` when ``optional``) and ``--storage-option`` (every
+    command that reads log roots)."""
+    parser.add_argument("roots", nargs="*" if optional else "+", metavar="ROOT", help=what)
     parser.add_argument(
         "--storage-option",
         action="append",

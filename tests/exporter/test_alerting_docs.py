@@ -47,7 +47,7 @@ def served_names(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 def test_the_rules_load_in_promtool() -> None:
     done = promtool("check", "rules", str(RULES))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 6 rules found" in done.stdout
+    assert "SUCCESS: 7 rules found" in done.stdout
 
 
 def test_the_dashboard_is_grafana_json_with_the_promised_panels() -> None:

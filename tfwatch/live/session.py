@@ -30,6 +30,8 @@ from tfwatch.live.view_models import Snapshot
 from tfwatch.store.series import SeriesArrays
 
 if TYPE_CHECKING:
+    from tfwatch.model.nodes import NodeReading
+    from tfwatch.system.nodes.cluster import ClusterMonitor
     from tfwatch.system.sampler import SystemSampler
 
 #: Seconds of forecast fitting per live tick (without live ticks: every run at once).
@@ -73,8 +75,11 @@ class LiveSession:
         live: bool = True,
         targets: Sequence[tuple[str, float]] = (),
         health_config: HealthConfig | None = None,
+        cluster: ClusterMonitor | None = None,
     ) -> None:
         self.tailer = tailer
+        #: The monitor of other nodes (``--prometheus``); None without node sources.
+        self.cluster = cluster
         #: The system monitor (run states, processes, GPU); None without it.
         self.sampler = sampler
         #: Seconds between polls.
@@ -108,6 +113,11 @@ class LiveSession:
     def latest(self) -> Published | None:
         """The last publication (None before the first poll completes)."""
         return self._latest
+
+    @property
+    def nodes(self) -> tuple[NodeReading, ...]:
+        """The last reading of every node the node sources report (never blocks)."""
+        return self.cluster.readings() if self.cluster is not None else ()
 
     @property
     def statuses(self) -> list[RootStatus]:
@@ -174,6 +184,8 @@ class LiveSession:
             return
         if self.sampler is not None:
             self.sampler.start()
+        if self.cluster is not None:
+            self.cluster.start()
         self._stopping.clear()
         self._thread = threading.Thread(
             target=self._run, args=(on_publish, on_failure), name="tfwatch-ingest", daemon=True
@@ -189,6 +201,8 @@ class LiveSession:
             thread.join(timeout)
         if self.sampler is not None:
             self.sampler.stop(timeout=0.5)
+        if self.cluster is not None:
+            self.cluster.stop(timeout=0.5)
 
     @property
     def running(self) -> bool:

@@ -193,3 +193,24 @@ def test_the_forecast_and_sparklines_give_way_to_names_that_need_room() -> None:
     # Wide enough for everything: nothing gives way, the names take their whole need.
     wide = keys(60, 200)
     assert "m0:spark" in wide and "forecast" in wide and wide["name"] == 60
+
+
+@sync
+async def test_a_column_with_nothing_to_say_for_any_row_is_hidden(
+    tmp_path: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    write_decay(tmp_path / "diverged", 2.0, 0.25, last=math.nan)
+    write_decay(tmp_path / "also_diverged", 1.0, 0.5, last=math.nan)
+    app = make_app(tmp_path, clock=lambda: 1_767_225_600.0 + 205)
+    async with app.run_test(size=(170, 20)) as pilot:
+        await wait_for(pilot, lambda: len(table(app).order) == 2)
+        # No forecast of a recovery for either run: every cell would read n/a.
+        assert all(r.forecast is not None for r in app.snapshot.runs.values())  # type: ignore[union-attr]
+        header = screen_text(app).splitlines()[1].split()
+        assert "forecast" not in header and "loss" in header and "history" in header
+        assert "n/a" not in screen_text(app)
+    write_decay(tmp_path / "plain", 2.0, 0.25)
+    app = make_app(tmp_path, clock=lambda: 1_767_225_600.0 + 205)
+    async with app.run_test(size=(170, 20)) as pilot:
+        await wait_for(pilot, lambda: len(table(app).order) == 3)
+        assert "forecast" in screen_text(app).splitlines()[1].split()  # one run has one

@@ -14,6 +14,7 @@ from tfwatch.cli import main
 from tfwatch.ingest.sources.errors import SourceError
 from tfwatch.ingest.sources.remote import open_remote
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.store.runs import RunFactory
 
 SECRET = "wJalrXUtnFEMI-not-the-right-one"
 
@@ -87,7 +88,7 @@ def test_s3_wrong_key_in_the_tailer_is_a_failing_root(
     source = open_remote(
         "s3://secure/logs", {"endpoint_url": url, "key": "AKIAX", "secret": SECRET}
     )
-    tailer = Tailer([("x", source)])
+    tailer = Tailer([("x", source)], RunFactory())
     result = tailer.poll()
     (status,) = tailer.statuses
     assert status.state == "failing"

@@ -12,9 +12,12 @@ from tfwatch.ingest.tailer import Tailer
 from tfwatch.live.run_inputs import RunInputsCache
 from tfwatch.live.session import LiveSession
 from tfwatch.loading import make_tailer
+from tfwatch.store.runs import Run
 
 
-def make_sampler(tailer: Tailer | None, log_roots: tuple[str, ...], process_interval: float) -> Any:
+def make_sampler(
+    tailer: Tailer[Run] | None, log_roots: tuple[str, ...], process_interval: float
+) -> Any:
     """The system sampler linking ``tailer``'s runs to processes (None where the system
     package cannot load; no linkage without a tailer). Its runs provider runs on the
     sampler thread and copies the plain inputs under the store's lock, recomputing only

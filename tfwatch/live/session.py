@@ -27,6 +27,7 @@ from tfwatch.live.health_source import health_alerts
 from tfwatch.live.run_copies import RunDetail, run_detail, series_of
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.live.view_models import Snapshot
+from tfwatch.store.runs import Run
 from tfwatch.store.series import SeriesArrays
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class LiveSession:
 
     def __init__(
         self,
-        tailer: Tailer,
+        tailer: Tailer[Run],
         *,
         sampler: SystemSampler | None = None,
         metrics: Sequence[str] = (),

@@ -27,8 +27,8 @@ from tfwatch.live.health_source import health_alerts
 from tfwatch.live.run_copies import RunDetail, run_detail, series_of
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.live.view_models import Snapshot
+from tfwatch.model.series_arrays import SeriesArrays
 from tfwatch.store.runs import Run
-from tfwatch.store.series import SeriesArrays
 
 if TYPE_CHECKING:
     from tfwatch.system.sampler import SystemSampler

@@ -29,6 +29,7 @@ _POLLER = """
 import json, sys
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.store.runs import RunFactory
 t = Tailer([("root", LocalSource(sys.argv[1]))], RunFactory())
 for _ in sys.stdin:
     r = t.poll()

@@ -28,22 +28,10 @@ from tfwatch.ingest.sources.errors import RootNotFound, SourceError
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.workers import Job, read_in_workers
 from tfwatch.model.damage import Damage
+from tfwatch.model.root_status import RootStatus
 
 # Below this many new bytes worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 32 << 20
-
-
-@dataclass
-class RootStatus:
-    """How a root's last polls went."""
-
-    label: str
-    root: str
-    state: str = "pending"  # pending / ok / slow / failing / missing (not there yet)
-    last_error: str = ""
-    last_ok: float = 0.0
-    polls: int = 0
-    requests: int = 0  # listings + reads sent to a remote root (what a cloud bill counts)
 
 
 @dataclass

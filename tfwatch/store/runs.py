@@ -21,13 +21,6 @@ class IncompleteTail:
     offset: int  # where the partial record starts
     pending_bytes: int
 
-    def describe(self) -> str:
-        """One line for people."""
-        return (
-            f"{self.file}: incomplete tail (still being written), "
-            f"{self.pending_bytes} bytes at byte {self.offset}"
-        )
-
 
 @dataclass
 class Run:

@@ -50,7 +50,7 @@ class ScalarSeries:
         #: is asked for every series of every run a table shows; buckets change rarely).
         self._counted: tuple[npt.NDArray[np.void], int] = (self._buckets, 0)
         self._width = 1  # points per bucket; doubles when the buckets are merged pairwise
-        self._first: tuple[int, float, float] | None = None  # step, value, wall
+        self._first: tuple[int, float] | None = None  # step, value
         self._agg: npt.NDArray[np.void] | None = None
         #: Bumped on every change, so views can skip unchanged series.
         self.version = 0
@@ -71,7 +71,7 @@ class ScalarSeries:
             floor = int(steps[0])
         self._truncate_from(floor)
         if self._first is None:
-            self._first = (int(steps[0]), float(values[0]), float(walls[0]))
+            self._first = (int(steps[0]), float(values[0]))
         self._append(steps, values, walls)
         self._agg = None
         self.version += 1
@@ -239,10 +239,6 @@ class ScalarSeries:
     @property
     def first_value(self) -> float:
         return self._first[1] if self._first else math.nan
-
-    @property
-    def first_wall_time(self) -> float:
-        return self._first[2] if self._first else 0.0
 
     @property
     def last_step(self) -> int:

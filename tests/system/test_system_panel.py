@@ -10,14 +10,14 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 
-from tests.system.writers import WriterFactory
-from tfwatch.system.fake_nvml import (
+from tests.doubles.fake_nvml import (
     LIBRARY_NOT_FOUND,
     NOT_SUPPORTED,
     FakeGpu,
     FakeGpuProcess,
     FakeNvml,
 )
+from tests.system.writers import WriterFactory
 from tfwatch.system.gpu_readings import NO_DRIVER_MESSAGE
 from tfwatch.system.linkage import RunFiles
 from tfwatch.system.nvml_adapter import NvmlAdapter

@@ -16,7 +16,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.hardening.conftest import record_spans
+from tests.writers import record_spans
 from tfwatch.ingest.decode.records import decode_records
 from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.sources.local import LocalSource

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.conftest import record_spans
-from tests.writers import only_event_file
+from tests.writers import only_event_file, record_spans
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.store.runs import RunFactory

@@ -203,7 +203,7 @@ async def test_a_reader_of_a_finished_run_is_never_offered_for_killing(
 ) -> None:
     """``tail -f`` on a finished run used to be taken for its writer: the run showed
     stalled with an alert, and ``K`` offered to SIGTERM ``tail``."""
-    from tests.system.test_readers import finished_run, holders_of
+    from tests.system.past_runs import finished_run, holders_of
 
     run = finished_run(tmp_path)
     tail = subprocess.Popen(["tail", "-f", run.event_files[0]], stdout=subprocess.DEVNULL)

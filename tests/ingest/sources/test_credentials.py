@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from tensorboardX import SummaryWriter
 
-from tests.remote.conftest import Backend, SSHKeys
-from tests.remote.process_servers import MotoS3Server, free_port
+from tests.ingest.sources.backends import Backend, SSHKeys
+from tests.ingest.sources.process_servers import MotoS3Server, free_port
 from tfwatch.cli import main
 from tfwatch.ingest.sources.errors import SourceError
 from tfwatch.ingest.sources.remote import open_remote

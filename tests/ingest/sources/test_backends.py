@@ -9,7 +9,7 @@ from pathlib import Path
 from tensorboard.summary import Writer
 from tensorboardX import SummaryWriter
 
-from tests.remote.conftest import Backend
+from tests.ingest.sources.backends import Backend
 from tfwatch.cli import main
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.sources.remote import RemoteSource, RemoteTuning, open_remote

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from tensorboardX import SummaryWriter
 
-from tests.remote.conftest import Backend
+from tests.ingest.sources.backends import Backend
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.sources.remote import RemoteTuning, open_remote
 from tfwatch.ingest.tailer import Tailer

@@ -112,7 +112,6 @@ class Tailer(Generic[R]):
                     root.status.state = "missing"
                 result.unlisted_roots.append(message)
                 continue
-            root.status.polls += 1
             work.extend(self._reconcile(root, listed, result))
             for directory in root.source.denied:
                 self._fail(root, f"{directory}: permission denied", result, failed)

@@ -14,5 +14,4 @@ class RootStatus:
     state: str = "pending"  # pending / ok / slow / failing / missing (not there yet)
     last_error: str = ""
     last_ok: float = 0.0
-    polls: int = 0
     requests: int = 0  # listings + reads sent to a remote root (what a cloud bill counts)

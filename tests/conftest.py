@@ -44,3 +44,10 @@ def writers() -> Iterator[WriterFactory]:
 
     with writer_factory() as factory:
         yield factory
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``single_threaded`` run first, before any test leaves a thread behind
+    (fsspec's IO loop lives as long as the process; so do the remote tests' servers):
+    only a process with no other thread forks its workers."""
+    items.sort(key=lambda item: item.get_closest_marker("single_threaded") is None)

@@ -20,6 +20,9 @@ from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.store.runs import RunFactory
 
+#: The forked path is taken only where no other thread runs (see tests/conftest.py).
+pytestmark = pytest.mark.single_threaded
+
 
 def _everything(tailer: Tailer) -> dict[str, object]:
     """What a load kept, run by run: every point, the damage and the bytes read."""

@@ -51,20 +51,30 @@ def open_session(
     process_interval: float = 3.0,
     targets: Sequence[tuple[str, float]] = (),
     health_config: HealthConfig | None = None,
+    node_pollers: Sequence[Any] = (),
+    node_interval: float = 2.0,
 ) -> LiveSession:
     """A session over ``roots`` (raises ``SourceError`` for a root that cannot work).
 
     ``wait_for_missing``: local roots that do not exist yet are waited for beside roots
     that do; ``system``: sample the host and GPUs, linking runs to their writers unless
-    ``link_runs`` is False; ``live`` False: one poll only (tests, screenshots)."""
+    ``link_runs`` is False; ``live`` False: one poll only (tests, screenshots);
+    ``node_pollers``: other nodes' sources (``NodePoller``), polled every
+    ``node_interval`` seconds on threads of their own (``session.nodes``)."""
     tailer = make_tailer(roots, storage_options=storage_options, wait_for_missing=wait_for_missing)
     log_roots = tuple(status.root for status in tailer.statuses)
     sampler = (
         make_sampler(tailer if link_runs else None, log_roots, process_interval) if system else None
     )
+    cluster = None
+    if node_pollers:
+        from tfwatch.system.nodes.cluster import ClusterMonitor
+
+        cluster = ClusterMonitor(node_pollers, interval=node_interval)
     return LiveSession(
         tailer,
         sampler=sampler,
+        cluster=cluster,
         metrics=metrics,
         maximize=maximize,
         interval=interval,

@@ -21,6 +21,13 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
     from tfwatch.live.facade import load_config
 
     config = load_config(getattr(args, "config", None))
+    from tfwatch.live.node_sources import node_pollers
+
+    pollers = node_pollers(
+        getattr(args, "prometheus", []),
+        getattr(args, "prometheus_headers", []),
+        getattr(args, "config", None),
+    )
     # A root that is not there yet is waited for, as TensorBoard does, beside roots that
     # are; a lone missing root is a mistake worth an exit status.
     session = open_session(
@@ -32,6 +39,8 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
         interval=max(0.1, args.interval),
         targets=tuple(getattr(args, "target", ())),
         health_config=config,
+        node_pollers=pollers,
+        node_interval=max(2.0, args.interval),
         **kwargs,
     )
     return TfwatchApp(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.exporter.conftest import write_run
+from tests.exporter.exporter_runs import write_run
 from tests.exporter.test_once import once
 from tests.services.prometheus_server import promtool, running_prometheus
 

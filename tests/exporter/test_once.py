@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from tests.cli.cli_run import run_cli
-from tests.exporter.conftest import BAD_UTF8_LABEL, HOSTILE_RUNS, HOSTILE_TAG, write_run
+from tests.exporter.exporter_runs import BAD_UTF8_LABEL, HOSTILE_RUNS, HOSTILE_TAG, write_run
 from tests.fresh_imports import modules_loaded_by, textual_modules
 from tfwatch.exporter.families import run_labels
 from tfwatch.live.view_models import RunSummary

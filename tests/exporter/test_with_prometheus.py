@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.exporter.conftest import BAD_UTF8_LABEL, HOSTILE_RUNS, write_run
 from tests.exporter.exporter_process import running_exporter
+from tests.exporter.exporter_runs import BAD_UTF8_LABEL, HOSTILE_RUNS, write_run
 from tests.services.prometheus_server import (
     RulesPrometheus,
     require_prometheus,

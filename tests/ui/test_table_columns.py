@@ -10,15 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.demo_runs import DEMO_STEPS, FIXED_NOW
 from tfwatch.demo import write_fixed
-from tfwatch.ingest.tailer import RootStatus
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import load_once
+from tfwatch.model.root_status import RootStatus
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.columns import metric_label
 from tfwatch.ui.widgets.header import header_text
 
-from .conftest import DEMO_STEPS, FIXED_NOW
 from .test_app import screen_text, sync, table, wait_for
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -12,28 +11,29 @@ from tfwatch.ingest.tailer import Tailer
 from tfwatch.live.run_inputs import RunInputsCache
 from tfwatch.live.session import LiveSession
 from tfwatch.loading import make_tailer
+from tfwatch.store.runs import Run
 
 
-def make_sampler(tailer: Tailer | None, log_roots: tuple[str, ...], process_interval: float) -> Any:
+def make_sampler(
+    tailer: Tailer[Run] | None, log_roots: tuple[str, ...], process_interval: float
+) -> Any:
     """The system sampler linking ``tailer``'s runs to processes (None where the system
     package cannot load; no linkage without a tailer). Its runs provider runs on the
     sampler thread and copies the plain inputs under the store's lock, recomputing only
     runs whose version moved."""
     try:
-        sampler_module = importlib.import_module("tfwatch.system.sampler")
+        from tfwatch.system.sampler import SystemSampler
     except Exception:
         return None
     if tailer is None:
-        return sampler_module.SystemSampler(log_roots=log_roots, process_interval=process_interval)
+        return SystemSampler(log_roots=log_roots, process_interval=process_interval)
     cache = RunInputsCache()
 
     def runs() -> Any:
         with tailer.lock:
             return cache.inputs(list(tailer.runs.values()))
 
-    return sampler_module.SystemSampler(
-        runs=runs, log_roots=log_roots, process_interval=process_interval
-    )
+    return SystemSampler(runs=runs, log_roots=log_roots, process_interval=process_interval)
 
 
 def open_session(

@@ -20,14 +20,16 @@ from typing import TYPE_CHECKING
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
-from tfwatch.ingest.tailer import RootStatus, Tailer
+from tfwatch.ingest.tailer import Tailer
 from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.forecasts import ForecastCache
 from tfwatch.live.health_source import health_alerts
 from tfwatch.live.run_copies import RunDetail, run_detail, series_of
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.live.view_models import Snapshot
-from tfwatch.store.series import SeriesArrays
+from tfwatch.model.root_status import RootStatus
+from tfwatch.model.series_arrays import SeriesArrays
+from tfwatch.store.runs import Run
 
 if TYPE_CHECKING:
     from tfwatch.model.nodes import NodeReading
@@ -65,7 +67,7 @@ class LiveSession:
 
     def __init__(
         self,
-        tailer: Tailer,
+        tailer: Tailer[Run],
         *,
         sampler: SystemSampler | None = None,
         metrics: Sequence[str] = (),

@@ -15,10 +15,10 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
     ``ConfigError``, which the command line reports)."""
     options: dict[str, object] | None = None
     if getattr(args, "storage_options", None):
-        from tfwatch.ingest.sources.options import parse_storage_options
+        from tfwatch.live.facade import parse_storage_options
 
         options = parse_storage_options(args.storage_options)
-    from tfwatch.analysis.config import load_config
+    from tfwatch.live.facade import load_config
 
     config = load_config(getattr(args, "config", None))
     from tfwatch.live.node_sources import node_pollers

@@ -10,25 +10,12 @@ free); ``trainer-1`` has failed, ``eval-2`` (no GPU) succeeded on gpu-b.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
 from tests.services.cluster_exporters import DcgmExporter, FakeGpu, NodeFacts, PodPhases
 from tests.services.prometheus import MetricsServer, NodeExporter, PrometheusServer, ScrapeTarget
-
-
-@dataclass
-class Cluster:
-    """The running parts and the values they serve."""
-
-    prometheus: PrometheusServer
-    exporters: MetricsServer
-    lone_exporter: MetricsServer
-    node_exporter: NodeExporter
-    dcgm: dict[str, DcgmExporter]
-    facts: dict[str, NodeFacts]
-    pods: PodPhases
+from tests.system.nodes.cluster import Cluster
 
 
 def _gpus(node: str) -> list[FakeGpu]:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.cli.cli_run import run_cli
 from tests.services.prometheus import free_port
-from tests.system.nodes.conftest import Cluster
+from tests.system.nodes.cluster import Cluster
 from tests.writers import only_event_file
 from tfwatch.model.event_file_names import local_hostname, parse_event_file_name
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.services.prometheus import MetricsServer, free_port, wait_until
-from tests.system.nodes.conftest import Cluster
+from tests.system.nodes.cluster import Cluster
 from tfwatch.system.nodes.cluster import ClusterMonitor
 from tfwatch.system.nodes.prometheus_http import PrometheusClient, PrometheusError, parse_header
 from tfwatch.system.nodes.prometheus_poller import PrometheusPoller

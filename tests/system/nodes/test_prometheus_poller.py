@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from tests.services.prometheus import wait_until
-from tests.system.nodes.conftest import Cluster
+from tests.system.nodes.cluster import Cluster
 from tfwatch.model.event_file_names import local_hostname
 from tfwatch.model.nodes import NodeReading, NodeSource, PodPhase, node_for_host
 from tfwatch.system.nodes.prometheus_names import MetricNames, PrometheusNames

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.services.prometheus import wait_until
-from tests.system.nodes.conftest import Cluster
+from tests.system.nodes.cluster import Cluster
 from tfwatch.live.factory import open_session
 from tfwatch.live.node_sources import node_pollers
 

@@ -75,6 +75,19 @@ def test_probe_reads_this_machine() -> None:
     assert not any(p.ppid == 2 for p in procs.values())  # kernel threads left out
 
 
+def test_ended_but_unreaped_processes_are_not_listed() -> None:
+    zombie = subprocess.Popen(["true"])
+    try:
+        deadline = time.monotonic() + 30
+        while psutil.Process(zombie.pid).status() != psutil.STATUS_ZOMBIE:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        listed = {p.pid for p in read(run_probe()).processes or ()}
+        assert zombie.pid not in listed and os.getpid() in listed
+    finally:
+        zombie.wait()
+
+
 def test_cpu_percent_is_the_delta_between_polls() -> None:
     first = parse_probe_output(run_probe(), "dest", time.time())
     end = time.monotonic() + 0.3

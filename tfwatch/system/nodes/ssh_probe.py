@@ -15,7 +15,8 @@ processes on the node, and prints sections, each opened by a marker line:
     where the node has it, so a hung driver costs the GPU section, not the node, and
     followed by a ``gpus-rc``/``apps-rc`` marker carrying the exit status;
 ``procs``
-    ``ps -eo pid=,ppid=,user=,etime=,args=`` without kernel threads, lines cut at 2 KiB;
+    ``ps -eo pid=,ppid=,user=,etime=,args=`` without kernel threads and zombies (ended,
+    so no writer), lines cut at 2 KiB;
 ``writes``
     ``PID FD FLAGS TARGET`` for each descriptor whose target names a ``tfevents`` file,
     found with ``ls -lq /proc/*/fd/`` as far as the user may look, flags from
@@ -88,7 +89,7 @@ else
 fi
 m procs
 { ps -ww -eo pid=,ppid=,user=,etime=,args= || ps -eo pid=,ppid=,user=,etime=,args=; } |
-  awk '$1 != 2 && $2 != 2 { print substr($0, 1, @MAX_COMMAND@) }'
+  awk '$1 != 2 && $2 != 2 && $NF != "<defunct>" { print substr($0, 1, @MAX_COMMAND@) }'
 m writes
 ls -lq /proc/[0-9]*/fd/ |
   awk '/^\/proc\/[0-9]+\/fd\/?:$/ { split($0, p, "/"); pid = p[3]; next }

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from tests.ingest.sources.backends import SSHKeys
     from tests.system.writers import WriterFactory
 
 
@@ -27,6 +28,14 @@ def tbx_run(tmp_path: Path) -> Callable[..., Path]:
         return run_dir
 
     return write
+
+
+@pytest.fixture(scope="session")
+def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> SSHKeys:
+    """Keys and a ``known_hosts`` line for the test SSH server (remote roots and nodes)."""
+    from tests.ingest.sources.backends import make_ssh_keys
+
+    return make_ssh_keys(tmp_path_factory.mktemp("sshkeys"))
 
 
 @pytest.fixture(scope="session")

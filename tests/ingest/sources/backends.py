@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.ingest.sources.process_servers import free_port
+
 
 @dataclass
 class Backend:
@@ -38,3 +40,20 @@ class SSHKeys:
     client_key: Path
     known_hosts: Path
     port: int
+
+
+def make_ssh_keys(directory: Path) -> SSHKeys:
+    """A host key, a user key and a ``known_hosts`` line for the test server."""
+    import asyncssh
+
+    port = free_port()
+    host_key = asyncssh.generate_private_key("ssh-ed25519")
+    client = asyncssh.generate_private_key("ssh-ed25519")
+    client_key = directory / "id_ed25519"
+    client.write_private_key(str(client_key))
+    client.write_public_key(str(client_key) + ".pub")
+    host_key.write_private_key(str(directory / "host_key"))
+    known_hosts = directory / "known_hosts"
+    public = host_key.export_public_key().decode().strip()
+    known_hosts.write_text(f"[127.0.0.1]:{port} {public}\n")
+    return SSHKeys(directory, client_key, known_hosts, port)

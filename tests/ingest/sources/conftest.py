@@ -111,25 +111,6 @@ def gcs_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
 
 
 @pytest.fixture(scope="session")
-def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> SSHKeys:
-    """A host key, a user key and a ``known_hosts`` line for the test server."""
-    import asyncssh
-
-    directory = tmp_path_factory.mktemp("sshkeys")
-    port = free_port()
-    host_key = asyncssh.generate_private_key("ssh-ed25519")
-    client = asyncssh.generate_private_key("ssh-ed25519")
-    client_key = directory / "id_ed25519"
-    client.write_private_key(str(client_key))
-    client.write_public_key(str(client_key) + ".pub")
-    host_key.write_private_key(str(directory / "host_key"))
-    known_hosts = directory / "known_hosts"
-    public = host_key.export_public_key().decode().strip()
-    known_hosts.write_text(f"[127.0.0.1]:{port} {public}\n")
-    return SSHKeys(directory, client_key, known_hosts, port)
-
-
-@pytest.fixture(scope="session")
 def ssh_server(ssh_keys: SSHKeys) -> Iterator[SSHServer]:
     """The in-process SFTP server, key login only."""
     import asyncssh

@@ -1,16 +1,19 @@
-"""``plateau``: Keras ``EarlyStopping`` replayed over a tag's evaluations.
+"""``plateau`` and ``converged``: a quality metric that went flat.
 
-The rule is Keras' own, so users can predict it: each evaluation, ``wait += 1``; a value
-better than the best by more than ``min_delta`` resets ``wait`` to 0 and becomes the best;
-when ``wait >= patience`` (and it is not the first evaluation) training would stop. As in
-Keras 3 the first evaluation is always the first best, and a NaN never improves on one.
+Per-evaluation tags (``val_loss``, ``eval/acc``, ``epoch_accuracy``…) replay Keras'
+``EarlyStopping``; per-step tags (a ``train/loss`` logged every few steps) get the trend
+test of :mod:`.stall`, since judged point by point they would "plateau" on their noise.
+Either way :func:`~.stall.classify` then says whether the metric converged (information:
+it could stop early) or stalled (``plateau``, a warning).
+
+For evaluations the rule is Keras' own, so users can predict it: each evaluation,
+``wait += 1``; a value better than the best by more than ``min_delta`` resets ``wait`` to 0
+and becomes the best; when ``wait >= patience`` (and it is not the first evaluation)
+training would stop. As in Keras 3 the first evaluation is always the first best, and a
+NaN never improves on one.
 Evaluations before ``start_from`` are skipped (``start_from_epoch``). The alert holds
 while the *current* stretch without improvement has reached ``patience``, and names the
 step where EarlyStopping would first have stopped.
-
-By default only per-evaluation quality metrics are checked (``val_loss``, ``eval/acc``,
-``epoch_accuracy``…): that is what EarlyStopping monitors. A per-batch training loss,
-judged point by point, would "plateau" on its noise alone.
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ import numpy as np
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
-from tfwatch.analysis.detectors.common import direction, eval_quality_default, watched_scalars
+from tfwatch.analysis.detectors.common import (
+    direction,
+    quality_default,
+    wall_time_at,
+    watched_scalars,
+)
+from tfwatch.analysis.detectors.stall import FlatStretch, classify, flat_end
+from tfwatch.analysis.direction import is_eval_metric
+from tfwatch.analysis.noise import finite_points, noise_floor
 from tfwatch.analysis.protocols import PointArrays, RunLike, SeriesPoints
 from tfwatch.analysis.settings import PlateauSettings
 from tfwatch.analysis.smoothing import smooth
@@ -73,25 +84,81 @@ def replay_early_stopping(
 
 
 def detect_plateau(run: RunLike, config: HealthConfig, now: float) -> list[Alert]:
-    """A ``plateau`` alert per watched tag whose current stretch reached ``patience``."""
+    """A ``plateau`` (stalled) or ``converged`` alert per watched tag that went flat:
+    EarlyStopping for per-evaluation tags, the trend test of :mod:`.stall` for the others."""
     alerts: list[Alert] = []
-    default = eval_quality_default(config)
+    default = quality_default(config)
     for tag, series, s in watched_scalars(run, config.plateau, config, default):
         points = series.recent()
-        found = plateau_of(points, direction(tag, config), s)
-        if found is None or found.stop_step is None:
-            continue
-        first = found.first_stop_step
-        smoothed = f" (smoothed {s.smoothing:g})" if s.smoothing > 0 else ""
-        text = (
-            f"{tag}{smoothed}: no improvement > {s.min_delta:g} in {found.wait} evaluations since "
-            f"step {found.best_step:,} (best {fmt(found.best_value)}); "
-            f"EarlyStopping(patience={s.patience}) would have stopped at step {first:,}"
-        )
-        i = int(np.searchsorted(points.steps, found.stop_step))
-        wall = float(points.wall_times[min(i, points.wall_times.shape[0] - 1)])
-        alerts.append(Alert(run.name, tag, found.stop_step, wall, AlertKind.PLATEAU, text))
+        higher = direction(tag, config)
+        if is_eval_metric(tag):
+            alert = _early_stopping_alert(run.name, tag, points, higher, s)
+        else:
+            alert = _trend_alert(run.name, tag, points, higher, s)
+        if alert is not None:
+            alerts.append(alert)
     return alerts
+
+
+def _early_stopping_alert(
+    run: str, tag: str, points: PointArrays, higher: bool, s: PlateauSettings
+) -> Alert | None:
+    found = plateau_of(points, higher, s)
+    if found is None or found.stop_step is None:
+        return None
+    steps, values = finite_points(points.steps, points.values)
+    if steps.shape[0] < 2:
+        return None  # nothing finite to judge: the nan detector speaks for it
+    bad = values if not higher else -values
+    start = int(np.searchsorted(steps, found.best_step))
+    flat = classify(bad, start, noise_floor(bad), s)
+    smoothed = f" (smoothed {s.smoothing:g})" if s.smoothing > 0 else ""
+    text = (
+        f"{tag}{smoothed}: no improvement > {s.min_delta:g} in {found.wait} evaluations since "
+        f"step {found.best_step:,} (best {fmt(found.best_value)}); "
+        f"EarlyStopping(patience={s.patience}) would have stopped at step "
+        f"{found.first_stop_step:,}"
+    )
+    text += _verdict(flat)
+    i = int(np.searchsorted(points.steps, found.stop_step))
+    wall = float(points.wall_times[min(i, points.wall_times.shape[0] - 1)])
+    return Alert(run, tag, found.stop_step, wall, flat.kind, text)
+
+
+def _trend_alert(
+    run: str, tag: str, points: PointArrays, higher: bool, s: PlateauSettings
+) -> Alert | None:
+    steps, values = finite_points(points.steps, points.values)
+    if steps.shape[0] < s.min_points:
+        return None
+    bad = values if not higher else -values
+    noise = noise_floor(bad)
+    flat = flat_end(bad, noise, s)
+    if flat is None:
+        return None
+    step = int(steps[flat.start])
+    sign = -1.0 if higher else 1.0
+    level = sign * float(np.mean(bad[flat.start :]))
+    text = (
+        f"{tag}: flat at {fmt(level)} since step {step:,} ({bad.shape[0] - flat.start} points, "
+        f"change {fmt(sign * -flat.during)} vs noise {fmt(noise)})" + _verdict(flat)
+    )
+    i = min(flat.start, points.wall_times.shape[0] - 1)
+    wall = float(wall_time_at(points, step, float(points.wall_times[i])))
+    return Alert(run, tag, step, wall, flat.kind, text)
+
+
+def _verdict(flat: FlatStretch) -> str:
+    """The end of the message: what the flat stretch means and what to do."""
+    if flat.kind == AlertKind.CONVERGED:
+        return (
+            f"; converged after improving by {fmt(flat.progress)}: EarlyStopping would stop "
+            "here, save the GPU"
+        )
+    if flat.learned:
+        lower = f" {fmt(flat.shortfall)} lower" if math.isfinite(flat.shortfall) else " on down"
+        return f"; stalled after improving by {fmt(flat.progress)}, while heading{lower}"
+    return f"; no real progress ({fmt(flat.progress)} since the start): is it learning?"
 
 
 def plateau_of(points: PointArrays, higher_is_better: bool, s: PlateauSettings) -> EarlyStop | None:

@@ -12,8 +12,8 @@ import pytest
 from analysis_builders import T0, run_with, series
 
 from tests.numpy_training import spec_for, train
-from tfwatch.analysis.detectors.plateau import detect_plateau
 from tfwatch.analysis.config import HealthConfig
+from tfwatch.analysis.detectors.plateau import detect_plateau
 from tfwatch.analysis.health import run_health
 from tfwatch.loading import load_once
 

@@ -90,14 +90,16 @@ class PlateauSettings(DetectorSettings):
     start_from: int = field(default=0, metadata=_at_least(0))
     #: TensorBoard smoothing applied before the rule; 0 = the raw values, exactly as Keras.
     smoothing: float = field(default=0.0, metadata={"min": 0.0, "max": 0.999})
-    #: Per-step tags (not evaluations): the trailing share of the recent points judged.
+    #: Per-step tags (not evaluations): the flat stretch is sought by lengthening it, from
+    #: the end back, by half this share of the recent points at a time.
     window: float = field(default=0.2, metadata={"min": 0.01, "max": 1.0})
     #: Per-step tags: no judgement with fewer finite points.
     min_points: int = field(default=50, metadata=_at_least(10))
     #: Per-step tags: flat when the change over the window is confidently within this
-    #: share of the progress made before it…
+    #: share of the progress made before it.
     flat_share: float = field(default=0.02, metadata=_at_least(0))
-    #: …or within this many noise units (one point's noise), whichever is larger.
+    #: Per-step tags that never moved: flat when the change over all their points is
+    #: confidently within this many noise units (one point's noise).
     flat_sigmas: float = field(default=1.0, metadata=_at_least(0))
     #: Real progress: the metric improved by more than this many noise units before it
     #: went flat; without it a flat metric is a ``plateau`` (it never learned).

@@ -31,7 +31,7 @@ from tfwatch.analysis.detectors.common import (
     wall_time_at,
     watched_scalars,
 )
-from tfwatch.analysis.detectors.stall import FlatStretch, classify, flat_end
+from tfwatch.analysis.detectors.stall import FlatStretch, classify, early_level, flat_end
 from tfwatch.analysis.direction import is_eval_metric
 from tfwatch.analysis.noise import finite_points, noise_floor
 from tfwatch.analysis.protocols import PointArrays, RunLike, SeriesPoints
@@ -94,7 +94,7 @@ def detect_plateau(run: RunLike, config: HealthConfig, now: float) -> list[Alert
         if is_eval_metric(tag):
             alert = _early_stopping_alert(run.name, tag, points, higher, s)
         else:
-            alert = _trend_alert(run.name, tag, points, higher, s)
+            alert = _trend_alert(run.name, tag, points, series.overview(), higher, s)
         if alert is not None:
             alerts.append(alert)
     return alerts
@@ -125,15 +125,24 @@ def _early_stopping_alert(
     return Alert(run, tag, found.stop_step, wall, flat.kind, text)
 
 
+def _early_from_overview(overview: PointArrays, first_recent: int, higher: bool) -> float | None:
+    """The early level from the whole history when the recent points begin later."""
+    steps, values = finite_points(overview.steps, overview.values)
+    if steps.shape[0] == 0 or steps[0] >= first_recent:
+        return None
+    return early_level(values if not higher else -values)
+
+
 def _trend_alert(
-    run: str, tag: str, points: PointArrays, higher: bool, s: PlateauSettings
-) -> Alert | None:
+    run: str, tag: str, points: PointArrays, overview: PointArrays, higher: bool,
+    s: PlateauSettings,
+) -> Alert | None:  # fmt: skip
     steps, values = finite_points(points.steps, points.values)
     if steps.shape[0] < s.min_points:
         return None
     bad = values if not higher else -values
     noise = noise_floor(bad)
-    flat = flat_end(bad, noise, s)
+    flat = flat_end(bad, noise, s, _early_from_overview(overview, steps[0], higher))
     if flat is None:
         return None
     step = int(steps[flat.start])
@@ -156,8 +165,10 @@ def _verdict(flat: FlatStretch) -> str:
             "here, save the GPU"
         )
     if flat.learned:
-        lower = f" {fmt(flat.shortfall)} lower" if math.isfinite(flat.shortfall) else " on down"
-        return f"; stalled after improving by {fmt(flat.progress)}, while heading{lower}"
+        return (
+            f"; stalled after improving by {fmt(flat.progress)}: at its earlier pace it "
+            f"would be {fmt(flat.shortfall)} better by now"
+        )
     return f"; no real progress ({fmt(flat.progress)} since the start): is it learning?"
 
 

@@ -6,17 +6,19 @@ floor (:func:`~tfwatch.analysis.noise.noise_floor`): one point's robust standard
 deviation, never below the smallest step the metric takes.
 
 **Per-step tags** (a ``train/loss`` logged every 10 steps). A straight line is fitted to
-the trailing ``window`` share of the recent points (at least ``min_points / 2``); its
-change over the window, ± two standard errors, must lie within ± the larger of
-``flat_share`` × the progress made before the window and ``flat_sigmas`` noise units. So a loss
+a trailing stretch of the recent points; its change over the stretch, ± two standard
+errors, must lie within ± ``flat_share`` × the progress made before the stretch. The
+longest such stretch is the flat one: stretches from ``min_points / 2`` points up,
+lengthened by half a ``window`` share of the points at a time, are tried. So a loss
 still falling by a visible amount, or rising (diverging's business), is not flat; a warm-up
-bump is not flat either. The same test over every recent point catches a metric that never
-moved at all.
+bump is not flat either. A metric that never moved at all is caught by the same test over
+all its points, with ``flat_sigmas`` noise units as the bound (it made no progress to
+measure against).
 
 **Stalled or converged.** A flat metric is ``converged`` when it made real progress
 before going flat (more than ``progress_sigmas`` noise units from its early level) and
-stopped near where it was heading: the points before the flat stretch, continued as a
-decaying curve (:func:`heading_shortfall`), would have gone on improving by less than
+stopped near where it was heading: had it kept the pace it had before the flat stretch,
+slowing down as it was (:func:`heading_shortfall`), it would now be better by less than
 ``stall_share`` of its progress. Otherwise it is a ``plateau``: it stalled while still
 heading somewhere, or never learned at all.
 """
@@ -48,7 +50,7 @@ class FlatStretch:
     kind: AlertKind
     #: Improvement from the early level to the flat level.
     progress: float
-    #: How far above where it was heading it stopped (see :func:`heading_shortfall`).
+    #: How much better it would be at its earlier pace (see :func:`heading_shortfall`).
     shortfall: float
     #: Improvement over the flat stretch (fitted line).
     during: float
@@ -70,6 +72,14 @@ def line_change(bad: F64, noise: float) -> tuple[float, float]:
     return -slope * (p - 1), se
 
 
+def _flat_from(bad: F64, start: int, early: float, noise: float, s: PlateauSettings) -> bool:
+    """Whether the points from ``start`` on change, confidently, by less than
+    ``flat_share`` of the progress made from ``early`` to them."""
+    change, se = line_change(bad[start:], noise)
+    before = early - float(np.mean(bad[start:]))
+    return abs(change) + 2.0 * se < s.flat_share * max(before, 0.0)
+
+
 def early_level(before: F64) -> float:
     """The level a series started from: the median of the first points of ``before`` (the
     points before its flat stretch), at most a third of them, so that a metric that got
@@ -77,12 +87,18 @@ def early_level(before: F64) -> float:
     return float(np.median(before[: max(1, min(EARLY_POINTS, before.shape[0] // 3))]))
 
 
-def classify(bad: F64, start: int, noise: float, s: PlateauSettings) -> FlatStretch:
-    """Stalled or converged, for a series whose points from ``start`` on are flat."""
+def classify(
+    bad: F64, start: int, noise: float, s: PlateauSettings, early: float | None = None
+) -> FlatStretch:
+    """Stalled or converged, for a series whose points from ``start`` on are flat.
+    ``early`` is the level the series started from when ``bad`` holds only its recent
+    points (default: from ``bad``)."""
     flat = bad[start:]
     level = float(np.mean(flat))
-    progress = early_level(bad[: max(1, start)]) - level
-    shortfall = heading_shortfall(bad[: start + 1], level, noise)
+    if early is None:
+        early = early_level(bad[: max(1, start)])
+    progress = early - level
+    shortfall = heading_shortfall(bad[:start], flat, noise)
     learned = progress > s.progress_sigmas * noise
     # Within two noise units the extrapolation cannot tell where it was heading.
     arrived = shortfall <= max(s.stall_share * max(progress, 0.0), 2.0 * noise)
@@ -91,40 +107,62 @@ def classify(bad: F64, start: int, noise: float, s: PlateauSettings) -> FlatStre
     return FlatStretch(start, kind, progress, shortfall, during, noise, learned)
 
 
-def heading_shortfall(before: F64, level: float, noise: float) -> float:
-    """How far above where it was heading a series stopped at ``level``.
+def heading_shortfall(before: F64, flat: F64, noise: float) -> float:
+    """How much more a series would have improved over its flat stretch ``flat`` had it
+    kept the pace it had in the points ``before`` it, slowing down as it was.
 
-    The points before the flat stretch are cut in thirds; their means' two drops ``d1``
-    and ``d2`` say how fast it was slowing down. A geometric continuation (an exponential
-    decay's) of those drops gives where it was heading: ``last third - d2·r/(1 - r)``
-    with ``r = d2/d1``. A last drop within two standard errors of zero means it had
-    already arrived; one that did not slow down heads nowhere in particular (infinite
-    shortfall).
+    The last three blocks of ``before`` (each at most as long as the flat stretch) give
+    the pace: their means' two drops ``d1`` and ``d2``, and how fast it was slowing
+    (``r = d2/d1``). Continued geometrically over as many blocks as the flat stretch is
+    long (linearly when it was not slowing), that pace says where the series should be
+    by now; the shortfall is how far above that its best fifth is. A last drop within two
+    standard errors of zero means it had already arrived (0).
     """
-    third = before.shape[0] // 3
-    if third < 1:
+    # Blocks no longer than the flat stretch: the pace just before it went flat, at its
+    # own scale (a learning-rate drop long before does not count as a pace kept).
+    third = min(before.shape[0] // 3, max(flat.shape[0], 3))
+    if third < 1 or flat.shape[0] == 0:
         return 0.0  # too short a history to say it was heading anywhere
-    a, b, c = (float(np.mean(part)) for part in np.array_split(before, 3))
+    a, b, c = (float(np.mean(before[-(3 - i) * third :][:third])) for i in range(3))
     d1, d2 = a - b, b - c
-    se = noise * math.sqrt(2.0 / third)
-    if d2 <= 2.0 * se:
-        return max(level - c, 0.0)
+    if d2 <= 2.0 * noise * math.sqrt(2.0 / third):
+        return 0.0
+    m = flat.shape[0] / third
     if d1 <= d2:
-        return math.inf
-    r = d2 / d1
-    return max(level - (c - d2 * r / (1.0 - r)), 0.0)
+        expected = d2 * m
+    else:
+        r = d2 / d1
+        expected = d2 * r * (1.0 - float(r**m)) / (1.0 - r)
+    # Measured to the best fifth of the flat stretch: a metric that has begun to get
+    # worse (overfitting) reached its best and is not judged by its decline.
+    best = min(float(np.mean(part)) for part in np.array_split(flat, min(5, flat.shape[0])))
+    return float(max(expected - (c - best), 0.0))
 
 
-def flat_end(bad: F64, noise: float, s: PlateauSettings) -> FlatStretch | None:
-    """The flat end of a per-step series (None: still moving, or too few points)."""
+def flat_end(
+    bad: F64, noise: float, s: PlateauSettings, early: float | None = None
+) -> FlatStretch | None:
+    """The flat end of a per-step series (None: still moving, or too few points).
+    ``early`` as for :func:`classify`."""
     n = bad.shape[0]
     if n < s.min_points:
         return None
-    width = max(s.min_points // 2, math.ceil(s.window * n))
-    for start in (n - width, 0):  # the recent stretch, then the whole series
-        change, se = line_change(bad[start:], noise)
-        before = early_level(bad[:start]) - float(np.mean(bad[start:])) if start else 0.0
-        allowed = max(s.flat_share * max(before, 0.0), s.flat_sigmas * noise)
-        if abs(change) + 2.0 * se < allowed:
-            return classify(bad, start, noise, s)
+    # The longest flat trailing stretch, tried from the shortest judged (min_points / 2)
+    # up, lengthened by half a window at a time: so a noisy metric is judged over as many
+    # flat points as it has, and the stretch starts where the metric went flat.
+    stride = max(1, math.ceil(s.window * n / 2))
+    found = None
+    for start in range(n - s.min_points // 2, 1, -stride):
+        first = early_level(bad[:start]) if early is None else early
+        if _flat_from(bad, start, first, noise, s):
+            found = start
+    if found is not None:
+        return classify(bad, found, noise, s, early)
+    # Never moved at all: within flat_sigmas noise units over every recent point, as a
+    # line and as the means of its quarters (a warm-up bump is a line's change of 0).
+    change, se = line_change(bad, noise)
+    quarters = [float(np.mean(q)) for q in np.array_split(bad, 4)]
+    bound = s.flat_sigmas * noise
+    if early is None and abs(change) + 2.0 * se < bound and np.ptp(quarters) < bound:
+        return classify(bad, 0, noise, s)
     return None

@@ -14,11 +14,11 @@ seeds, every fault). The faults come from real mechanisms, not drawn curves:
 
 from __future__ import annotations
 
-import contextlib
-import io
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -102,6 +102,22 @@ def train(spec: TrainingSpec, logdir: Path) -> Path:
     run directory."""
     from tensorboardX import SummaryWriter
 
+    run_dir = logdir / spec.name
+    writer = SummaryWriter(str(run_dir), flush_secs=3600)
+    # tensorboardX warns on every non-finite value it is given: keep it quiet.
+    quiet = logging.getLogger("tensorboardX.x2num")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        _train(spec, writer)
+    finally:
+        quiet.setLevel(level)
+        writer.close()
+    return run_dir
+
+
+def _train(spec: TrainingSpec, writer: Any) -> None:
+    """The training loop of :func:`train`, writing to ``writer``."""
     rng = np.random.default_rng(spec.seed)
     d, k = 12, 4
     teacher = (rng.normal(size=(d, 16)), rng.normal(size=(16, k)))
@@ -115,10 +131,7 @@ def train(spec: TrainingSpec, logdir: Path) -> Path:
     }
     trained = [p for p in params if not (spec.fault == "frozen_layer" and p.startswith("layer1"))]
     velocity = {p: np.zeros_like(params[p]) for p in trained}
-    run_dir = logdir / spec.name
-    writer = SummaryWriter(str(run_dir), flush_secs=3600)
-    # tensorboardX prints a line for every non-finite value it is given: keep it quiet.
-    with np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
+    with np.errstate(all="ignore"):
         for step in range(1, spec.steps + 1):
             idx = rng.integers(0, spec.train_size, spec.batch)
             loss, grads = _loss_and_grads(params, x_train[idx], y_train[idx])
@@ -141,8 +154,6 @@ def train(spec: TrainingSpec, logdir: Path) -> Path:
                         # cannot be binned (real scripts crash there; this one skips).
                         if np.all(np.abs(params[p]) < 1e12):
                             writer.add_histogram(p, params[p], step)
-    writer.close()
-    return run_dir
 
 
 def _forward(params: dict[str, F64], x: F64) -> tuple[F64, F64]:

@@ -25,17 +25,18 @@ def root_causes_only(alerts: Sequence[Alert], histogram_tags: int) -> list[Alert
 
     A trend alert is explained by a NaN when it starts at or after the run's first
     non-finite value, and by frozen weights when every one of the run's
-    ``histogram_tags`` histogram tags is frozen (nothing trains at all). A tag that
-    diverges is not also said to plateau.
+    ``histogram_tags`` histogram tags is frozen (nothing trains at all). A run with a
+    metric that diverges or oscillates is not also said to plateau or to have converged
+    (overfitting: the validation loss rising says more than the training loss flat).
     """
     nan_steps = [a.step for a in alerts if a.kind == AlertKind.NAN and a.step >= 0]
     first_nan = min(nan_steps) if nan_steps else None
     frozen = {a.tag for a in alerts if a.kind == AlertKind.FROZEN}
     nothing_trains = histogram_tags > 0 and len(frozen) >= histogram_tags
-    diverging = {a.tag for a in alerts if a.kind == AlertKind.DIVERGING}
+    unstable = any(a.kind in (AlertKind.DIVERGING, AlertKind.OSCILLATING) for a in alerts)
     kept: list[Alert] = []
     for alert in alerts:
-        if alert.kind in (AlertKind.PLATEAU, AlertKind.CONVERGED) and alert.tag in diverging:
+        if alert.kind in (AlertKind.PLATEAU, AlertKind.CONVERGED) and unstable:
             continue  # getting worse says more than not getting better
         if alert.kind in TREND_KINDS:
             if nothing_trains:

@@ -31,10 +31,16 @@ from tfwatch.analysis.detectors.common import (
     wall_time_at,
     watched_scalars,
 )
-from tfwatch.analysis.detectors.stall import FlatStretch, classify, early_level, flat_end
+from tfwatch.analysis.detectors.stall import (
+    FlatStretch,
+    classify,
+    early_level,
+    flat_end,
+    progress_threshold,
+)
 from tfwatch.analysis.direction import is_eval_metric
 from tfwatch.analysis.noise import finite_points, noise_floor
-from tfwatch.analysis.protocols import PointArrays, RunLike, SeriesPoints
+from tfwatch.analysis.protocols import PointArrays, RunLike, ScalarSeriesLike, SeriesPoints
 from tfwatch.analysis.settings import PlateauSettings
 from tfwatch.analysis.smoothing import smooth
 from tfwatch.model.alert_kinds import AlertKind
@@ -85,24 +91,36 @@ def replay_early_stopping(
 
 def detect_plateau(run: RunLike, config: HealthConfig, now: float) -> list[Alert]:
     """A ``plateau`` (stalled) or ``converged`` alert per watched tag that went flat:
-    EarlyStopping for per-evaluation tags, the trend test of :mod:`.stall` for the others."""
+    EarlyStopping for per-evaluation tags, the trend test of :mod:`.stall` for the others.
+
+    Evaluations often begin after most of the learning (a first evaluation after an
+    epoch): an evaluation metric flat from its first points is read as converged, not as
+    "never learned", when a per-step quality metric of the run made real progress."""
     alerts: list[Alert] = []
     default = quality_default(config)
-    for tag, series, s in watched_scalars(run, config.plateau, config, default):
-        points = series.recent()
+    watched = list(watched_scalars(run, config.plateau, config, default))
+    learned = False
+    evals = []
+    for tag, series, s in watched:
         higher = direction(tag, config)
         if is_eval_metric(tag):
-            alert = _early_stopping_alert(run.name, tag, points, higher, s)
-        else:
-            alert = _trend_alert(run.name, tag, points, series.overview(), higher, s)
+            evals.append((tag, series, s, higher))
+            continue
+        alert, progressed = _trend_alert(run.name, tag, series, higher, s)
+        learned = learned or progressed
         if alert is not None:
             alerts.append(alert)
-    return alerts
+    for tag, series, s, higher in evals:
+        alert = _early_stopping_alert(run.name, tag, series.recent(), higher, s, learned)
+        if alert is not None:
+            alerts.append(alert)
+    return sorted(alerts, key=lambda a: a.tag)
 
 
 def _early_stopping_alert(
-    run: str, tag: str, points: PointArrays, higher: bool, s: PlateauSettings
-) -> Alert | None:
+    run: str, tag: str, points: PointArrays, higher: bool, s: PlateauSettings,
+    learned_elsewhere: bool,
+) -> Alert | None:  # fmt: skip
     found = plateau_of(points, higher, s)
     if found is None or found.stop_step is None:
         return None
@@ -111,7 +129,7 @@ def _early_stopping_alert(
         return None  # nothing finite to judge: the nan detector speaks for it
     bad = values if not higher else -values
     start = int(np.searchsorted(steps, found.best_step))
-    flat = classify(bad, start, noise_floor(bad), s)
+    flat = classify(bad, start, noise_floor(bad), s, learned_before=learned_elsewhere)
     smoothed = f" (smoothed {s.smoothing:g})" if s.smoothing > 0 else ""
     text = (
         f"{tag}{smoothed}: no improvement > {s.min_delta:g} in {found.wait} evaluations since "
@@ -134,17 +152,22 @@ def _early_from_overview(overview: PointArrays, first_recent: int, higher: bool)
 
 
 def _trend_alert(
-    run: str, tag: str, points: PointArrays, overview: PointArrays, higher: bool,
-    s: PlateauSettings,
-) -> Alert | None:  # fmt: skip
+    run: str, tag: str, series: ScalarSeriesLike, higher: bool, s: PlateauSettings
+) -> tuple[Alert | None, bool]:
+    """The alert of a per-step tag if it went flat, and whether it made real progress."""
+    points = series.recent()
     steps, values = finite_points(points.steps, points.values)
     if steps.shape[0] < s.min_points:
-        return None
+        return None, False
     bad = values if not higher else -values
     noise = noise_floor(bad)
-    flat = flat_end(bad, noise, s, _early_from_overview(overview, steps[0], higher))
+    early = _early_from_overview(series.overview(), int(steps[0]), higher)
+    first = early_level(bad) if early is None else early
+    recent_level = float(np.mean(bad[-max(1, bad.shape[0] // 4) :]))
+    progressed = first - recent_level > progress_threshold(bad.shape[0], noise, s)
+    flat = flat_end(bad, noise, s, early)
     if flat is None:
-        return None
+        return None, progressed
     step = int(steps[flat.start])
     sign = -1.0 if higher else 1.0
     level = sign * float(np.mean(bad[flat.start :]))
@@ -154,7 +177,7 @@ def _trend_alert(
     )
     i = min(flat.start, points.wall_times.shape[0] - 1)
     wall = float(wall_time_at(points, step, float(points.wall_times[i])))
-    return Alert(run, tag, step, wall, flat.kind, text)
+    return Alert(run, tag, step, wall, flat.kind, text), progressed
 
 
 def _verdict(flat: FlatStretch) -> str:

@@ -72,6 +72,14 @@ def line_change(bad: F64, noise: float) -> tuple[float, float]:
     return -slope * (p - 1), se
 
 
+def progress_threshold(points_before: int, noise: float, s: PlateauSettings) -> float:
+    """Real progress: ``progress_sigmas`` standard errors of the early level (the median
+    of up to :data:`EARLY_POINTS` points, so a noisy loss averaged over ten points is
+    judged by a tenth of its variance)."""
+    k = max(1, min(EARLY_POINTS, points_before // 3))
+    return s.progress_sigmas * noise / math.sqrt(k)
+
+
 def _flat_from(bad: F64, start: int, early: float, noise: float, s: PlateauSettings) -> bool:
     """Whether the points from ``start`` on change, confidently, by less than
     ``flat_share`` of the progress made from ``early`` to them."""
@@ -88,20 +96,22 @@ def early_level(before: F64) -> float:
 
 
 def classify(
-    bad: F64, start: int, noise: float, s: PlateauSettings, early: float | None = None
-) -> FlatStretch:
+    bad: F64, start: int, noise: float, s: PlateauSettings, early: float | None = None,
+    learned_before: bool = False,
+) -> FlatStretch:  # fmt: skip
     """Stalled or converged, for a series whose points from ``start`` on are flat.
     ``early`` is the level the series started from when ``bad`` holds only its recent
-    points (default: from ``bad``)."""
+    points (default: from ``bad``). ``learned_before``: the run is known to have made
+    real progress before this series' first point (see the plateau detector)."""
     flat = bad[start:]
     level = float(np.mean(flat))
     if early is None:
         early = early_level(bad[: max(1, start)])
     progress = early - level
     shortfall = heading_shortfall(bad[:start], flat, noise)
-    learned = progress > s.progress_sigmas * noise
-    # Within two noise units the extrapolation cannot tell where it was heading.
-    arrived = shortfall <= max(s.stall_share * max(progress, 0.0), 2.0 * noise)
+    learned = progress > progress_threshold(start, noise, s) or learned_before
+    # Within three noise units the extrapolation cannot tell where it was heading.
+    arrived = shortfall <= max(s.stall_share * max(progress, 0.0), 3.0 * noise)
     kind = AlertKind.CONVERGED if learned and arrived else AlertKind.PLATEAU
     during, _ = line_change(flat, noise)
     return FlatStretch(start, kind, progress, shortfall, during, noise, learned)

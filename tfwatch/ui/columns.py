@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from tfwatch.live.view_models import SPARK_WIDTH, MetricSummary, RunSummary, TargetSteps
+from tfwatch.model.alert_kinds import alert_severity
 from tfwatch.model.run_states import ENDED_STATES
 from tfwatch.text.durations import format_age
 from tfwatch.text.numbers import format_count, format_short, format_value
@@ -48,6 +49,7 @@ ALERT_LETTERS = {
     "crashed": "C",
     "stalled": "S",
     "plateau": "P",
+    "converged": "✓",
     "oscillating": "O",
     "frozen": "F",
     "two_writers": "W",
@@ -55,8 +57,18 @@ ALERT_LETTERS = {
     "detector_error": "?",
     "health_check_failed": "?",
 }
-#: Kinds that need a person now (red); the others are hints (yellow).
+#: Kinds that need a person now (red); information (green, see ``INFO_KINDS``) is good
+#: news or advice; the others are hints (yellow).
 SEVERE_ALERTS = frozenset({"nan", "diverging", "exploding_grad", "crashed"})
+
+
+def alert_style(kind: str) -> str:
+    """The style an alert kind is written in."""
+    if kind in SEVERE_ALERTS:
+        return "bold red"
+    return "green" if alert_severity(kind) == "info" else "yellow"
+
+
 BADGE_WIDTH = 4
 MARK = "▌"
 #: Padding DataTable adds around every cell (cell_padding=1 on each side).
@@ -201,12 +213,13 @@ def metric_cell(m: MetricSummary | None, field: str) -> Text:
 
 
 def badge_cell(run: RunSummary) -> Text:
-    """One letter per alert kind (see :data:`ALERT_LETTERS`), severe kinds first."""
+    """One letter per alert kind (see :data:`ALERT_LETTERS`), severe kinds first,
+    information last."""
     text = Text(no_wrap=True)
-    kinds = sorted(run.alerts, key=lambda k: k not in SEVERE_ALERTS)
+    kinds = sorted(run.alerts, key=lambda k: (k not in SEVERE_ALERTS, alert_severity(k)))
     for kind in kinds[:BADGE_WIDTH]:
         letter = ALERT_LETTERS.get(kind) or printable(kind[:1]).lower() or "?"
-        text.append(letter, style="bold red" if kind in SEVERE_ALERTS else "yellow")
+        text.append(letter, style=alert_style(kind))
     return text
 
 

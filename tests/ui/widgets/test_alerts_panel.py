@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tfwatch.cli import main
@@ -48,7 +49,7 @@ async def test_badges_panel_and_jump_to_a_hidden_run(
         shown = badges(app, "sweep/lr=0.3")
         assert set(shown) == {ALERT_LETTERS[k] for k in kinds}
         assert shown.startswith(("N", "D"))  # severe kinds first
-        assert badges(app, "sweep/lr=0.1") == ""
+        assert badges(app, "sweep/lr=0.1") == "✓"  # converged: information, in green
 
         await pilot.press("/", *"baseline", "enter")
         await wait_for(pilot, lambda: table(app).order == ["baseline[bs=64]"])
@@ -151,6 +152,41 @@ async def test_a_new_alert_rings_and_notifies_once(tmp_path: Path) -> None:
         for _ in range(5):  # more ticks with the same alert: raised once only
             await pilot.pause(0.15)
         assert len(rings) == 1
+    w.close()
+
+
+@sync
+async def test_converged_is_listed_but_never_rings(tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    from tfwatch.live.factory import open_session
+
+    w = SummaryWriter(str(tmp_path / "run"), flush_secs=1)
+    rng = np.random.default_rng(0)
+    for step in range(60):
+        w.add_scalar("train/loss", 0.2 + 2.0 * np.exp(-step / 15) + rng.normal(0, 0.005), step)
+    w.flush()
+    app = TfwatchApp(
+        open_session([str(tmp_path)], interval=0.1, system=False), bell=True, desktop_notify=True
+    )
+    rings: list[float] = []
+    app.bell = lambda: rings.append(time.time())  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+
+        def flat() -> None:
+            for step in range(60, 260):
+                w.add_scalar("train/loss", 0.2 + rng.normal(0, 0.005), step)
+            w.flush()
+
+        await asyncio.to_thread(flat)
+        kinds = lambda: {a.kind for a in app.alert_feed.tracker.active()}  # noqa: E731
+        await wait_for(pilot, lambda: "converged" in kinds())
+        await pilot.press("a")
+        await wait_for(pilot, lambda: "converged" in screen_text(app))
+        for _ in range(5):
+            await pilot.pause(0.15)
+        assert rings == [] and "tfwatch:" not in toasts(app)
     w.close()
 
 

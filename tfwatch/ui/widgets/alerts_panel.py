@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from tfwatch.analysis.alerts import Alert, AlertKey
 from tfwatch.text.safe_text import printable
-from tfwatch.ui.columns import SEVERE_ALERTS
+from tfwatch.ui.columns import alert_style
 
 
 def alert_line(alert: Alert, wrap: bool = False) -> Text:
@@ -29,7 +29,7 @@ def alert_line(alert: Alert, wrap: bool = False) -> Text:
     text = Text(no_wrap=not wrap, overflow="fold" if wrap else "ellipsis")
     text.append(printable(alert.run), style="bold")
     text.append(" · ")
-    text.append(alert.kind, style="bold red" if alert.kind in SEVERE_ALERTS else "yellow")
+    text.append(alert.kind, style=alert_style(alert.kind))
     text.append(" · ")
     if alert.tag:
         where = printable(alert.tag) + (f"@{alert.step:,}" if alert.step >= 0 else "")

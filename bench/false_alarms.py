@@ -270,7 +270,8 @@ class Tally:
     detected: int = 0
     early: int = 0
     warned: int = 0  # plateau only: clean curves warned plateau (not converged) at some point
-    said_converged: int = 0  # plateau only: faulty curves first flagged as converged
+    said_converged: int = 0  # plateau only: detected curves first flagged as converged
+    plateau_at_end: int = 0  # plateau only: detected curves warned plateau at their end
     delays: list[int] = field(default_factory=list)
     delay_share: list[float] = field(default_factory=list)  # delay / run length
 
@@ -318,11 +319,13 @@ def evaluate(
             hit = first_alert(curve, FLAT if kind == "plateau" else kind, config)
             if hit is None:
                 continue
-            if kind == "plateau" and "plateau" not in alerts_at(curve, hit, config):
-                t.said_converged += 1  # flagged flat, but read as converged
             if hit - 1 < curve.onset:
                 t.early += 1  # raised before the fault began: also a false alarm
                 continue
+            if kind == "plateau" and "plateau" not in alerts_at(curve, hit, config):
+                t.said_converged += 1  # flagged flat after the onset, but read as converged
+            if kind == "plateau":
+                t.plateau_at_end += "plateau" in alerts_at(curve, curve.values.shape[0], config)
             t.detected += 1
             t.delays.append(hit - 1 - curve.onset)
             t.delay_share.append((hit - 1 - curve.onset) / curve.values.shape[0])
@@ -333,7 +336,7 @@ def table(tally: dict[str, Tally]) -> str:
     head = (
         "kind", "clean curves", "false alarms", "rate", "faulty curves", "detected",
         "raised before onset", "delay, points (median / p90)", "delay, % of run (median / p90)",
-        "of which read as converged",
+        "of the detected: read as converged first / warned plateau at the end",
     )  # fmt: skip
     rows = ["| " + " | ".join(head) + " |", "|---|---:|---:|---:|---:|---:|---:|---|---|---:|"]
     for kind, t in tally.items():
@@ -352,7 +355,7 @@ def table(tally: dict[str, Tally]) -> str:
         rows.append(
             f"| {kind} | {t.clean} | {t.false_alarms}{extra} | {rate:.1%} | {t.faulty} | "
             f"{t.detected} ({t.detected / max(t.faulty, 1):.0%}) | {t.early} | {delay} | {share} |"
-            + (f" {t.said_converged} |" if kind == "plateau" else " |")
+            + (f" {t.said_converged} / {t.plateau_at_end} |" if kind == "plateau" else " |")
         )
     return "\n".join(rows)
 

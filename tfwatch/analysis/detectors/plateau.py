@@ -36,6 +36,7 @@ from tfwatch.analysis.detectors.stall import (
     classify,
     early_level,
     flat_end,
+    flat_start,
     progress_threshold,
 )
 from tfwatch.analysis.direction import is_eval_metric
@@ -129,7 +130,13 @@ def _early_stopping_alert(
         return None  # nothing finite to judge: the nan detector speaks for it
     bad = values if not higher else -values
     start = int(np.searchsorted(steps, found.best_step))
-    flat = classify(bad, start, noise_floor(bad), s, learned_before=learned_elsewhere)
+    noise = noise_floor(bad)
+    # The best evaluation may be a lucky one late in the flat stretch: judge the stretch
+    # from where the trend test says the metric went flat, when it reaches further back.
+    trend_start = flat_start(bad, noise, s, s.patience)
+    if trend_start is not None and trend_start < start:
+        start = trend_start
+    flat = classify(bad, start, noise, s, learned_before=learned_elsewhere)
     smoothed = f" (smoothed {s.smoothing:g})" if s.smoothing > 0 else ""
     text = (
         f"{tag}{smoothed}: no improvement > {s.min_delta:g} in {found.wait} evaluations since "

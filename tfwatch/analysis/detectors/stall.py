@@ -137,7 +137,8 @@ def heading_shortfall(before: F64, flat: F64, noise: float) -> float:
     d1, d2 = a - b, b - c
     if d2 <= 2.0 * noise * math.sqrt(2.0 / third):
         return 0.0
-    m = flat.shape[0] / third
+    # From the middle of the last block: half a block, then the flat stretch.
+    m = flat.shape[0] / third + 0.5
     if d1 <= d2:
         expected = d2 * m
     else:
@@ -149,6 +150,23 @@ def heading_shortfall(before: F64, flat: F64, noise: float) -> float:
     return float(max(expected - (c - best), 0.0))
 
 
+def flat_start(
+    bad: F64, noise: float, s: PlateauSettings, shortest: int, early: float | None = None
+) -> int | None:
+    """Where the longest flat trailing stretch of ``bad`` begins (None: none of at least
+    ``shortest`` points). Stretches are lengthened by half a ``window`` share of the
+    points at a time, so a noisy metric is judged over as many flat points as it has,
+    and the stretch starts where the metric went flat."""
+    n = bad.shape[0]
+    stride = max(1, math.ceil(s.window * n / 2))
+    found = None
+    for start in range(n - shortest, 1, -stride):
+        first = early_level(bad[:start]) if early is None else early
+        if _flat_from(bad, start, first, noise, s):
+            found = start
+    return found
+
+
 def flat_end(
     bad: F64, noise: float, s: PlateauSettings, early: float | None = None
 ) -> FlatStretch | None:
@@ -157,15 +175,7 @@ def flat_end(
     n = bad.shape[0]
     if n < s.min_points:
         return None
-    # The longest flat trailing stretch, tried from the shortest judged (min_points / 2)
-    # up, lengthened by half a window at a time: so a noisy metric is judged over as many
-    # flat points as it has, and the stretch starts where the metric went flat.
-    stride = max(1, math.ceil(s.window * n / 2))
-    found = None
-    for start in range(n - s.min_points // 2, 1, -stride):
-        first = early_level(bad[:start]) if early is None else early
-        if _flat_from(bad, start, first, noise, s):
-            found = start
+    found = flat_start(bad, noise, s, s.min_points // 2, early)
     if found is not None:
         return classify(bad, found, noise, s, early)
     # Never moved at all: within flat_sigmas noise units over every recent point, as a

@@ -273,7 +273,7 @@ def flags_cell(run: RunSummary, marked: bool) -> Text:
         text.append(REMOTE_GLYPH, style=REMOTE_STYLE)
     else:
         text.append(STATE_GLYPHS.get(run.state, "?"), style=STATE_STYLES.get(run.state, ""))
-    if run.alerts:
+    if run.warned:
         text.append("!", style="bold red")
     elif run.damage:
         text.append("!", style="yellow")

@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
 from textual.worker import get_current_worker
 
+from tfwatch.analysis.alerts import Alert
 from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.session import DetailCopy, LiveSession, Published
@@ -390,16 +391,16 @@ class TfwatchApp(App[None]):
         self._open_detail(name)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def _open_detail(self, name: str) -> None:
-        """Copy the run off the UI thread, then open its detail."""
+    def _open_detail(self, name: str, focus: Alert | None = None) -> None:
+        """Copy the run off the UI thread, then open its detail (at ``focus``)."""
         copy = self.session.detail(name)
         if copy is not None and not get_current_worker().is_cancelled:
-            self.call_from_thread(self._show_detail, name, copy)
+            self.call_from_thread(self._show_detail, name, copy, focus)
 
-    def _show_detail(self, name: str, copy: DetailCopy) -> None:
+    def _show_detail(self, name: str, copy: DetailCopy, focus: Alert | None = None) -> None:
         summary = self.snapshot.runs.get(name) if self.snapshot else None
         process = self.processes.process_of(name, summary)
-        self.push_screen(DetailScreen(copy.detail, list(copy.alerts), process))
+        self.push_screen(DetailScreen(copy.detail, list(copy.alerts), process, focus=focus))
 
     @on(DataTable.RowSelected, "#runs")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -448,6 +449,8 @@ class TfwatchApp(App[None]):
     @on(AlertsPanel.JumpToRun)
     def _jump_to_alert(self, event: AlertsPanel.JumpToRun) -> None:
         self.goto_run(event.run)
+        if event.alert is not None:
+            self._open_detail(event.run, event.alert)
 
     @on(AlertsPanel.MutesFailed)
     def _mutes_failed(self, event: AlertsPanel.MutesFailed) -> None:

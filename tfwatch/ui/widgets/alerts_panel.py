@@ -23,7 +23,7 @@ from tfwatch.text.safe_text import printable
 from tfwatch.ui.actions.alert_mutes import AlertMutes
 from tfwatch.ui.columns import alert_style
 
-TITLE = "alerts (Enter: go to run · x: ack · m/M: mute run/kind)"
+TITLE = "alerts (Enter: evidence · x: ack · m/M: mute run/kind)"
 
 
 def alert_line(alert: Alert, wrap: bool = False) -> Text:
@@ -59,9 +59,10 @@ class AlertList(OptionList):
 
 class AlertsPanel(Vertical):
     """The active alerts, most recently raised first, with the highlighted one written
-    out whole underneath; Enter posts :class:`JumpToRun`. ``x`` acknowledges the
-    highlighted alert (hidden while it holds), ``m`` mutes its run, ``M`` its kind, ``U``
-    shows everything again (see :class:`AlertMutes`)."""
+        out whole underneath; Enter posts :class:`JumpToRun` (the app opens the run's detail
+    at the alert). ``x`` acknowledges the
+        highlighted alert (hidden while it holds), ``m`` mutes its run, ``M`` its kind, ``U``
+        shows everything again (see :class:`AlertMutes`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "acknowledge", "Ack"),
@@ -80,11 +81,13 @@ class AlertsPanel(Vertical):
     """
 
     class JumpToRun(Message):
-        """The user chose an alert: show its run in the table."""
+        """The user chose an alert: show its run in the table (and, with ``alert``, the
+        run's detail at the alert's tag and step)."""
 
-        def __init__(self, run: str) -> None:
+        def __init__(self, run: str, alert: Alert | None = None) -> None:
             super().__init__()
             self.run = run
+            self.alert = alert
 
     class MutesFailed(Message):
         """The muted alerts could not be saved: say why, once."""
@@ -215,4 +218,5 @@ class AlertsPanel(Vertical):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if 0 <= event.option_index < len(self._shown):
-            self.post_message(self.JumpToRun(self._shown[event.option_index].run))
+            alert = self._shown[event.option_index]
+            self.post_message(self.JumpToRun(alert.run, alert))

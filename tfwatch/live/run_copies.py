@@ -13,8 +13,8 @@ import numpy as np
 
 from tfwatch.model.damage import Damage
 from tfwatch.model.histograms import HistogramPoint
+from tfwatch.model.series_arrays import SeriesArrays
 from tfwatch.store.runs import Run
-from tfwatch.store.series import SeriesArrays
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
 from textual.worker import get_current_worker
 
-from tfwatch.analysis.alerts import Alert
 from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.session import DetailCopy, LiveSession, Published
 from tfwatch.live.view_models import RunSummary, Snapshot
+from tfwatch.model.alerts import Alert
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.actions.alert_mutes import AlertMutes
 from tfwatch.ui.actions.alerts import AlertAnnouncer
@@ -99,7 +99,6 @@ class TfwatchApp(App[None]):
         self.filter: RunFilter = parse_filter("")
         self.sort_index = 0
         self.sort_reverse = False
-        self._longest_name = 0
         self._stopping = False
         self._progress_timer: Timer | None = None
         self._told_errors: set[str] = set()  # root errors already shown as a toast
@@ -219,12 +218,11 @@ class TfwatchApp(App[None]):
         table = self.runs_table
         if self.snapshot is not None:
             runs = self.visible_runs()
-            for name in self.snapshot.runs:
-                self._longest_name = max(self._longest_name, len(name))
             width = table.size.width or self.size.width
             targets = tuple(tag for tag, _ in self.targets)
+            need, prefix = table.name_needs(runs)
             columns = fit_columns(
-                self.snapshot.metrics, width, self._longest_name, targets, self.snapshot.tag_counts
+                self.snapshot.metrics, width, need, targets, self.snapshot.tag_counts, runs, prefix
             )
             table.set_columns(columns)
             table.show(runs, self.marked, self.clock())

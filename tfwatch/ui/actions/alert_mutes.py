@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from tfwatch.analysis.alerts import Alert, AlertKey
+from tfwatch.model.alerts import Alert, AlertKey
 
 #: The file's format version (a file of another version is ignored).
 VERSION = 1

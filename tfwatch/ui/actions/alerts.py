@@ -9,8 +9,8 @@ from typing import Any
 
 from textual.app import App
 
-from tfwatch.analysis.alerts import Alert
 from tfwatch.model.alert_kinds import alert_severity
+from tfwatch.model.alerts import Alert
 from tfwatch.text.safe_text import printable
 
 

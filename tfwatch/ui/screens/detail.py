@@ -17,8 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from tfwatch.analysis.alerts import Alert
 from tfwatch.live.run_copies import RunDetail
+from tfwatch.model.alerts import Alert
 from tfwatch.text.numbers import format_count, format_value
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.columns import alert_style

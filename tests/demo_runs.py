@@ -1,10 +1,11 @@
-"""Fixtures for the session tests: fixed demo runs written by the real demo writer."""
+"""The demo's sweep written with fixed wall times: what the session and app tests read.
+
+The ``demo_root`` fixture (``tests/conftest.py``) writes it once per test session.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from tfwatch.demo import fixed_end_time, write_fixed
 
@@ -13,9 +14,7 @@ DEMO_STEPS = 600
 FIXED_NOW = fixed_end_time(DEMO_STEPS) + 5.0
 
 
-@pytest.fixture(scope="session")
-def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo's sweep, written once with fixed wall times."""
-    root = tmp_path_factory.mktemp("demo")
+def write_demo_root(root: Path) -> Path:
+    """Write the demo's sweep into ``root``."""
     write_fixed(str(root), DEMO_STEPS)
     return root

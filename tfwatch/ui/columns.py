@@ -15,6 +15,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from tfwatch.live.view_models import SPARK_WIDTH, MetricSummary, RunSummary, TargetSteps
+from tfwatch.model.alert_kinds import alert_severity
 from tfwatch.model.run_states import ENDED_STATES
 from tfwatch.text.cell_cuts import ELLIPSIS, cut_middle, tail
 from tfwatch.text.durations import format_age
@@ -50,6 +51,7 @@ ALERT_LETTERS = {
     "crashed": "C",
     "stalled": "S",
     "plateau": "P",
+    "converged": "✓",
     "oscillating": "O",
     "frozen": "F",
     "two_writers": "W",
@@ -57,8 +59,18 @@ ALERT_LETTERS = {
     "detector_error": "?",
     "health_check_failed": "?",
 }
-#: Kinds that need a person now (red); the others are hints (yellow).
+#: Kinds that need a person now (red); information (green, see ``INFO_KINDS``) is good
+#: news or advice; the others are hints (yellow).
 SEVERE_ALERTS = frozenset({"nan", "diverging", "exploding_grad", "crashed"})
+
+
+def alert_style(kind: str) -> str:
+    """The style an alert kind is written in."""
+    if kind in SEVERE_ALERTS:
+        return "bold red"
+    return "green" if alert_severity(kind) == "info" else "yellow"
+
+
 BADGE_WIDTH = 4
 MARK = "▌"
 #: Padding DataTable adds around every cell (cell_padding=1 on each side).
@@ -255,12 +267,13 @@ def metric_cell(m: MetricSummary | None, field: str) -> Text:
 
 
 def badge_cell(run: RunSummary) -> Text:
-    """One letter per alert kind (see :data:`ALERT_LETTERS`), severe kinds first."""
+    """One letter per alert kind (see :data:`ALERT_LETTERS`), severe kinds first,
+    information last."""
     text = Text(no_wrap=True)
-    kinds = sorted(run.alerts, key=lambda k: k not in SEVERE_ALERTS)
+    kinds = sorted(run.alerts, key=lambda k: (k not in SEVERE_ALERTS, alert_severity(k)))
     for kind in kinds[:BADGE_WIDTH]:
         letter = ALERT_LETTERS.get(kind) or printable(kind[:1]).lower() or "?"
-        text.append(letter, style="bold red" if kind in SEVERE_ALERTS else "yellow")
+        text.append(letter, style=alert_style(kind))
     return text
 
 
@@ -314,7 +327,7 @@ def flags_cell(run: RunSummary, marked: bool) -> Text:
         text.append(REMOTE_GLYPH, style=REMOTE_STYLE)
     else:
         text.append(STATE_GLYPHS.get(run.state, "?"), style=STATE_STYLES.get(run.state, ""))
-    if run.alerts:
+    if run.warned:
         text.append("!", style="bold red")
     elif run.damage:
         text.append("!", style="yellow")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,9 +44,16 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
         node_interval=max(2.0, args.interval),
         **kwargs,
     )
+    from tfwatch.ui.actions.alert_mutes import AlertMutes, default_mutes_path
+
+    # Read before the app starts: the UI thread never waits on a file.
+    mutes = AlertMutes.load(default_mutes_path())
+    if mutes.problem:
+        print(f"tfwatch: {mutes.problem}", file=sys.stderr)
     return TfwatchApp(
         session,
         readonly=args.readonly,
         bell=getattr(args, "bell", False),
         desktop_notify=getattr(args, "notify", False),
+        alert_mutes=mutes,
     )

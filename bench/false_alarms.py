@@ -188,20 +188,23 @@ def alerts_at(curve: Curve, upto: int, config: HealthConfig) -> set[str]:
     return {a.kind for a in run_health(run, config, now=float(walls[-1]) + 1, plugins=[])}
 
 
-def first_alert(curve: Curve, kind: str, config: HealthConfig, start: int = 2) -> int | None:
-    """Smallest prefix length (points) at which ``kind`` is reported, coarse then bisected:
-    the alert is first raised when point ``hit - 1`` arrives."""
+def first_alert(
+    curve: Curve, kind: str | frozenset[str], config: HealthConfig, start: int = 2
+) -> int | None:
+    """Smallest prefix length (points) at which ``kind`` (or one of the kinds) is reported,
+    coarse then bisected: the alert is first raised when point ``hit - 1`` arrives."""
+    kinds = frozenset([kind]) if isinstance(kind, str) else kind
     n = curve.values.shape[0]
     marks = sorted({int(m) for m in np.linspace(start, n, CHECKPOINTS)} | {n})
     prev = start - 1
     for m in marks:
         if m < start:
             continue
-        if kind in alerts_at(curve, m, config):
+        if kinds & alerts_at(curve, m, config):
             lo, hi = prev, m  # not at lo (or unknown), alert at hi
             while hi - lo > 1:
                 mid = (lo + hi) // 2
-                if kind in alerts_at(curve, mid, config):
+                if kinds & alerts_at(curve, mid, config):
                     hi = mid
                 else:
                     lo = mid
@@ -210,7 +213,39 @@ def first_alert(curve: Curve, kind: str, config: HealthConfig, start: int = 2) -
     return None
 
 
-def plateau_gain(curve: Curve, alert_len: int, config: HealthConfig) -> tuple[float, float]:
+FLAT = frozenset({"plateau", "converged"})
+
+
+def trend_gain(curve: Curve, alert_len: int, config: HealthConfig) -> tuple[float, float, float]:
+    """For a per-step tag: how much the noise-free curve improved over the stretch the
+    alarm calls flat (from the alert's step to the latest point), and the yardstick:
+    ``flat_share`` of the progress the noise-free curve made before that stretch (the
+    rule's own definition of still improving). The strict count uses two standard errors
+    of a line fit over the stretch instead. An alarm on a noise-free curve that moved
+    less than ``flat_sigmas`` noise units over the points judged is never premature (it
+    never learned)."""
+    s = config.plateau.for_tag(curve.tag)
+    run = Run(name=curve.name, root="bench", path="bench")
+    series = run.scalars[curve.tag] = ScalarSeries(curve.tag)
+    walls = 1.7e9 + curve.steps[:alert_len].astype(np.float64) * 0.05
+    series.extend(curve.steps[:alert_len], curve.values[:alert_len], walls)
+    run.last_wall_time = float(walls[-1])
+    [alert] = [a for a in run_health(run, config, float(walls[-1]) + 1, plugins=[])
+               if a.kind in FLAT]  # fmt: skip
+    n = series.recent().steps.shape[0]
+    sign = 1.0 if curve.higher else -1.0
+    good = sign * curve.truth[:alert_len]
+    a = int(np.searchsorted(curve.steps, alert.step))
+    if float(np.ptp(good[alert_len - n :])) < s.flat_sigmas * curve.noise:
+        return 0.0, math.inf, math.inf
+    gain = float(good[-1] - good[a])
+    progress = float(good[a] - np.median(good[:10]))
+    p = max(alert_len - a, 2)
+    se = curve.noise * math.sqrt(12 * (p - 1) / (p * (p + 1)))
+    return gain, s.flat_share * max(progress, 0.0), 2 * se
+
+
+def plateau_gain(curve: Curve, alert_len: int, config: HealthConfig) -> tuple[float, float, float]:
     """How much the noise-free curve improved over the ``patience`` evaluations before the
     alarm, and the two yardsticks it is judged by: one noise standard deviation, and two
     standard errors of a straight-line fit's change over those points (what a regression
@@ -222,7 +257,7 @@ def plateau_gain(curve: Curve, alert_len: int, config: HealthConfig) -> tuple[fl
     gain = float(np.max(sign * curve.truth[: i + 1]) - np.max(sign * curve.truth[: j + 1]))
     p = i - j + 1
     se = curve.noise * math.sqrt(12 * (p - 1) / (p * (p + 1))) if p > 1 else curve.noise
-    return gain - s.min_delta, 2 * se
+    return gain - s.min_delta, 2 * se, curve.noise
 
 
 @dataclass
@@ -234,6 +269,9 @@ class Tally:
     faulty: int = 0
     detected: int = 0
     early: int = 0
+    warned: int = 0  # plateau only: clean curves warned plateau (not converged) at some point
+    said_converged: int = 0  # plateau only: detected curves first flagged as converged
+    plateau_at_end: int = 0  # plateau only: detected curves warned plateau at their end
     delays: list[int] = field(default_factory=list)
     delay_share: list[float] = field(default_factory=list)  # delay / run length
 
@@ -249,26 +287,27 @@ def evaluate(
         if idx % 50 == 0:
             progress(f"clean {idx}/{len(clean)}")
         for kind in FAULTS:
-            if kind == "plateau" and "val" not in curve.tag:
-                continue  # the plateau detector watches evaluation metrics only
             tally[kind].clean += 1
-            hit = first_alert(curve, kind, config)
+            hit = first_alert(curve, FLAT if kind == "plateau" else kind, config)
             if hit is None:
                 continue
             tally[kind].all_alarms += 1
             if kind != "plateau":
                 tally[kind].false_alarms += 1
                 continue
-            gain, two_se = plateau_gain(curve, hit, config)
-            tally[kind].false_alarms += gain > two_se
-            tally[kind].false_strict += gain > curve.noise
+            # plateau or converged on a clean curve: false when it was still improving.
+            tally[kind].warned += first_alert(curve, "plateau", config) is not None
+            judge = plateau_gain if "val" in curve.tag else trend_gain
+            gain, yardstick, strict = judge(curve, hit, config)
+            tally[kind].false_alarms += gain > yardstick
+            tally[kind].false_strict += gain > min(yardstick, strict)
     for kind in FAULTS:
         for j in range(n_faulty):
             if j % 20 == 0:
                 progress(f"{kind} {j}/{n_faulty}")
             runs_f = make_run(rng, 10_000 + j)
             if kind == "plateau":
-                base = runs_f[str(rng.choice(["val/loss", "val/acc"]))]
+                base = runs_f[str(rng.choice(["train/loss", "val/loss", "val/acc"]))]
             elif kind == "oscillating":
                 base = runs_f[str(rng.choice(["train/loss", "val/acc"]))]
             else:
@@ -277,12 +316,16 @@ def evaluate(
             assert curve.onset is not None
             t = tally[kind]
             t.faulty += 1
-            hit = first_alert(curve, kind, config)
+            hit = first_alert(curve, FLAT if kind == "plateau" else kind, config)
             if hit is None:
                 continue
             if hit - 1 < curve.onset:
                 t.early += 1  # raised before the fault began: also a false alarm
                 continue
+            if kind == "plateau" and "plateau" not in alerts_at(curve, hit, config):
+                t.said_converged += 1  # flagged flat after the onset, but read as converged
+            if kind == "plateau":
+                t.plateau_at_end += "plateau" in alerts_at(curve, curve.values.shape[0], config)
             t.detected += 1
             t.delays.append(hit - 1 - curve.onset)
             t.delay_share.append((hit - 1 - curve.onset) / curve.values.shape[0])
@@ -293,13 +336,17 @@ def table(tally: dict[str, Tally]) -> str:
     head = (
         "kind", "clean curves", "false alarms", "rate", "faulty curves", "detected",
         "raised before onset", "delay, points (median / p90)", "delay, % of run (median / p90)",
+        "of the detected: read as converged first / warned plateau at the end",
     )  # fmt: skip
-    rows = ["| " + " | ".join(head) + " |", "|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    rows = ["| " + " | ".join(head) + " |", "|---|---:|---:|---:|---:|---:|---:|---|---|---:|"]
     for kind, t in tally.items():
         rate = t.false_alarms / t.clean if t.clean else math.nan
         extra = ""
         if kind == "plateau":
-            extra = f" ({t.false_strict} by the 1 sd yardstick, {t.all_alarms} alarms in all)"
+            extra = (
+                f" ({t.false_strict} by the strict yardstick, {t.all_alarms} alarms in all, "
+                f"{t.warned} clean curves warned plateau rather than converged)"
+            )
         delay, share = "-", "-"
         if t.delays:
             d, p = np.array(t.delays), np.array(t.delay_share)
@@ -308,6 +355,7 @@ def table(tally: dict[str, Tally]) -> str:
         rows.append(
             f"| {kind} | {t.clean} | {t.false_alarms}{extra} | {rate:.1%} | {t.faulty} | "
             f"{t.detected} ({t.detected / max(t.faulty, 1):.0%}) | {t.early} | {delay} | {share} |"
+            + (f" {t.said_converged} / {t.plateau_at_end} |" if kind == "plateau" else " |")
         )
     return "\n".join(rows)
 

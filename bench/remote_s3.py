@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tfwatch.ingest.sources.remote import RemoteSource, RemoteTuning
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.store.runs import RunFactory
 
 OPTIONS = {"key": "bench", "secret": "bench"}
 
@@ -116,7 +117,7 @@ def _warm_restart(endpoint: str, runs: int) -> None:
         for label in ("cold, filling the cache", "warm restart (cache)"):
             s3 = _CountingS3(endpoint)
             source = RemoteSource("s3://bench/logs", "bench/logs", lambda s3=s3: s3.fs, "s3")
-            tailer = Tailer([("bench", source)], memory=RunCache(cache_dir))
+            tailer = Tailer([("bench", source)], RunFactory(), memory=RunCache(cache_dir))
             started = time.perf_counter()
             tailer.poll()
             first = time.perf_counter() - started
@@ -160,7 +161,7 @@ def main() -> None:
             s3 = _CountingS3(endpoint)
             source = RemoteSource("s3://bench/logs", "bench/logs", lambda s3=s3: s3.fs, "s3",
                                   tuning=tuning)  # fmt: skip
-            tailer = Tailer([("bench", source)])
+            tailer = Tailer([("bench", source)], RunFactory())
             started = time.perf_counter()
             tailer.poll()
             cold = time.perf_counter() - started

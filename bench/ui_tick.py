@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.gen_logdir import generate
 from tfwatch.live.factory import open_session
-from tfwatch.live.health_source import health_alert_kinds
+from tfwatch.live.health_source import health_alerts
 from tfwatch.live.session import FORECAST_BUDGET, Published
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import make_tailer
@@ -44,7 +44,7 @@ async def _ui_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[str, l
         while app.snapshot is None:
             await pilot.pause(0.1)
         await pilot.pause(0.5)
-        builder = SnapshotBuilder(metrics=tags, alert_source=health_alert_kinds)
+        builder = SnapshotBuilder(metrics=tags, health=health_alerts())
         with tailer.lock:
             builder.build(tailer.runs)
         names = sorted(tailer.runs)
@@ -67,7 +67,7 @@ def bench_tick(root: str, ticks: int) -> None:
     tailer.poll()
     tags = tuple(sorted({t for r in tailer.runs.values() for t in r.scalars})[:3])
     print(f"{len(tailer.runs)} runs, metrics {', '.join(tags)}")
-    builder = SnapshotBuilder(metrics=tags, alert_source=health_alert_kinds)
+    builder = SnapshotBuilder(metrics=tags, health=health_alerts())
     start = time.perf_counter()
     builder.build(tailer.runs)
     print(

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.ingest.sources.backends import SSHKeys
+    from tests.system.writers import WriterFactory
 
 
 @pytest.fixture
@@ -34,3 +39,35 @@ def private_cache(
     home = tmp_path_factory.mktemp("xdg-cache")
     monkeypatch.setenv("XDG_CACHE_HOME", str(home))
     return home / "tfwatch"
+
+
+@pytest.fixture(scope="session")
+def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> SSHKeys:
+    """Keys and a ``known_hosts`` line for the test SSH server (remote roots and nodes)."""
+    from tests.ingest.sources.backends import make_ssh_keys
+
+    return make_ssh_keys(tmp_path_factory.mktemp("sshkeys"))
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's sweep, written once with fixed wall times (see :mod:`tests.demo_runs`)."""
+    from tests.demo_runs import write_demo_root
+
+    return write_demo_root(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="session")
+def writers() -> Iterator[WriterFactory]:
+    """Spawns real tensorboardX / TensorBoard writer processes (forked from a zygote)."""
+    from tests.system.writers import writer_factory
+
+    with writer_factory() as factory:
+        yield factory
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``single_threaded`` run first, before any test leaves a thread behind
+    (fsspec's IO loop lives as long as the process; so do the remote tests' servers):
+    only a process with no other thread forks its workers."""
+    items.sort(key=lambda item: item.get_closest_marker("single_threaded") is None)

@@ -17,7 +17,7 @@ from tfwatch.ingest.sources.errors import RootNotFound, SourceError
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.store.memory_budget import fit_memory
-from tfwatch.store.runs import Run
+from tfwatch.store.runs import Run, RunFactory
 from tfwatch.text.safe_text import printable
 
 T = TypeVar("T")
@@ -56,8 +56,8 @@ def make_tailer(
     run_pattern: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
     wait_for_missing: bool = False,
-    cache: RunMemory | None = None,
-) -> Tailer:
+    cache: RunMemory[Run] | None = None,
+) -> Tailer[Run]:
     """A tailer over ``roots``; raises :class:`SourceError` for a root that cannot work.
     ``cache``: runs kept by earlier processes (see :mod:`tfwatch.cache`).
 
@@ -80,7 +80,9 @@ def make_tailer(
         except re.error as e:
             raise UsageError(f"--run {run_pattern!r}: {e}") from e
         run_filter = lambda name: compiled.search(name) is not None  # noqa: E731
-    return Tailer(sources, retain_all=retain_all, run_filter=run_filter, memory=cache)
+    # (a run kept whole, --all, is never cut to what a cache holds)
+    memory = cache if not retain_all else None
+    return Tailer(sources, RunFactory(retain_all), run_filter=run_filter, memory=memory)
 
 
 def load_once(
@@ -89,8 +91,8 @@ def load_once(
     run_pattern: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
     meanwhile: Callable[[], object] | None = None,
-    cache: RunMemory | None = None,
-) -> Tailer:
+    cache: RunMemory[Run] | None = None,
+) -> Tailer[Run]:
     """Read every root completely, once; raise :class:`SourceError` when a root fails
     or when no run at all was found. ``meanwhile`` runs during the load (see
     :meth:`Tailer.poll`)."""
@@ -110,7 +112,7 @@ def summarize_once(
     summarize: Callable[[Run], T],
     storage_options: Mapping[str, Any] | None = None,
     meanwhile: Callable[[], object] | None = None,
-    cache: RunMemory | None = None,
+    cache: RunMemory[Run] | None = None,
 ) -> list[T]:
     """``summarize(run)`` of every run of the roots, read once, in name order: as
     :func:`load_once`, but runs read in worker processes are summarized there (see
@@ -125,7 +127,7 @@ def summarize_once(
 
 
 def _read_all(
-    tailer: Tailer,
+    tailer: Tailer[Run],
     roots: Sequence[str],
     run_pattern: str | None,
     meanwhile: Callable[[], object] | None,

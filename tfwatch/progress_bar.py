@@ -12,7 +12,7 @@ import sys
 import time
 from typing import IO
 
-from tfwatch.ingest.poll_state import LoadProgress
+from tfwatch.model.load_progress import LoadProgress
 from tfwatch.text.load_progress import load_progress_line
 
 BAR_CELLS = 24

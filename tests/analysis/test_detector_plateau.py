@@ -103,7 +103,11 @@ def test_detector_checks_eval_metrics_by_default() -> None:
 def test_per_tag_patience_and_explicit_tags() -> None:
     flat = np.r_[np.linspace(1.0, 0.5, 20), np.full(15, 0.5)]
     steps = np.arange(35) * 500
-    run = run_with("r", series("val_loss", steps, flat), series("train/loss", steps, flat))
+    noisy = np.r_[np.linspace(1.0, 0.5, 40), np.full(80, 0.5)]
+    noisy += np.random.default_rng(0).normal(0, 0.002, 120)
+    run = run_with(
+        "r", series("val_loss", steps, flat), series("train/loss", np.arange(120) * 10, noisy)
+    )
     cfg = config_from_dict(
         {
             "detectors": {

@@ -56,3 +56,30 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     cfg.write_text("[detectors.plateau]\npatience = 'x'\n")
     res = _tfwatch("check", str(tmp_path), "--config", str(cfg))
     assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+
+
+def test_converged_is_information_and_never_fails(tmp_path: Path) -> None:
+    from tfwatch.demo import write_fixed
+
+    write_fixed(str(tmp_path), 600)
+    res = _tfwatch("check", str(tmp_path), "--fail-on", "converged")
+    assert res.returncode == 0, res.stdout + res.stderr
+    info = [ln for ln in res.stdout.splitlines() if ln.startswith("info")]
+    assert any("sweep/lr=0.1  converged  train/loss@" in ln for ln in info), res.stdout
+    assert "EarlyStopping would stop here" in res.stdout
+    data = json.loads(_tfwatch("check", str(tmp_path), "--json", "--fail-on", "all").stdout)
+    severities = {a["kind"]: a["severity"] for a in data["alerts"]}
+    assert severities["converged"] == "info" and severities["nan"] == "warning"
+
+
+def test_since_leaves_out_what_was_already_there(tmp_path: Path) -> None:
+    from tfwatch.demo import write_fixed
+
+    write_fixed(str(tmp_path), 600)  # written with fixed wall times, long ago
+    assert _tfwatch("check", str(tmp_path)).returncode == 1  # the demo's NaN run
+    res = _tfwatch("check", str(tmp_path), "--since", "2h")
+    assert res.returncode == 0, res.stdout
+    assert "0 alert(s)" in res.stdout
+    res = _tfwatch("check", str(tmp_path), "--since", "soon")
+    assert res.returncode == 2 and "not a duration" in res.stderr
+    assert "Traceback" not in res.stderr

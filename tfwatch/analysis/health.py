@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from tfwatch.analysis.alerts import Alert, kind_order
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.detectors import BUILTIN_DETECTORS, detect_liveness
+from tfwatch.analysis.diagnosis import root_causes_only
 from tfwatch.analysis.plugins import Plugin, discover_plugins, plugin_error, run_plugin
 from tfwatch.analysis.protocols import RunLike
 from tfwatch.model.alert_kinds import AlertKind
@@ -32,9 +33,10 @@ def run_health(
     monitor when known (``running``, ``stalled``, ``finished``, ``crashed``,
     ``unknown``). ``plugins`` defaults to the installed ``tfwatch.detectors`` entry
     points (pass ``[]`` to run the built-in detectors only).
-    Alerts come sorted by kind, then tag. A detector that raises becomes one
-    ``detector_error`` alert instead of an exception. Call it under the tailer's lock:
-    it reads the run's series.
+    Trend alerts explained by a NaN or by weights that all stopped changing are dropped
+    (:mod:`~tfwatch.analysis.diagnosis`). Alerts come sorted by kind, then tag. A
+    detector that raises becomes one ``detector_error`` alert instead of an exception.
+    Call it under the tailer's lock: it reads the run's series.
     """
     cfg = config or _DEFAULT
     alerts: list[Alert] = []
@@ -47,6 +49,7 @@ def run_health(
         alerts.extend(detect_liveness(run, cfg, now, state))
     except Exception as exc:
         alerts.append(plugin_error("stalled", run, now, f"failed: {type(exc).__name__}: {exc}"))
+    alerts = root_causes_only(alerts, len(run.histograms))
     for plugin in default_plugins() if plugins is None else plugins:
         alerts.extend(run_plugin(plugin, run, cfg, now))
     return sorted(

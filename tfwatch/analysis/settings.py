@@ -79,7 +79,8 @@ class DivergingSettings(DetectorSettings):
 
 @dataclass(frozen=True)
 class PlateauSettings(DetectorSettings):
-    """``plateau``: Keras ``EarlyStopping`` over the tag's evaluations."""
+    """``plateau`` / ``converged``: Keras ``EarlyStopping`` over per-evaluation tags, a
+    trend test over per-step tags; then stalled (``plateau``) or finished (``converged``)."""
 
     #: Evaluations without improvement before EarlyStopping would stop.
     patience: int = field(default=10, metadata=_at_least(1))
@@ -89,6 +90,24 @@ class PlateauSettings(DetectorSettings):
     start_from: int = field(default=0, metadata=_at_least(0))
     #: TensorBoard smoothing applied before the rule; 0 = the raw values, exactly as Keras.
     smoothing: float = field(default=0.0, metadata={"min": 0.0, "max": 0.999})
+    #: Per-step tags (not evaluations): the flat stretch is sought by lengthening it, from
+    #: the end back, by half this share of the recent points at a time.
+    window: float = field(default=0.2, metadata={"min": 0.01, "max": 1.0})
+    #: Per-step tags: no judgement with fewer finite points.
+    min_points: int = field(default=50, metadata=_at_least(10))
+    #: Per-step tags: flat when the change over the window is confidently within this
+    #: share of the progress made before it.
+    flat_share: float = field(default=0.02, metadata=_at_least(0))
+    #: Per-step tags that never moved: flat when the change over all their points is
+    #: confidently within this many noise units (one point's noise).
+    flat_sigmas: float = field(default=1.0, metadata=_at_least(0))
+    #: Real progress: the metric improved by more than this many noise units before it
+    #: went flat; without it a flat metric is a ``plateau`` (it never learned).
+    progress_sigmas: float = field(default=3.0, metadata=_at_least(0))
+    #: A flat metric that was still improving by more than this share of its progress in
+    #: the stretch just before it went flat stalled (``plateau``); one that had slowed down
+    #: to less ``converged``.
+    stall_share: float = field(default=0.1, metadata=_at_least(0))
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from tfwatch.ingest.file_state import EventFileState
 from tfwatch.ingest.sources.base import FileInfo, Source
 from tfwatch.ingest.sources.errors import SourceError
 from tfwatch.model.record_marks import RecordMark, record_digest
-from tfwatch.store.runs import EventFileState, Run
+from tfwatch.store.runs import Run
 
 
 def doubt(

@@ -23,16 +23,20 @@ import numpy.typing as npt
 
 from tfwatch import __version__
 from tfwatch.ingest.decode.tag_plugins import TagPlugins
+from tfwatch.ingest.file_state import EventFileState
 from tfwatch.model.damage import Damage
 from tfwatch.model.histograms import HistogramPoint
 from tfwatch.model.record_marks import RecordMark
+from tfwatch.model.series_arrays import SeriesArrays
+from tfwatch.store.buckets import BUCKET
 from tfwatch.store.histograms import HistogramSeries
-from tfwatch.store.runs import EventFileState, Run
-from tfwatch.store.series import BUCKET_DTYPE, ScalarSeries, SeriesArrays, SeriesParts
+from tfwatch.store.runs import Run
+from tfwatch.store.series import ScalarSeries
+from tfwatch.store.series_parts import SeriesParts
 
 MAGIC = b"TFWCACHE"
 #: Bumped whenever what is written changes meaning; files of another one are not read.
-FORMAT = 2
+FORMAT = 3  # (3: a series's first point without its wall time)
 _HEADER = struct.Struct("<8sIIQI")  # magic, format, JSON bytes, array bytes, CRC-32
 
 
@@ -195,10 +199,10 @@ def _build(meta: dict[str, Any], body: memoryview) -> tuple[Run, TagPlugins]:
             setattr(state, which, None if mark is None else RecordMark(*mark))
         run.files[state.path] = state
     for s in meta["scalars"]:
-        buckets = array(s["buckets"]).view(BUCKET_DTYPE)
+        buckets = array(s["buckets"]).view(BUCKET)
         recent = SeriesArrays(array(s["steps"]), array(s["values"]), array(s["walls"]))
         f = s["first"]
-        first = (int(f[0]), float(f[1]), float(f[2])) if f is not None else None
+        first = (int(f[0]), float(f[1])) if f is not None else None
         parts = SeriesParts(s["tag"], recent, buckets, s["width"], first)
         run.scalars[s["tag"]] = ScalarSeries.from_parts(parts)
     for h in meta["histograms"]:

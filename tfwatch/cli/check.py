@@ -25,6 +25,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="alert kinds that fail the check (default nan,diverging; 'all' for every kind); "
         "'damage' fails on damaged event files (CRC mismatches, torn or undecodable records)",
     )  # fmt: skip
+    ck.add_argument(
+        "--since", metavar="DURATION", type=_duration,
+        help="only alerts whose condition began in the last DURATION (30m, 2h, 1d): "
+        "leave out what was already there",
+    )  # fmt: skip
     ck.add_argument("--json", action="store_true", help="alerts as JSON")
     ck.add_argument("--config", metavar="FILE", help="detector thresholds (TOML)")
     ck.set_defaults(handler=run)
@@ -36,10 +41,15 @@ def run(args: argparse.Namespace) -> int:
         from tfwatch.cli.health_check import parse_kinds, run_check
 
     return run_check(
-        args.roots,
-        parse_kinds(args.fail_on),
-        args.json,
-        args.config,
-        storage_options(args),
-        cache=run_cache(args),
-    )
+        args.roots, parse_kinds(args.fail_on), args.json, args.config, storage_options(args),
+        since=args.since, cache=run_cache(args),
+    )  # fmt: skip
+
+
+def _duration(text: str) -> float:
+    from tfwatch.text.durations import parse_duration
+
+    seconds = parse_duration(text)
+    if seconds is None:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 30m, 2h, 1d)")
+    return seconds

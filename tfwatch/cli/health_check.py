@@ -1,6 +1,7 @@
 """``tfwatch check``: read every run once, print health alerts, exit non-zero on the bad ones.
 
-Exit status: 1 when an alert of a ``--fail-on`` kind is present, 0 otherwise, 2 on bad
+Exit status: 1 when an alert of a ``--fail-on`` kind is present (information, such as
+``converged``, never fails), 0 otherwise, 2 on bad
 input (a root that cannot be read, a bad config). Damaged event files are listed and fail
 the check only with ``--fail-on damage``: by default what could be read was checked. A
 file whose last record is still being written (an incomplete tail) is listed apart and
@@ -21,7 +22,7 @@ from tfwatch.analysis.health import run_health
 from tfwatch.cli.export_writers import damage_json, incomplete_tail_json
 from tfwatch.errors import UsageError
 from tfwatch.loading import load_once
-from tfwatch.model.alert_kinds import ALERT_KINDS, AlertKind
+from tfwatch.model.alert_kinds import ALERT_KINDS, AlertKind, alert_severity
 from tfwatch.text.safe_text import printable
 
 DEFAULT_FAIL_ON = ("nan", "diverging")
@@ -38,7 +39,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
     """An alert as ``check --json`` lists it: :meth:`Alert.to_dict` in :data:`ALERT_FIELDS`
     order."""
     fields = alert.to_dict()
-    return {k: fields[k] for k in ALERT_FIELDS}
+    return {**{k: fields[k] for k in ALERT_FIELDS}, "severity": alert_severity(alert.kind)}
 
 
 def parse_kinds(text: str) -> tuple[str, ...]:
@@ -69,9 +70,14 @@ def run_check(
     config_path: str | None = None,
     storage_options: dict[str, Any] | None = None,
     out: IO[str] | None = None,
+    since: float | None = None,
     cache: Any = None,
 ) -> int:
-    """Run the check and write its report (to stdout by default); return the exit status."""
+    """Run the check and write its report (to stdout by default); return the exit status.
+
+    ``since`` (seconds) leaves out alerts whose condition already held before that long
+    ago (their onset's wall time is older): what was already there. Information alerts
+    (``converged``) are listed but never fail the check, whatever ``fail_on`` says."""
     # Looked up at call time, not bound at import: stdout may be replaced (tests, pipes).
     out = sys.stdout if out is None else out
     config = load_config(config_path)
@@ -86,7 +92,9 @@ def run_check(
             alerts.extend(run_health(run, config, now))
         damage.extend({"run": name, **damage_json(d)} for d in run.damage)
         tails.extend({"run": name, **incomplete_tail_json(t)} for t in run.incomplete_tails())
-    failing = [a for a in alerts if a.kind in fail_on]
+    if since is not None:
+        alerts = [a for a in alerts if a.wall_time >= now - since]
+    failing = [a for a in alerts if a.kind in fail_on and alert_severity(a.kind) != "info"]
     damage_fails = DAMAGE in fail_on and bool(damage)
     if as_json:
         payload = {
@@ -100,7 +108,7 @@ def run_check(
         out.write("\n")
     else:
         for a in alerts:
-            mark = "FAIL" if a.kind in fail_on else "warn"
+            mark = "FAIL" if a in failing else alert_severity(a.kind)[:4]
             out.write(f"{mark}  {printable(format_alert(a))}\n")
         mark = "FAIL  damage" if damage_fails else "damage"
         for d in damage:

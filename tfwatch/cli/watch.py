@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tfwatch.cli.options import add_app_options, add_cache_options, add_roots
+from tfwatch.cli.options import add_app_options, add_cache_options, add_roots, add_ssh_node_option
 
 NAME = "watch"
 
@@ -15,9 +15,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         NAME,
         prog="tfwatch",
         description="Watch many TensorBoard training runs at once. "
-        "Subcommands: ls, export, report, check, demo (tfwatch demo -h).",
+        "Subcommands: ls, export, report, check, demo, nodes, exporter, serve (tfwatch demo -h).",
     )
     add_roots(parser)
+    add_ssh_node_option(parser)
     add_cache_options(parser)
     add_app_options(parser)
     parser.set_defaults(handler=run)

@@ -2,27 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.reads import RunReadRequest
-from tfwatch.ingest.run_memory import RunMemory
-from tfwatch.ingest.sources.base import Source
+from tfwatch.ingest.run_sink import R
 from tfwatch.ingest.workers import Job
-from tfwatch.store.runs import Run
-
-
-@dataclass
-class Keeper:
-    """A run memory's ``keep`` as called in a worker process (a read run stays there)."""
-
-    memory: RunMemory
-    sources: dict[str, Source]
-    prefixed: bool
-
-    def __call__(self, run: Run, plugins: TagPlugins) -> None:
-        self.memory.keep(run.root, self.sources[run.root], self.prefixed, run, plugins)
-
 
 #: Runs with less to read than this are read several to a job (see
 #: :func:`~tfwatch.ingest.reads.read_runs_together`), a job's share of them
@@ -31,7 +13,7 @@ _SHORT_RUN_BYTES = 1 << 20
 _JOB_BYTES_MIN, _JOB_BYTES_MAX = 1 << 20, 8 << 20
 
 
-def grouped_jobs(jobs: list[RunReadRequest], workers: int, final: bool) -> list[Job]:
+def grouped_jobs(jobs: list[RunReadRequest[R]], workers: int, final: bool) -> list[Job[R]]:
     """Jobs for the workers, biggest first so that they finish together: long runs one
     to a job, short ones together, a job's share small enough that the workers still
     end close together (a few jobs each at the end)."""
@@ -39,7 +21,7 @@ def grouped_jobs(jobs: list[RunReadRequest], workers: int, final: bool) -> list[
     jobs = sorted(jobs, key=lambda j: -size[id(j)])
     short = sum(size[id(j)] for j in jobs if size[id(j)] < _SHORT_RUN_BYTES)
     share = min(_JOB_BYTES_MAX, max(_JOB_BYTES_MIN, short // (6 * workers)))
-    out: list[Job] = []
+    out: list[Job[R]] = []
     filled = share  # bytes in the last job (none yet: full)
     for job in jobs:
         n = size[id(job)]

@@ -6,22 +6,20 @@ from __future__ import annotations
 from typing import Protocol
 
 from tfwatch.ingest.decode.tag_plugins import TagPlugins
+from tfwatch.ingest.run_sink import R
 from tfwatch.ingest.sources.base import FileInfo, Source
-from tfwatch.store.runs import Run
 
 
-class RunMemory(Protocol):
+class RunMemory(Protocol[R]):
     """Runs as read by an earlier process, and the place to keep them for the next."""
 
     def restore(
         self, label: str, source: Source, listed: list[FileInfo], prefixed: bool
-    ) -> list[tuple[Run, TagPlugins]]:
+    ) -> list[tuple[R, TagPlugins]]:
         """The kept runs of one root that still describe its listed files."""
         ...
 
-    def keep(
-        self, label: str, source: Source, prefixed: bool, run: Run, plugins: TagPlugins
-    ) -> None:
+    def keep(self, label: str, source: Source, prefixed: bool, run: R, plugins: TagPlugins) -> None:
         """Keep ``run`` as read so far."""
         ...
 

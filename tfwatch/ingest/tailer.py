@@ -1,8 +1,9 @@
-"""The poll loop: list roots, read what each event file gained, feed the store.
+"""The poll loop: list roots, read what each event file gained, feed the runs.
 
 One :class:`Tailer` serves every command: ``ls``/``export``/``check`` call :meth:`poll`
 once with ``final=True``; the app calls it from a worker thread every interval. Readers
-of :attr:`runs` from other threads take :attr:`lock`.
+of :attr:`runs` from other threads take :attr:`lock`. The runs are made by the
+:class:`~tfwatch.ingest.run_sink.NewRun` the tailer is given (the store's).
 """
 
 from __future__ import annotations
@@ -13,21 +14,26 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, replace
+from typing import Generic
 
 from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.discovery import run_name_for
+from tfwatch.ingest.file_state import EventFileState
 from tfwatch.ingest.hparams_sessions import HEAD_BYTES, session_layout, worth_checking
-from tfwatch.ingest.job_groups import Keeper, grouped_jobs
+from tfwatch.ingest.job_groups import grouped_jobs
+from tfwatch.ingest.kept_runs import KeptRuns
 from tfwatch.ingest.path_hparams import hparams_from_path
-from tfwatch.ingest.poll_state import LoadProgress, PollResult, RootStatus
+from tfwatch.ingest.poll_state import PollResult
 from tfwatch.ingest.reads import RunReadRequest, read_file
 from tfwatch.ingest.run_memory import RunMemory
+from tfwatch.ingest.run_sink import NewRun, R
 from tfwatch.ingest.sources.base import FileInfo, Source
 from tfwatch.ingest.sources.errors import RootNotFound, SourceError
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.workers import read_in_workers
 from tfwatch.model.damage import Damage
-from tfwatch.store.runs import EventFileState, Run
+from tfwatch.model.load_progress import LoadProgress
+from tfwatch.model.root_status import RootStatus
 
 # Below this many new bytes worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 32 << 20
@@ -41,35 +47,33 @@ class _Root:
     missing: bool = False  # the last listing found no root directory at all
 
 
-class Tailer:
-    """Keeps the store in step with the event files under the roots."""
+class Tailer(Generic[R]):
+    """Keeps the runs ``new_run`` makes in step with the event files under the roots."""
 
     def __init__(
         self,
         roots: Sequence[tuple[str, Source]],
-        retain_all: bool = False,
+        new_run: NewRun[R],
         clock: Callable[[], float] = time.time,
         run_filter: Callable[[str], bool] | None = None,
         workers: int | None = None,
-        memory: RunMemory | None = None,
+        memory: RunMemory[R] | None = None,
     ) -> None:
         self._roots = [_Root(label, src, RootStatus(label, src.root)) for label, src in roots]
         self._prefix = len(self._roots) > 1
-        self._retain_all = retain_all
+        self._new_run = new_run
         self._clock = clock
         self._run_filter = run_filter
         #: Processes for cold loads (one per core, at most 4).
         self._workers = workers if workers is not None else min(4, os.cpu_count() or 1)
         self._plugins: dict[str, TagPlugins] = {}
-        self._index: dict[str, tuple[Run, EventFileState]] = {}  # file path -> where it goes
+        self._index: dict[str, tuple[R, EventFileState]] = {}  # file path -> where it goes
         #: Directory -> whether it is an add_hparams session (decided once, on its head).
         self._sessions: dict[str, bool] = {}
-        self.runs: dict[str, Run] = {}
+        self.runs: dict[str, R] = {}
         #: Runs kept between processes (a cache): restored on a root's first listing,
         #: and given each run whose version moved since it was last kept.
-        self._memory = memory if not retain_all else None
-        self._restored: set[str] = set()  # root labels
-        self._kept: dict[str, int] = {}  # run name -> version last kept
+        self._kept = KeptRuns(memory, self._prefix) if memory is not None else None
         self.lock = threading.RLock()
         #: Runs and bytes read and to read in the current poll (the load progress).
         self.load = LoadProgress()
@@ -95,7 +99,7 @@ class Tailer:
         self,
         final: bool = False,
         meanwhile: Callable[[], object] | None = None,
-        summarize: Callable[[Run], object] | None = None,
+        summarize: Callable[[R], object] | None = None,
         on_progress: Callable[[LoadProgress], object] | None = None,
     ) -> PollResult:
         """List every root and read what was appended; ``final`` for one-shot reads.
@@ -110,7 +114,7 @@ class Tailer:
         run: a run read in a worker process stays there and only its summary comes back,
         in :attr:`PollResult.summaries` (the run here is left as listed, unread)."""
         result = PollResult()
-        work: list[tuple[_Root, Run, EventFileState, int]] = []
+        work: list[tuple[_Root, R, EventFileState, int]] = []
         failed: set[str] = set()
         for root, (listed, message) in zip(self._roots, self._list_roots(), strict=True):
             if listed is None:
@@ -119,8 +123,7 @@ class Tailer:
                     root.status.state = "missing"
                 result.unlisted_roots.append(message)
                 continue
-            root.status.polls += 1
-            if self._memory is not None and root.label not in self._restored:
+            if self._kept is not None:
                 self._restore(root, listed, result)
             work.extend(self._reconcile(root, listed, result))
             for directory in root.source.denied:
@@ -174,16 +177,15 @@ class Tailer:
     def _restore(self, root: _Root, listed: list[FileInfo], result: PollResult) -> None:
         """Adopt the runs the memory kept of ``root`` that still match its files: the
         reads below then start where they stopped."""
-        assert self._memory is not None
-        self._restored.add(root.label)
-        for run, plugins in self._memory.restore(root.label, root.source, listed, self._prefix):
+        assert self._kept is not None
+        for run, plugins in self._kept.restore(root.label, root.source, listed):
             name = run.name
             if name in self.runs or (self._run_filter is not None and not self._run_filter(name)):
                 continue
             with self.lock:
                 self.runs[name] = run
             self._plugins[name] = plugins
-            self._kept[name] = run.version
+            self._kept.mark_kept(run)
             for path, state in run.files.items():
                 self._index[path] = (run, state)
                 if state.hparams_session:
@@ -194,19 +196,10 @@ class Tailer:
     def remember(self) -> int:
         """Give the memory every run changed since it was last kept; return how many.
         Called from the thread that polls."""
-        if self._memory is None:
+        if self._kept is None:
             return 0
         sources = {r.label: r.source for r in self._roots}
-        kept = 0
-        for name, run in list(self.runs.items()):
-            if self._kept.get(name) == run.version or run.root not in sources:
-                continue
-            self._memory.keep(run.root, sources[run.root], self._prefix, run, self._plugins[name])
-            self._kept[name] = run.version
-            kept += 1
-        if kept:
-            self._memory.trim()
-        return kept
+        return self._kept.keep_changed(list(self.runs.values()), self._plugins, sources)
 
     def _list_roots(self) -> list[tuple[list[FileInfo] | None, str]]:
         """List every root; several roots are listed at once so a slow or failing one
@@ -234,7 +227,7 @@ class Tailer:
         failed.add(root.label)
 
     def _parallel_worth_it(
-        self, work: list[tuple[_Root, Run, EventFileState, int]], total: int
+        self, work: list[tuple[_Root, R, EventFileState, int]], total: int
     ) -> bool:
         """Cold loads of many local bytes are split across processes; tailing is not."""
         if self._workers < 2 or total < PARALLEL_MIN_BYTES:
@@ -245,16 +238,16 @@ class Tailer:
 
     def _read_parallel(
         self,
-        work: list[tuple[_Root, Run, EventFileState, int]],
+        work: list[tuple[_Root, R, EventFileState, int]],
         final: bool,
         result: PollResult,
         failed: set[str],
         meanwhile: Callable[[], object] | None = None,
-        summarize: Callable[[Run], object] | None = None,
+        summarize: Callable[[R], object] | None = None,
     ) -> int:
         """Read whole runs in worker processes and adopt the runs they send back (or
         keep their summaries)."""
-        jobs: dict[str, RunReadRequest] = {}
+        jobs: dict[str, RunReadRequest[R]] = {}
         roots: dict[str, _Root] = {}
         for root, run, state, size in work:
             job = jobs.get(run.name)
@@ -264,8 +257,8 @@ class Tailer:
             job.files.append((state.path, size))
         grouped = grouped_jobs(list(jobs.values()), self._workers, final)
         keep = None
-        if summarize is not None and self._memory is not None:
-            keep = Keeper(self._memory, {r.label: r.source for r in self._roots}, self._prefix)
+        if summarize is not None and self._kept is not None:
+            keep = self._kept.keeper({r.label: r.source for r in self._roots})
         for each in grouped:
             each.summarize = summarize
             each.keep = keep
@@ -276,7 +269,8 @@ class Tailer:
                 if read.run is None:
                     result.summaries[name] = read.summary
                     # (kept by the worker, if at all: the run here stays unread)
-                    self._kept[name] = self.runs[name].version
+                    if self._kept is not None:
+                        self._kept.mark_kept(self.runs[name])
                 else:
                     with self.lock:
                         self.runs[name] = read.run
@@ -290,11 +284,11 @@ class Tailer:
 
     def _reconcile(
         self, root: _Root, listed: list[FileInfo], result: PollResult
-    ) -> list[tuple[_Root, Run, EventFileState, int]]:
+    ) -> list[tuple[_Root, R, EventFileState, int]]:
         """Match the listing against known files; return the files that grew."""
         now = self._clock()
         seen: set[str] = set()
-        work: list[tuple[_Root, Run, EventFileState, int]] = []
+        work: list[tuple[_Root, R, EventFileState, int]] = []
         run_dirs = {root.source.parent(info.path) for info in listed}
         for info in sorted(listed, key=lambda i: i.path):
             known = self._index.get(info.path)
@@ -326,7 +320,7 @@ class Tailer:
 
     def _locate(
         self, root: _Root, info: FileInfo, now: float, result: PollResult, run_dirs: set[str]
-    ) -> tuple[Run, EventFileState] | None:
+    ) -> tuple[R, EventFileState] | None:
         """The run and file state of a file not seen before (creating them); None for a
         file left out, or one whose place is not known yet (looked at again next poll)."""
         directory = root.source.parent(info.path)
@@ -342,12 +336,8 @@ class Tailer:
         with self.lock:
             run = self.runs.get(name)
             if run is None:
-                run = self.runs[name] = Run(
-                    name=name,
-                    root=root.label,
-                    path=directory,
-                    retain_all=self._retain_all,
-                    hparams=hparams_from_path(relative),
+                run = self.runs[name] = self._new_run(
+                    name, root.label, directory, hparams_from_path(relative)
                 )
                 self._plugins[name] = TagPlugins()
                 result.new_runs.append(name)
@@ -390,7 +380,7 @@ class Tailer:
             self._sessions[directory] = decided
         return decided
 
-    def _restart_file(self, run: Run, state: EventFileState, kind: str) -> None:
+    def _restart_file(self, run: R, state: EventFileState, kind: str) -> None:
         """A file got shorter than what was read: note it and read it again from 0."""
         with self.lock:
             run.damage.append(Damage(state.path, state.offset, kind, 0))

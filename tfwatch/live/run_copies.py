@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tfwatch.model.damage import Damage
+from tfwatch.model.histograms import HistogramPoint
+from tfwatch.model.series_arrays import SeriesArrays
 from tfwatch.store.runs import Run
-from tfwatch.store.series import SeriesArrays
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class RunDetail:
     events: int
     #: The metrics add_hparams wrote with the hparams (one final value each).
     final_metrics: Mapping[str, float] = field(default_factory=dict)
+    #: Each histogram tag's recent records (immutable points, shared with the store).
+    histogram_points: Mapping[str, tuple[HistogramPoint, ...]] = field(default_factory=dict)
 
 
 def _copy(arrays: SeriesArrays) -> SeriesArrays:
@@ -72,6 +75,7 @@ def run_detail(run: Run) -> RunDetail:
         damage=tuple(run.damage),
         events=run.events,
         final_metrics=dict(run.final_metrics),
+        histogram_points={tag: tuple(h.recent()) for tag, h in sorted(run.histograms.items())},
     )
 
 

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
-from tfwatch.ingest.poll_state import LoadProgress, RootStatus
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.forecasts import ForecastCache
@@ -28,10 +27,15 @@ from tfwatch.live.health_source import health_alerts
 from tfwatch.live.run_copies import RunDetail, run_detail, series_of
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.live.view_models import Snapshot
+from tfwatch.model.load_progress import LoadProgress
+from tfwatch.model.root_status import RootStatus
+from tfwatch.model.series_arrays import SeriesArrays
 from tfwatch.store.memory_budget import fit_memory
-from tfwatch.store.series import SeriesArrays
+from tfwatch.store.runs import Run
 
 if TYPE_CHECKING:
+    from tfwatch.model.nodes import NodeReading
+    from tfwatch.system.nodes.cluster import ClusterMonitor
     from tfwatch.system.sampler import SystemSampler
 
 #: Seconds of forecast fitting per live tick (without live ticks: every run at once).
@@ -72,7 +76,7 @@ class LiveSession:
 
     def __init__(
         self,
-        tailer: Tailer,
+        tailer: Tailer[Run],
         *,
         sampler: SystemSampler | None = None,
         metrics: Sequence[str] = (),
@@ -82,8 +86,11 @@ class LiveSession:
         live: bool = True,
         targets: Sequence[tuple[str, float]] = (),
         health_config: HealthConfig | None = None,
+        cluster: ClusterMonitor | None = None,
     ) -> None:
         self.tailer = tailer
+        #: The monitor of other nodes (``--prometheus``); None without node sources.
+        self.cluster = cluster
         #: The system monitor (run states, processes, GPU); None without it.
         self.sampler = sampler
         #: Seconds between polls.
@@ -102,6 +109,9 @@ class LiveSession:
         )
         #: Raise-once bookkeeping of the alerts (fed on the ingest thread only).
         self.alert_feed = AlertFeed()
+        #: Called on the ingest thread after each poll with its seconds and bytes read
+        #: (what a headless service reports about itself); None: nobody asks.
+        self.poll_observer: Callable[[float, int], object] | None = None
         self._wanted_metrics: tuple[str, ...] | None = None
         self._latest: Published | None = None
         self._wake = threading.Event()
@@ -117,6 +127,11 @@ class LiveSession:
     def latest(self) -> Published | None:
         """The last publication (None before the first poll completes)."""
         return self._latest
+
+    @property
+    def nodes(self) -> tuple[NodeReading, ...]:
+        """The last reading of every node the node sources report (never blocks)."""
+        return self.cluster.readings() if self.cluster is not None else ()
 
     @property
     def statuses(self) -> list[RootStatus]:
@@ -188,6 +203,8 @@ class LiveSession:
             return
         if self.sampler is not None:
             self.sampler.start()
+        if self.cluster is not None:
+            self.cluster.start()
         self._stopping.clear()
         self._on_publish = on_publish
         self._thread = threading.Thread(
@@ -206,6 +223,8 @@ class LiveSession:
                 self._keep()  # (the poller has ended: the runs are this thread's now)
         if self.sampler is not None:
             self.sampler.stop(timeout=0.5)
+        if self.cluster is not None:
+            self.cluster.stop(timeout=0.5)
 
     @property
     def running(self) -> bool:
@@ -251,14 +270,21 @@ class LiveSession:
 
     def _poll(self) -> tuple[str, ...]:
         self._partial_at = 0.0
+        started = time.perf_counter()
+        read = 0
         try:
             result = self.tailer.poll(on_progress=self._partial)
+            read = result.bytes_read
             if result.changed:  # (series come only with new data)
                 with self.tailer.lock:
                     fit_memory(self.tailer.runs)
             return tuple(result.errors)
         except Exception as e:  # a root failing must not stop the others
             return (f"{type(e).__name__}: {e}",)
+        finally:
+            observer = self.poll_observer
+            if observer is not None:
+                observer(time.perf_counter() - started, read)
 
     def _partial(self, load: LoadProgress) -> None:
         """(Called by the tailer during a poll that reads.) Every :data:`PARTIAL_EVERY`

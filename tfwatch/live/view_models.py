@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.convergence import Convergence, convergence
+from tfwatch.model.alert_kinds import alert_severity
 from tfwatch.model.run_states import ALL_STATES
 from tfwatch.store.series import ScalarSeries
 from tfwatch.text.sparkline import sparkline
@@ -99,6 +100,11 @@ class RunSummary:
     recent_rate: float = math.nan
     cadence: float | None = None
 
+    @property
+    def warned(self) -> bool:
+        """Whether an alert that is not information holds (``converged`` alone is not)."""
+        return any(alert_severity(kind) != "info" for kind in self.alerts)
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -118,8 +124,8 @@ class Snapshot:
 
     @property
     def with_alerts(self) -> int:
-        """Runs with at least one alert."""
-        return sum(1 for r in self.runs.values() if r.alerts)
+        """Runs with at least one alert that is not information (``converged``)."""
+        return sum(1 for r in self.runs.values() if r.warned)
 
 
 def summarize_metric(series: ScalarSeries, higher: bool) -> MetricSummary:

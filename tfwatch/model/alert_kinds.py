@@ -16,6 +16,7 @@ class AlertKind(TextEnum):
     CRASHED = "crashed"
     STALLED = "stalled"
     PLATEAU = "plateau"
+    CONVERGED = "converged"
     OSCILLATING = "oscillating"
     FROZEN = "frozen"
     TWO_WRITERS = "two_writers"
@@ -27,3 +28,14 @@ class AlertKind(TextEnum):
 ALERT_KINDS: tuple[AlertKind, ...] = tuple(
     k for k in AlertKind if k is not AlertKind.DETECTOR_ERROR
 )
+
+
+#: Kinds that are information, not warnings: good news or advice (a run that converged
+#: could stop early). They never fail ``tfwatch check``, and the app does not ring for them.
+INFO_KINDS: frozenset[str] = frozenset({AlertKind.CONVERGED})
+
+
+def alert_severity(kind: str) -> str:
+    """``"info"`` for :data:`INFO_KINDS`, ``"warning"`` for every other kind (plugins'
+    kinds included)."""
+    return "info" if kind in INFO_KINDS else "warning"

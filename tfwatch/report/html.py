@@ -22,6 +22,7 @@ from tfwatch.report.wording import (
     direction,
     effect_reading,
     hparam_value,
+    kind_label,
     metric_table,
     rho_text,
     summary_line,
@@ -194,7 +195,7 @@ def _alerts(alerts: Sequence[Alert]) -> str:
     if not alerts:
         return "<h2>Health</h2><p>No health alerts.</p>"
     rows = [
-        [("name", h(a.run)), ("", h(a.kind)), ("", h(a.tag or "-")),
+        [("name", h(a.run)), ("", h(kind_label(a.kind))), ("", h(a.tag or "-")),
          ("n", format_count(a.step) if a.step >= 0 else "-"), ("", h(a.message))]
         for a in alerts
     ]  # fmt: skip

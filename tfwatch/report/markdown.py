@@ -28,6 +28,7 @@ from tfwatch.report.wording import (
     direction,
     effect_reading,
     hparam_value,
+    kind_label,
     metric_table,
     rho_text,
     summary_line,
@@ -211,8 +212,8 @@ def _alerts(alerts: Sequence[Alert]) -> list[str]:
     if not alerts:
         return ["### Health", "", "No health alerts.", ""]
     rows = [
-        [md(a.run), md(a.kind), md(a.tag or "-"), format_count(a.step) if a.step >= 0 else "-",
-         md(a.message)]
+        [md(a.run), md(kind_label(a.kind)), md(a.tag or "-"),
+         format_count(a.step) if a.step >= 0 else "-", md(a.message)]
         for a in alerts
     ]  # fmt: skip
     return ["### Health alerts", "", table(["Run", "Alert", "Tag", "Step", "Details"], rows), ""]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from tfwatch.model.alert_kinds import alert_severity
 from tfwatch.report.hparam_importance import HparamEffect, HparamValue, Importance
 from tfwatch.report.model import Comparison, MetricCell, MetricSummary
 from tfwatch.text.numbers import format_count, format_value
@@ -91,8 +92,11 @@ def summary_line(report: Comparison) -> str:
         for m in report.metrics
         if m.best_run is not None
     ]
-    alerts = len(report.alerts)
+    info = sum(alert_severity(a.kind) == "info" for a in report.alerts)
+    alerts = len(report.alerts) - info
     tail = f" {alerts} health alert{'s' if alerts != 1 else ''}." if alerts else " No alerts."
+    if info:
+        tail += f" {info} metric{'s' if info != 1 else ''} converged (information)."
     return head + (" Best final: " + "; ".join(bests) + "." if bests else "") + tail
 
 
@@ -114,3 +118,8 @@ def rho_text(effect: HparamEffect) -> str:
     if effect.rho is None or math.isnan(effect.rho):
         return "-"
     return f"{effect.rho:+.2f}"
+
+
+def kind_label(kind: str) -> str:
+    """An alert kind as the reports show it: information is marked (``converged (info)``)."""
+    return f"{kind} (info)" if alert_severity(kind) == "info" else kind

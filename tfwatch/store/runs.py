@@ -4,43 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tfwatch.ingest.file_state import EventFileState
+from tfwatch.ingest.run_sink import PathHparams
 from tfwatch.model.damage import Damage
 from tfwatch.model.decoded_batch import DecodedBatch
-from tfwatch.model.event_file_names import parse_event_file_name
-from tfwatch.model.record_marks import RecordMark
 from tfwatch.store.histograms import HistogramSeries
 from tfwatch.store.series import ScalarSeries
-
-
-@dataclass
-class EventFileState:
-    """Reading position and history of one event file."""
-
-    path: str
-    name: str
-    size: int = 0
-    offset: int = 0  # end of the last complete record handled
-    records: int = 0
-    first_seen: float = 0.0  # local clock, when discovered
-    last_growth: float = 0.0  # local clock, when new bytes last arrived
-    pending: int = 0  # bytes of a record cut short at the end
-    mtime: float = 0.0  # modification time as last listed (0: the source has none)
-    gone: bool = False
-    #: (device, inode) of a local file; an object's ETag, generation or version id for
-    #: remote roots whose store gives one (None where the source has neither).
-    identity: tuple[int, int] | str | None = None
-    pid: int | None = None
-    host: str | None = None
-    #: An add_hparams session's file folded into its run (see
-    #: :mod:`tfwatch.ingest.hparams_sessions`): its scalars are final metrics.
-    hparams_session: bool = False
-    #: The first and the last record read (see :mod:`tfwatch.model.record_marks`).
-    first_record: RecordMark | None = None
-    last_record: RecordMark | None = None
-
-    def __post_init__(self) -> None:
-        parsed = parse_event_file_name(self.name)
-        self.host, self.pid = parsed.host, parsed.pid
 
 
 @dataclass(frozen=True)
@@ -51,13 +20,6 @@ class IncompleteTail:
     file: str
     offset: int  # where the partial record starts
     pending_bytes: int
-
-    def describe(self) -> str:
-        """One line for people."""
-        return (
-            f"{self.file}: incomplete tail (still being written), "
-            f"{self.pending_bytes} bytes at byte {self.offset}"
-        )
 
 
 @dataclass
@@ -146,3 +108,15 @@ class Run:
     def points(self) -> int:
         """Scalar points held over all tags."""
         return sum(s.count for s in self.scalars.values())
+
+
+@dataclass(frozen=True)
+class RunFactory:
+    """Makes the store's runs for the tailer (an :class:`~tfwatch.ingest.run_sink.NewRun`):
+    ``retain_all`` keeps every point of every series (export, report) instead of a
+    bounded set."""
+
+    retain_all: bool = False
+
+    def __call__(self, name: str, root: str, path: str, hparams: PathHparams) -> Run:
+        return Run(name=name, root=root, path=path, retain_all=self.retain_all, hparams=hparams)

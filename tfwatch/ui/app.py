@@ -19,8 +19,10 @@ from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.session import DetailCopy, LiveSession, Published
 from tfwatch.live.view_models import RunSummary, Snapshot
+from tfwatch.model.alerts import Alert
 from tfwatch.text.load_progress import load_progress_line
 from tfwatch.text.safe_text import printable
+from tfwatch.ui.actions.alert_mutes import AlertMutes
 from tfwatch.ui.actions.alerts import AlertAnnouncer
 from tfwatch.ui.actions.palette import Chosen, GoToRun, RunCommands, SortBy
 from tfwatch.ui.actions.processes import ProcessControl
@@ -76,8 +78,11 @@ class TfwatchApp(App[None]):
         readonly: bool = False,
         bell: bool = False,
         desktop_notify: bool = False,
+        alert_mutes: AlertMutes | None = None,
     ) -> None:
         super().__init__()
+        #: Acknowledged alerts, muted runs and kinds (this session only by default).
+        self.alert_mutes = alert_mutes if alert_mutes is not None else AlertMutes()
         #: The live session: ingest thread, system sampler, published snapshots.
         self.session = session
         self.interval = session.interval
@@ -96,7 +101,6 @@ class TfwatchApp(App[None]):
         self.filter: RunFilter = parse_filter("")
         self.sort_index = 0
         self.sort_reverse = False
-        self._longest_name = 0
         self._stopping = False
         self._progress_timer: Timer | None = None
         #: Whether the first load still reads (the header shows its progress).
@@ -117,7 +121,7 @@ class TfwatchApp(App[None]):
         yield StatusHeader(id="header")
         yield RunsTable(id="runs")
         yield NoRunsNotice(id="no-runs")
-        yield AlertsPanel(id="alerts")
+        yield AlertsPanel(id="alerts", mutes=self.alert_mutes)
         yield FilterBar(id="filter-bar")
         yield Label("", id="filter-error")
         yield SystemSlot(
@@ -185,7 +189,7 @@ class TfwatchApp(App[None]):
         for error in fresh[:1]:
             self.notify(printable(error), title="root failing", severity="error", timeout=4)
         self._alerts_panel.show_alerts(list(published.active_alerts))
-        self.announcer.announce(self, list(published.new_alerts))
+        self.announcer.announce(self, self.alert_mutes.visible(published.new_alerts))
         self.refresh_view()
         self.screen.post_message(SnapshotApplied())
 
@@ -231,12 +235,11 @@ class TfwatchApp(App[None]):
         table = self.runs_table
         if self.snapshot is not None:
             runs = self.visible_runs()
-            for name in self.snapshot.runs:
-                self._longest_name = max(self._longest_name, len(name))
             width = table.size.width or self.size.width
             targets = tuple(tag for tag, _ in self.targets)
+            need, prefix = table.name_needs(runs)
             columns = fit_columns(
-                self.snapshot.metrics, width, self._longest_name, targets, self.snapshot.tag_counts
+                self.snapshot.metrics, width, need, targets, self.snapshot.tag_counts, runs, prefix
             )
             table.set_columns(columns)
             table.show(runs, self.marked, self.clock())
@@ -408,16 +411,16 @@ class TfwatchApp(App[None]):
         self._open_detail(name)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def _open_detail(self, name: str) -> None:
-        """Copy the run off the UI thread, then open its detail."""
+    def _open_detail(self, name: str, focus: Alert | None = None) -> None:
+        """Copy the run off the UI thread, then open its detail (at ``focus``)."""
         copy = self.session.detail(name)
         if copy is not None and not get_current_worker().is_cancelled:
-            self.call_from_thread(self._show_detail, name, copy)
+            self.call_from_thread(self._show_detail, name, copy, focus)
 
-    def _show_detail(self, name: str, copy: DetailCopy) -> None:
+    def _show_detail(self, name: str, copy: DetailCopy, focus: Alert | None = None) -> None:
         summary = self.snapshot.runs.get(name) if self.snapshot else None
         process = self.processes.process_of(name, summary)
-        self.push_screen(DetailScreen(copy.detail, list(copy.alerts), process))
+        self.push_screen(DetailScreen(copy.detail, list(copy.alerts), process, focus=focus))
 
     @on(DataTable.RowSelected, "#runs")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -466,6 +469,12 @@ class TfwatchApp(App[None]):
     @on(AlertsPanel.JumpToRun)
     def _jump_to_alert(self, event: AlertsPanel.JumpToRun) -> None:
         self.goto_run(event.run)
+        if event.alert is not None:
+            self._open_detail(event.run, event.alert)
+
+    @on(AlertsPanel.MutesFailed)
+    def _mutes_failed(self, event: AlertsPanel.MutesFailed) -> None:
+        self.notify(printable(event.problem), severity="warning", markup=False)
 
     def action_help(self) -> None:
         """Show every binding."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,12 +16,19 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
     ``ConfigError``, which the command line reports)."""
     options: dict[str, object] | None = None
     if getattr(args, "storage_options", None):
-        from tfwatch.ingest.sources.options import parse_storage_options
+        from tfwatch.live.facade import parse_storage_options
 
         options = parse_storage_options(args.storage_options)
-    from tfwatch.analysis.config import load_config
+    from tfwatch.live.facade import load_config
 
     config = load_config(getattr(args, "config", None))
+    from tfwatch.live.node_sources import node_pollers
+
+    pollers = node_pollers(
+        getattr(args, "prometheus", []),
+        getattr(args, "prometheus_headers", []),
+        getattr(args, "config", None),
+    )
     # A root that is not there yet is waited for, as TensorBoard does, beside roots that
     # are; a lone missing root is a mistake worth an exit status.
     session = open_session(
@@ -32,11 +40,20 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
         interval=max(0.1, args.interval),
         targets=tuple(getattr(args, "target", ())),
         health_config=config,
+        node_pollers=pollers,
+        node_interval=max(2.0, args.interval),
         **kwargs,
     )
+    from tfwatch.ui.actions.alert_mutes import AlertMutes, default_mutes_path
+
+    # Read before the app starts: the UI thread never waits on a file.
+    mutes = AlertMutes.load(default_mutes_path())
+    if mutes.problem:
+        print(f"tfwatch: {mutes.problem}", file=sys.stderr)
     return TfwatchApp(
         session,
         readonly=args.readonly,
         bell=getattr(args, "bell", False),
         desktop_notify=getattr(args, "notify", False),
+        alert_mutes=mutes,
     )

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tfwatch.cli import main
@@ -17,6 +18,7 @@ from tfwatch.text.safe_text import printable
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.columns import ALERT_LETTERS
 from tfwatch.ui.launch import create_app
+from tfwatch.ui.screens.detail import DetailScreen
 from tfwatch.ui.widgets.alerts_panel import AlertsPanel
 
 from ..test_app import ALL, screen_text, sync, table, wait_for
@@ -48,7 +50,7 @@ async def test_badges_panel_and_jump_to_a_hidden_run(
         shown = badges(app, "sweep/lr=0.3")
         assert set(shown) == {ALERT_LETTERS[k] for k in kinds}
         assert shown.startswith(("N", "D"))  # severe kinds first
-        assert badges(app, "sweep/lr=0.1") == ""
+        assert badges(app, "sweep/lr=0.1") == "✓"  # converged: information, in green
 
         await pilot.press("/", *"baseline", "enter")
         await wait_for(pilot, lambda: table(app).order == ["baseline[bs=64]"])
@@ -63,9 +65,13 @@ async def test_badges_panel_and_jump_to_a_hidden_run(
         text = screen_text(app)
         nan = next(a for a in listed if a.kind == "nan")
         assert f"sweep/lr=0.3 · nan · {nan.tag}@{nan.step:,} · " in text
-        # Enter on the NaN alert: the filter hiding the run is cleared, the cursor on it.
+        # Enter on the NaN alert: the filter hiding the run is cleared, the cursor on it,
+        # and the run's detail opens at the alert: its rule and numbers on top.
         panel.highlighted = listed.index(nan)
         await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+        assert f"▶ nan · {nan.tag}@{nan.step:,} · " in screen_text(app)
+        await pilot.press("escape")
         await wait_for(pilot, lambda: table(app).current_run == "sweep/lr=0.3")
         assert sorted(table(app).order) == sorted(ALL)
         assert app.query_one("#runs").has_focus
@@ -151,6 +157,41 @@ async def test_a_new_alert_rings_and_notifies_once(tmp_path: Path) -> None:
         for _ in range(5):  # more ticks with the same alert: raised once only
             await pilot.pause(0.15)
         assert len(rings) == 1
+    w.close()
+
+
+@sync
+async def test_converged_is_listed_but_never_rings(tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    from tfwatch.live.factory import open_session
+
+    w = SummaryWriter(str(tmp_path / "run"), flush_secs=1)
+    rng = np.random.default_rng(0)
+    for step in range(60):
+        w.add_scalar("train/loss", 0.2 + 2.0 * np.exp(-step / 15) + rng.normal(0, 0.005), step)
+    w.flush()
+    app = TfwatchApp(
+        open_session([str(tmp_path)], interval=0.1, system=False), bell=True, desktop_notify=True
+    )
+    rings: list[float] = []
+    app.bell = lambda: rings.append(time.time())  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+
+        def flat() -> None:
+            for step in range(60, 260):
+                w.add_scalar("train/loss", 0.2 + rng.normal(0, 0.005), step)
+            w.flush()
+
+        await asyncio.to_thread(flat)
+        kinds = lambda: {a.kind for a in app.alert_feed.tracker.active()}  # noqa: E731
+        await wait_for(pilot, lambda: "converged" in kinds())
+        await pilot.press("a")
+        await wait_for(pilot, lambda: "converged" in screen_text(app))
+        for _ in range(5):
+            await pilot.pause(0.15)
+        assert rings == [] and "tfwatch:" not in toasts(app)
     w.close()
 
 
@@ -254,10 +295,39 @@ async def test_every_tag_alerts_and_the_highlighted_one_is_shown_whole(
             chosen = panel.alerts[index]
             text = screen_text(app)
             whole = f"{name} · {chosen.kind} · {chosen.tag}@{chosen.step:,} · {chosen.message}"
-            list_row = next(r for r in text.splitlines() if f"{name[:30]}" in r)
+            # The first line naming the run under the table's header (which shows the
+            # run's directory: the table's one row leaves it out).
+            list_row = next(r for r in text.splitlines()[2:] if name[:30] in r)
             assert "…" in list_row and chosen.message not in list_row  # cut in the list
             assert squeezed(whole) in squeezed(text)  # whole, wrapped, under the list
         nan_val = next(a for a in panel.alerts if a.tag == "val/loss")
         panel.highlighted = panel.alerts.index(nan_val)
         await pilot.press("enter")
         await wait_for(pilot, lambda: table(app).current_run == name)
+
+
+@sync
+async def test_a_frozen_layer_alert_opens_its_histograms(
+    tmp_path: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    from tests.numpy_training import spec_for, train
+
+    train(spec_for("dead_units", 0, steps=600), tmp_path)  # every ReLU dead: frozen
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await wait_for(pilot, lambda: bool(app.alert_feed.tracker.active()))
+        await pilot.press("a")
+        panel = app.query_one(AlertsPanel)
+        await wait_for(pilot, lambda: bool(panel.alerts))
+        frozen = next(a for a in panel.alerts if a.kind == "frozen")
+        panel.highlighted = panel.alerts.index(frozen)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+        text = screen_text(app)
+        assert f"▶ frozen · {frozen.tag}@{frozen.step:,} · " in text
+        strip = app.screen.query_one(".heat-strip")
+        shown = str(strip.render())
+        rows = [ln for ln in shown.splitlines()[1:] if ln.strip()]
+        assert shown.startswith(frozen.tag) and len(rows) >= 3
+        # Frozen weights: every record's row is the same strip.
+        assert len({ln.split(" ", 1)[1] for ln in rows}) == 1

@@ -5,8 +5,10 @@ consecutive points up to the latest one (so a spike or a short warm-up bump neve
 counts, and the alert clears when the run recovers):
 
 * **give-back**: the metric is worse than its best so far by more than ``sigmas`` times
-  its point noise *and* by more than ``giveback`` of the improvement it had made. A run
-  that never improved cannot give anything back: a rising warm-up is not divergence.
+  its noise floor (its point noise, never below the smallest step it takes) *and* by more
+  than ``giveback`` of the improvement it had made. A run that never improved (by more
+  than that floor) cannot give anything back: a rising warm-up is not divergence, nor is
+  an accuracy at chance level flipping between two values.
 * **blow-up** (lower-is-better metrics with a positive early level): the smoothed value
   exceeds ``factor`` times the median of the first ``early_points`` points.
 """
@@ -26,7 +28,7 @@ from tfwatch.analysis.detectors.common import (
     wall_time_at,
     watched_scalars,
 )
-from tfwatch.analysis.noise import finite_points, noise_sigma
+from tfwatch.analysis.noise import finite_points, noise_floor
 from tfwatch.analysis.protocols import PointArrays, RunLike
 from tfwatch.analysis.settings import DivergingSettings
 from tfwatch.analysis.smoothing import smooth
@@ -76,7 +78,7 @@ def find_divergence(
     if not bool(give_back[-w:].all()):
         return None  # the common, healthy case: no need to estimate the noise
     sample = bad if noise_from is None else -sign * noise_from[np.isfinite(noise_from)]
-    floor = settings.sigmas * noise_sigma(sample)
+    floor = settings.sigmas * noise_floor(sample)
     give_back &= (progress > floor) & (excess > floor)
     if bool(give_back[-w:].all()):
         return _divergence("give-back", give_back, steps, s, best, early_raw, sign)

@@ -9,7 +9,8 @@ from typing import Any
 
 from textual.app import App
 
-from tfwatch.analysis.alerts import Alert
+from tfwatch.model.alert_kinds import alert_severity
+from tfwatch.model.alerts import Alert
 from tfwatch.text.safe_text import printable
 
 
@@ -23,7 +24,9 @@ class AlertAnnouncer:
         self.desktop = desktop
 
     def announce(self, app: App[Any], new: list[Alert]) -> None:
-        """Ring and notify for ``new`` (the first alert named, the others counted)."""
+        """Ring and notify for ``new`` (the first alert named, the others counted).
+        Information (a run that converged) is listed in the panel but never rings."""
+        new = [a for a in new if alert_severity(a.kind) != "info"]
         if not new:
             return
         if self.bell:

@@ -1,10 +1,13 @@
-"""``enter``: one run in full: a small chart per scalar tag, hparams, files, damage."""
+"""``enter``: one run in full: a small chart per scalar tag, hparams, files, damage; opened
+from an alert, the alert's rule and numbers on top, its step marked on its tag's chart, and
+the histograms its rule read as heat strips."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar
 
+import numpy as np
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,12 +18,37 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tfwatch.live.run_copies import RunDetail
+from tfwatch.model.alerts import Alert
 from tfwatch.text.numbers import format_count, format_value
 from tfwatch.text.safe_text import printable
+from tfwatch.ui.columns import alert_style
 from tfwatch.ui.screens.chart_controls import CHART_BINDINGS, ChartControls
 from tfwatch.ui.screens.process import RunProcess, process_text
-from tfwatch.ui.widgets.charts import ChartOptions, draw, nonfinite_note
+from tfwatch.ui.widgets.charts import ChartOptions, draw, nonfinite_note, x_values
 from tfwatch.ui.widgets.footer import AdaptiveFooter
+from tfwatch.ui.widgets.histogram_strip import heat_strip
+
+
+def evidence_line(alert: Alert) -> Text:
+    """The alert the screen was opened from: its rule and numbers, on one line."""
+    text = Text("▶ ", style="bold")
+    text.append(alert.kind, style=alert_style(alert.kind))
+    where = f"{alert.tag}@{alert.step:,}" if alert.tag and alert.step >= 0 else alert.tag
+    if where:
+        text.append(f" · {printable(where)}", style="cyan")
+    text.append(f" · {printable(alert.message)}")
+    return text
+
+
+def evidence_histograms(alert: Alert, detail: RunDetail) -> list[str]:
+    """The histogram tags to show for ``alert``: the frozen tag itself; for an exploding
+    gradient, the run's histograms (gradients first)."""
+    tags = [t for t in detail.histograms if t in detail.histogram_points]
+    if alert.kind == "frozen":
+        return [alert.tag] if alert.tag in tags else []
+    if alert.kind == "exploding_grad":
+        return sorted(tags, key=lambda t: "grad" not in t.lower())[:4]
+    return []
 
 
 def info_table(detail: RunDetail) -> Table:
@@ -81,11 +109,15 @@ class DetailScreen(ChartControls, Screen[None]):
     ]
 
     def __init__(
-        self, detail: RunDetail, alerts: Sequence[str] = (), process: RunProcess | None = None
-    ) -> None:
+        self, detail: RunDetail, alerts: Sequence[str] = (), process: RunProcess | None = None,
+        *, focus: Alert | None = None,
+    ) -> None:  # fmt: skip
         super().__init__()
         self.detail = detail
         self.alerts = list(alerts)
+        #: The alert the screen was opened from: its line on top, its tag's chart marked
+        #: at its step, the histograms its rule read.
+        self.focus_alert = focus
         #: The run's state, why, and its process (P / K act on it from the table).
         self.process = process
         self.options = ChartOptions()
@@ -94,6 +126,10 @@ class DetailScreen(ChartControls, Screen[None]):
         d = self.detail
         with VerticalScroll(id="detail-body"):
             yield Static(Text(printable(d.name), style="bold"), id="detail-title")
+            if self.focus_alert is not None:
+                yield Static(evidence_line(self.focus_alert), id="detail-evidence")
+                for tag in evidence_histograms(self.focus_alert, d):
+                    yield Static(heat_strip(tag, d.histogram_points[tag]), classes="heat-strip")
             yield Static(info_table(d), id="detail-info")
             if self.process is not None:
                 yield Static(process_text(self.process), id="detail-process")
@@ -111,16 +147,20 @@ class DetailScreen(ChartControls, Screen[None]):
 
     def on_mount(self) -> None:
         self._redraw()
+        focus = self.focus_alert
+        if focus is not None and focus.tag in self.detail.scalars:
+            index = list(self.detail.scalars).index(focus.tag)
+            self.call_after_refresh(self.query_one(f"#chart-{index}").scroll_visible)
 
     def _redraw(self) -> None:
         for i, (tag, pts) in enumerate(self.detail.scalars.items()):
             note = nonfinite_note(pts)
             last = format_value(float(pts.values[-1])) if len(pts) else "-"
             title = f"{tag}  last {last}" + (f"  {note}" if note else "")
-            draw(
-                self.query_one(f"#chart-{i}", PlotextPlot),
-                {tag: pts},
-                self.options,
-                title=title,
-                legend=False,
-            )
+            plot = self.query_one(f"#chart-{i}", PlotextPlot)
+            draw(plot, {tag: pts}, self.options, title=title, legend=False)
+            focus = self.focus_alert
+            if focus is not None and focus.tag == tag and focus.step >= 0 and len(pts):
+                # The step that raised the alert, as a line across the chart.
+                j = min(int(np.searchsorted(pts.steps, focus.step)), len(pts) - 1)
+                plot.plt.vline(float(x_values(pts, self.options.x_axis)[j]), "red")

@@ -18,9 +18,12 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tfwatch.analysis.alerts import Alert, AlertKey
+from tfwatch.model.alerts import Alert, AlertKey
 from tfwatch.text.safe_text import printable
-from tfwatch.ui.columns import SEVERE_ALERTS
+from tfwatch.ui.actions.alert_mutes import AlertMutes
+from tfwatch.ui.columns import alert_style
+
+TITLE = "alerts (Enter: evidence · x: ack · m/M: mute run/kind)"
 
 
 def alert_line(alert: Alert, wrap: bool = False) -> Text:
@@ -29,7 +32,7 @@ def alert_line(alert: Alert, wrap: bool = False) -> Text:
     text = Text(no_wrap=not wrap, overflow="fold" if wrap else "ellipsis")
     text.append(printable(alert.run), style="bold")
     text.append(" · ")
-    text.append(alert.kind, style="bold red" if alert.kind in SEVERE_ALERTS else "yellow")
+    text.append(alert.kind, style=alert_style(alert.kind))
     text.append(" · ")
     if alert.tag:
         where = printable(alert.tag) + (f"@{alert.step:,}" if alert.step >= 0 else "")
@@ -56,7 +59,17 @@ class AlertList(OptionList):
 
 class AlertsPanel(Vertical):
     """The active alerts, most recently raised first, with the highlighted one written
-    out whole underneath; Enter posts :class:`JumpToRun`."""
+        out whole underneath; Enter posts :class:`JumpToRun` (the app opens the run's detail
+    at the alert). ``x`` acknowledges the
+        highlighted alert (hidden while it holds), ``m`` mutes its run, ``M`` its kind, ``U``
+        shows everything again (see :class:`AlertMutes`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "acknowledge", "Ack"),
+        Binding("m", "mute_run", "Mute run"),
+        Binding("M", "mute_kind", "Mute kind"),
+        Binding("U", "unmute", "Unmute all"),
+    ]
 
     DEFAULT_CSS = """
     AlertsPanel { height: 12; display: none; border: round $error; }
@@ -68,16 +81,28 @@ class AlertsPanel(Vertical):
     """
 
     class JumpToRun(Message):
-        """The user chose an alert: show its run in the table."""
+        """The user chose an alert: show its run in the table (and, with ``alert``, the
+        run's detail at the alert's tag and step)."""
 
-        def __init__(self, run: str) -> None:
+        def __init__(self, run: str, alert: Alert | None = None) -> None:
             super().__init__()
             self.run = run
+            self.alert = alert
 
-    def __init__(self, *, id: str | None = None) -> None:
+    class MutesFailed(Message):
+        """The muted alerts could not be saved: say why, once."""
+
+        def __init__(self, problem: str) -> None:
+            super().__init__()
+            self.problem = problem
+
+    def __init__(self, *, mutes: AlertMutes | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: list[Alert] = []
-        self.border_title = "alerts (Enter: go to run)"
+        self._active: list[Alert] = []
+        #: What is hidden: acknowledged alerts, muted runs and kinds.
+        self.mutes = mutes if mutes is not None else AlertMutes()
+        self.border_title = TITLE
 
     def compose(self) -> ComposeResult:
         yield AlertList(id="alert-list")
@@ -104,7 +129,17 @@ class AlertsPanel(Vertical):
         return self
 
     def show_alerts(self, alerts: Sequence[Alert]) -> None:
-        """List ``alerts`` (newest first), keeping the highlighted one where it is."""
+        """List the active ``alerts`` (newest first) that are not muted, keeping the
+        highlighted one where it is."""
+        self._active = list(alerts)
+        if self.mutes.forget_cleared(self._active):
+            self._save()
+        visible = self.mutes.visible(self._active)
+        hidden = len(self._active) - len(visible)
+        self.border_title = TITLE + (f" · {hidden} muted (U: show)" if hidden else "")
+        self._list(visible)
+
+    def _list(self, alerts: Sequence[Alert]) -> None:
         if list(alerts) == self._shown:
             return
         keep = self._current_key()
@@ -140,7 +175,48 @@ class AlertsPanel(Vertical):
         event.stop()
         self._show_whole()
 
+    def _highlighted_alert(self) -> Alert | None:
+        index = self.highlighted
+        if index is None or not 0 <= index < len(self._shown):
+            return None
+        return self._shown[index]
+
+    def _changed(self) -> None:
+        self._save()
+        self.show_alerts(self._active)
+
+    def _save(self) -> None:
+        if not self.mutes.save():
+            self.post_message(self.MutesFailed(self.mutes.problem))
+
+    def action_acknowledge(self) -> None:
+        """Hide the highlighted alert while it holds."""
+        alert = self._highlighted_alert()
+        if alert is not None:
+            self.mutes.acknowledge(alert)
+            self._changed()
+
+    def action_mute_run(self) -> None:
+        """Hide every alert of the highlighted alert's run."""
+        alert = self._highlighted_alert()
+        if alert is not None:
+            self.mutes.mute_run(alert.run)
+            self._changed()
+
+    def action_mute_kind(self) -> None:
+        """Hide every alert of the highlighted alert's kind."""
+        alert = self._highlighted_alert()
+        if alert is not None:
+            self.mutes.mute_kind(alert.kind)
+            self._changed()
+
+    def action_unmute(self) -> None:
+        """Show every alert again."""
+        self.mutes.clear()
+        self._changed()
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if 0 <= event.option_index < len(self._shown):
-            self.post_message(self.JumpToRun(self._shown[event.option_index].run))
+            alert = self._shown[event.option_index]
+            self.post_message(self.JumpToRun(alert.run, alert))

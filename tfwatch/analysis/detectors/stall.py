@@ -1,0 +1,188 @@
+"""Flat metrics: the trend test for per-step tags, and stalled versus converged.
+
+Values here are "badness" (``-value`` for higher-is-better metrics), so an improvement is
+always a fall, and every amount is in the metric's own units. Noise is the metric's noise
+floor (:func:`~tfwatch.analysis.noise.noise_floor`): one point's robust standard
+deviation, never below the smallest step the metric takes.
+
+**Per-step tags** (a ``train/loss`` logged every 10 steps). A straight line is fitted to
+a trailing stretch of the recent points; its change over the stretch, ± two standard
+errors, must lie within ± ``flat_share`` × the progress made before the stretch. The
+longest such stretch is the flat one: stretches from ``min_points / 2`` points up,
+lengthened by half a ``window`` share of the points at a time, are tried. So a loss
+still falling by a visible amount, or rising (diverging's business), is not flat; a warm-up
+bump is not flat either. A metric that never moved at all is caught by the same test over
+all its points, with ``flat_sigmas`` noise units as the bound (it made no progress to
+measure against).
+
+**Stalled or converged.** A flat metric is ``converged`` when it made real progress
+before going flat (more than ``progress_sigmas`` noise units from its early level) and
+stopped near where it was heading: had it kept the pace it had before the flat stretch,
+slowing down as it was (:func:`heading_shortfall`), it would now be better by less than
+``stall_share`` of its progress. Otherwise it is a ``plateau``: it stalled while still
+heading somewhere, or never learned at all.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from tfwatch.analysis.settings import PlateauSettings
+from tfwatch.model.alert_kinds import AlertKind
+
+F64 = npt.NDArray[np.float64]
+
+#: Points whose median is the early level.
+EARLY_POINTS = 10
+
+
+@dataclass(frozen=True)
+class FlatStretch:
+    """A flat end of a series and what came before it (amounts in the metric's units)."""
+
+    #: Index of the first point of the flat stretch.
+    start: int
+    #: ``plateau`` (stalled or never learned) or ``converged``.
+    kind: AlertKind
+    #: Improvement from the early level to the flat level.
+    progress: float
+    #: How much better it would be at its earlier pace (see :func:`heading_shortfall`).
+    shortfall: float
+    #: Improvement over the flat stretch (fitted line).
+    during: float
+    #: The noise floor the amounts were judged by.
+    noise: float
+    #: Whether it made real progress before going flat.
+    learned: bool
+
+
+def line_change(bad: F64, noise: float) -> tuple[float, float]:
+    """Improvement (fall) of a least-squares line over ``bad`` from its first to its last
+    point, and the standard error of that change for independent noise ``noise``."""
+    p = bad.shape[0]
+    if p < 2:
+        return 0.0, math.inf
+    x = np.arange(p, dtype=np.float64)
+    slope = float(np.polyfit(x, bad, 1)[0])
+    se = noise * math.sqrt(12.0 * (p - 1) / (p * (p + 1)))
+    return -slope * (p - 1), se
+
+
+def progress_threshold(points_before: int, noise: float, s: PlateauSettings) -> float:
+    """Real progress: ``progress_sigmas`` standard errors of the early level (the median
+    of up to :data:`EARLY_POINTS` points, so a noisy loss averaged over ten points is
+    judged by a tenth of its variance)."""
+    k = max(1, min(EARLY_POINTS, points_before // 3))
+    return s.progress_sigmas * noise / math.sqrt(k)
+
+
+def _flat_from(bad: F64, start: int, early: float, noise: float, s: PlateauSettings) -> bool:
+    """Whether the points from ``start`` on change, confidently, by less than
+    ``flat_share`` of the progress made from ``early`` to them."""
+    change, se = line_change(bad[start:], noise)
+    before = early - float(np.mean(bad[start:]))
+    return abs(change) + 2.0 * se < s.flat_share * max(before, 0.0)
+
+
+def early_level(before: F64) -> float:
+    """The level a series started from: the median of the first points of ``before`` (the
+    points before its flat stretch), at most a third of them, so that a metric that got
+    there fast is not judged by its flat part."""
+    return float(np.median(before[: max(1, min(EARLY_POINTS, before.shape[0] // 3))]))
+
+
+def classify(
+    bad: F64, start: int, noise: float, s: PlateauSettings, early: float | None = None,
+    learned_before: bool = False,
+) -> FlatStretch:  # fmt: skip
+    """Stalled or converged, for a series whose points from ``start`` on are flat.
+    ``early`` is the level the series started from when ``bad`` holds only its recent
+    points (default: from ``bad``). ``learned_before``: the run is known to have made
+    real progress before this series' first point (see the plateau detector)."""
+    flat = bad[start:]
+    level = float(np.mean(flat))
+    if early is None:
+        early = early_level(bad[: max(1, start)])
+    progress = early - level
+    shortfall = heading_shortfall(bad[:start], flat, noise)
+    learned = progress > progress_threshold(start, noise, s) or learned_before
+    # Within three noise units the extrapolation cannot tell where it was heading.
+    arrived = shortfall <= max(s.stall_share * max(progress, 0.0), 3.0 * noise)
+    kind = AlertKind.CONVERGED if learned and arrived else AlertKind.PLATEAU
+    during, _ = line_change(flat, noise)
+    return FlatStretch(start, kind, progress, shortfall, during, noise, learned)
+
+
+def heading_shortfall(before: F64, flat: F64, noise: float) -> float:
+    """How much more a series would have improved over its flat stretch ``flat`` had it
+    kept the pace it had in the points ``before`` it, slowing down as it was.
+
+    The last three blocks of ``before`` (each at most as long as the flat stretch) give
+    the pace: their means' two drops ``d1`` and ``d2``, and how fast it was slowing
+    (``r = d2/d1``). Continued geometrically over as many blocks as the flat stretch is
+    long (linearly when it was not slowing), that pace says where the series should be
+    by now; the shortfall is how far above that its best fifth is. A last drop within two
+    standard errors of zero means it had already arrived (0).
+    """
+    # Blocks no longer than the flat stretch: the pace just before it went flat, at its
+    # own scale (a learning-rate drop long before does not count as a pace kept).
+    third = min(before.shape[0] // 3, max(flat.shape[0], 3))
+    if third < 1 or flat.shape[0] == 0:
+        return 0.0  # too short a history to say it was heading anywhere
+    a, b, c = (float(np.mean(before[-(3 - i) * third :][:third])) for i in range(3))
+    d1, d2 = a - b, b - c
+    if d2 <= 2.0 * noise * math.sqrt(2.0 / third):
+        return 0.0
+    # From the middle of the last block: half a block, then the flat stretch.
+    m = flat.shape[0] / third + 0.5
+    if d1 <= d2:
+        expected = d2 * m
+    else:
+        r = d2 / d1
+        expected = d2 * r * (1.0 - float(r**m)) / (1.0 - r)
+    # Measured to the best fifth of the flat stretch: a metric that has begun to get
+    # worse (overfitting) reached its best and is not judged by its decline.
+    best = min(float(np.mean(part)) for part in np.array_split(flat, min(5, flat.shape[0])))
+    return float(max(expected - (c - best), 0.0))
+
+
+def flat_start(
+    bad: F64, noise: float, s: PlateauSettings, shortest: int, early: float | None = None
+) -> int | None:
+    """Where the longest flat trailing stretch of ``bad`` begins (None: none of at least
+    ``shortest`` points). Stretches are lengthened by half a ``window`` share of the
+    points at a time, so a noisy metric is judged over as many flat points as it has,
+    and the stretch starts where the metric went flat."""
+    n = bad.shape[0]
+    stride = max(1, math.ceil(s.window * n / 2))
+    found = None
+    for start in range(n - shortest, 1, -stride):
+        first = early_level(bad[:start]) if early is None else early
+        if _flat_from(bad, start, first, noise, s):
+            found = start
+    return found
+
+
+def flat_end(
+    bad: F64, noise: float, s: PlateauSettings, early: float | None = None
+) -> FlatStretch | None:
+    """The flat end of a per-step series (None: still moving, or too few points).
+    ``early`` as for :func:`classify`."""
+    n = bad.shape[0]
+    if n < s.min_points:
+        return None
+    found = flat_start(bad, noise, s, s.min_points // 2, early)
+    if found is not None:
+        return classify(bad, found, noise, s, early)
+    # Never moved at all: within flat_sigmas noise units over every recent point, as a
+    # line and as the means of its quarters (a warm-up bump is a line's change of 0).
+    change, se = line_change(bad, noise)
+    quarters = [float(np.mean(q)) for q in np.array_split(bad, 4)]
+    bound = s.flat_sigmas * noise
+    if early is None and abs(change) + 2.0 * se < bound and np.ptp(quarters) < bound:
+        return classify(bad, 0, noise, s)
+    return None

@@ -1,0 +1,39 @@
+"""Where the reading of one event file stands: offset, pending tail, history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tfwatch.model.event_file_names import parse_event_file_name
+from tfwatch.model.record_marks import RecordMark
+
+
+@dataclass
+class EventFileState:
+    """Reading position and history of one event file."""
+
+    path: str
+    name: str
+    size: int = 0
+    offset: int = 0  # end of the last complete record handled
+    records: int = 0
+    first_seen: float = 0.0  # local clock, when discovered
+    last_growth: float = 0.0  # local clock, when new bytes last arrived
+    pending: int = 0  # bytes of a record cut short at the end
+    mtime: float = 0.0  # modification time as last listed (0: the source has none)
+    gone: bool = False
+    #: (device, inode) of a local file; an object's ETag, generation or version id for
+    #: remote roots whose store gives one (None where the source has neither).
+    identity: tuple[int, int] | str | None = None
+    pid: int | None = None
+    host: str | None = None
+    #: An add_hparams session's file folded into its run (see
+    #: :mod:`tfwatch.ingest.hparams_sessions`): its scalars are final metrics.
+    hparams_session: bool = False
+    #: The first and the last record read (see :mod:`tfwatch.model.record_marks`).
+    first_record: RecordMark | None = None
+    last_record: RecordMark | None = None
+
+    def __post_init__(self) -> None:
+        parsed = parse_event_file_name(self.name)
+        self.host, self.pid = parsed.host, parsed.pid

@@ -25,10 +25,11 @@ from tfwatch.ingest.kept_runs import KeptRuns
 from tfwatch.ingest.path_hparams import hparams_from_path
 from tfwatch.ingest.poll_state import PollResult
 from tfwatch.ingest.reads import RunReadRequest, read_file
+from tfwatch.ingest.root_listing import list_roots
 from tfwatch.ingest.run_memory import RunMemory
 from tfwatch.ingest.run_sink import NewRun, R
 from tfwatch.ingest.sources.base import FileInfo, Source
-from tfwatch.ingest.sources.errors import RootNotFound, SourceError
+from tfwatch.ingest.sources.errors import SourceError
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.workers import read_in_workers
 from tfwatch.model.damage import Damage
@@ -44,7 +45,6 @@ class _Root:
     label: str
     source: Source
     status: RootStatus
-    missing: bool = False  # the last listing found no root directory at all
 
 
 class Tailer(Generic[R]):
@@ -116,12 +116,14 @@ class Tailer(Generic[R]):
         result = PollResult()
         work: list[tuple[_Root, R, EventFileState, int]] = []
         failed: set[str] = set()
-        for root, (listed, message) in zip(self._roots, self._list_roots(), strict=True):
+        listings = list_roots([root.source for root in self._roots])
+        for root, listing in zip(self._roots, listings, strict=True):
+            listed = listing.files
             if listed is None:
-                self._fail(root, message, result, failed)
-                if root.missing:
+                self._fail(root, listing.error, result, failed)
+                if listing.missing:
                     root.status.state = "missing"
-                result.unlisted_roots.append(message)
+                result.unlisted_roots.append(listing.error)
                 continue
             if self._kept is not None:
                 self._restore(root, listed, result)
@@ -200,26 +202,6 @@ class Tailer(Generic[R]):
             return 0
         sources = {r.label: r.source for r in self._roots}
         return self._kept.keep_changed(list(self.runs.values()), self._plugins, sources)
-
-    def _list_roots(self) -> list[tuple[list[FileInfo] | None, str]]:
-        """List every root; several roots are listed at once so a slow or failing one
-        (remote roots bound each call with a deadline) does not hold up the others."""
-
-        def list_one(root: _Root) -> tuple[list[FileInfo] | None, str]:
-            root.missing = False
-            try:
-                return root.source.list_event_files(), ""
-            except (SourceError, OSError) as e:
-                root.missing = isinstance(e, RootNotFound)
-                message = str(e) if isinstance(e, SourceError) else f"{root.source.root}: {e}"
-                return None, message
-
-        if len(self._roots) < 2:
-            return [list_one(root) for root in self._roots]
-        from concurrent.futures import ThreadPoolExecutor  # (a one-root ls never needs it)
-
-        with ThreadPoolExecutor(len(self._roots), thread_name_prefix="tfwatch-list") as pool:
-            return list(pool.map(list_one, self._roots))
 
     def _fail(self, root: _Root, message: str, result: PollResult, failed: set[str]) -> None:
         root.status.state, root.status.last_error = "failing", message

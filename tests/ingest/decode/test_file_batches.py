@@ -19,6 +19,7 @@ from tfwatch.ingest.decode import file_batches
 from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.poll_state import PollResult
 from tfwatch.ingest.reads import RunReadRequest, read_file, read_runs_together
+from tfwatch.ingest.root_listing import list_roots
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.ingest.tfrecord.framing import frame
@@ -30,8 +31,8 @@ WRITERS = Path(__file__).parents[2] / "fixtures" / "writers"
 def _listed(root: Path) -> tuple[Tailer, list[tuple[Any, Run, Any, int]]]:
     t = Tailer([("", LocalSource(str(root)))], RunFactory(retain_all=True), workers=1)
     result = PollResult()
-    ((listed, _),) = t._list_roots()
-    return t, t._reconcile(t._roots[0], listed or [], result)
+    (listing,) = list_roots([t._roots[0].source])
+    return t, t._reconcile(t._roots[0], listing.files or [], result)
 
 
 def _alone(root: Path) -> dict[str, Any]:

@@ -14,12 +14,15 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
 from textual.worker import get_current_worker
 
+from tfwatch.analysis.grouping import SEED_KEYS, GroupBy
 from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.live.alert_feed import AlertFeed
+from tfwatch.live.group_view import Grouping
 from tfwatch.live.session import DetailCopy, LiveSession, Published
 from tfwatch.live.view_models import RunSummary, Snapshot
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.actions.alerts import AlertAnnouncer
+from tfwatch.ui.actions.grouping import GroupingControl
 from tfwatch.ui.actions.palette import Chosen, GoToRun, RunCommands, SortBy
 from tfwatch.ui.actions.processes import ProcessControl
 from tfwatch.ui.bindings import APP_BINDINGS, MAIN_SCREEN_ACTIONS
@@ -74,6 +77,7 @@ class TfwatchApp(App[None]):
         readonly: bool = False,
         bell: bool = False,
         desktop_notify: bool = False,
+        group_by: GroupBy | None = None,
     ) -> None:
         super().__init__()
         #: The live session: ingest thread, system sampler, published snapshots.
@@ -91,6 +95,9 @@ class TfwatchApp(App[None]):
         self.processes = ProcessControl(self.sampler, readonly)
         self.snapshot: Snapshot | None = None
         self.marked: set[str] = set()
+        config = session.health_config
+        #: ``g``: which grouping is shown, which groups are open (``--group-by`` first).
+        self.grouping = GroupingControl(group_by, config.seed_keys if config else SEED_KEYS)
         self.filter: RunFilter = parse_filter("")
         self.sort_index = 0
         self.sort_reverse = False
@@ -134,6 +141,7 @@ class TfwatchApp(App[None]):
         self._no_runs = self.query_one(NoRunsNotice)
         self._update_header()
         self._progress_timer = self.set_interval(0.25, self._show_progress)
+        self.session.set_grouping(self.grouping.spec)
         self._ingest()
 
     def on_unmount(self) -> None:
@@ -179,6 +187,7 @@ class TfwatchApp(App[None]):
         self._told_errors = set(errors)
         for error in fresh[:1]:
             self.notify(printable(error), title="root failing", severity="error", timeout=4)
+        self.grouping.receive(published.groups)
         self._alerts_panel.show_alerts(list(published.active_alerts))
         self.announcer.announce(self, list(published.new_alerts))
         self.refresh_view()
@@ -222,7 +231,14 @@ class TfwatchApp(App[None]):
                 self.snapshot.metrics, width, self._longest_name, targets, self.snapshot.tag_counts
             )
             table.set_columns(columns)
-            table.show(runs, self.marked, self.clock())
+            if self.grouping.active:
+                mode = SORT_MODES[self.sort_index].key
+                runs, makers = self.grouping.rows(
+                    self.snapshot.runs, self.filter, mode, self.primary_metric, self.sort_reverse
+                )
+                table.show(runs, self.marked, self.clock(), makers)
+            else:
+                table.show(runs, self.marked, self.clock())
             waiting = self._no_runs.show_for(self.snapshot, self.session.statuses)
             self.set_class(waiting, "no-runs")
         self._update_header()
@@ -379,11 +395,56 @@ class TfwatchApp(App[None]):
         self.call_from_thread(self.push_screen, screen)
 
     def action_detail(self) -> None:
-        """Open the run under the cursor."""
+        """Open the run under the cursor (a group: open or close it)."""
         name = self.runs_table.current_run
         if name is None:
             return
+        if self.grouping.group_of_row(name) is not None:
+            self.grouping.toggle(name)
+            self.refresh_view()
+            return
         self._open_detail(name)
+
+    # -- groups ---------------------------------------------------------------------------
+
+    def action_group(self) -> None:
+        """Group the runs the next way of the cycle (see :mod:`.actions.grouping`)."""
+        spec = self.grouping.next()
+        self.session.set_grouping(spec)
+        self.notify(f"grouped by {spec.label}" if spec else "groups off", timeout=2)
+        if spec is not None:
+            self._fetch_groups(spec)
+        self.refresh_view()
+
+    @work(thread=True, exclusive=True, group="groups", exit_on_error=False)
+    def _fetch_groups(self, spec: GroupBy) -> None:
+        """Group the last pass's runs now, off the UI thread (the next pass would too)."""
+        grouping = self.session.groups(spec)
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._groups_ready, grouping)
+
+    def _groups_ready(self, grouping: object) -> None:
+        if isinstance(grouping, Grouping) and not self._stopping:
+            self.grouping.receive(grouping)
+            self.refresh_view()
+
+    def action_expand_group(self, open_it: bool = True) -> None:
+        """Open (→) or close (←) the group under the cursor; ← on a member closes its
+        group and puts the cursor on it."""
+        key = self.runs_table.current_run
+        group = self.grouping.group_of_row(key)
+        if group is None:
+            parent = self.grouping.parent_of(key)
+            if open_it or parent is None:
+                return
+            group_key = parent
+        else:
+            group_key = group.id
+        if (group_key in self.grouping.expanded) != open_it:
+            self.grouping.toggle(group_key)
+            self.refresh_view()
+        if not open_it and group_key in self.runs_table.order:
+            self.runs_table.move_cursor(row=self.runs_table.get_row_index(group_key))
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _open_detail(self, name: str) -> None:

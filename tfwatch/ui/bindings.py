@@ -8,7 +8,8 @@ from textual.binding import Binding, BindingType
 MAIN_SCREEN_ACTIONS = frozenset(
     {
         "filter", "sort_next", "sort_reverse", "pick_metric", "mark", "compare", "detail",
-        "system_panel", "alerts", "show_process", "stop_process", "clear_filter",
+        "system_panel", "alerts", "show_process", "stop_process", "clear_filter", "group",
+        "expand_group", "hparams",
     }
 )  # fmt: skip
 
@@ -22,6 +23,8 @@ APP_BINDINGS: list[BindingType] = [
     Binding("m", "pick_metric", "Metric", id="metric"),
     Binding("space", "mark", "Mark", id="mark"),
     Binding("c", "compare", "Compare", id="compare"),
+    Binding("g", "group", "Group", id="group"),
+    Binding("h", "hparams", "Hparams", id="hparams"),
     Binding("enter", "detail", "Detail", id="detail", show=False),
     Binding("p", "system_panel", "System", id="system"),
     Binding("a", "alerts", "Alerts", id="alerts"),

@@ -8,8 +8,8 @@ only when the metric set or the width changes (a resize), never on a refresh.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
-from typing import ClassVar, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -21,15 +21,21 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from tfwatch.live.view_models import RunSummary
 from tfwatch.ui.columns import Column, RunNameText, age_cell, age_text, header_label, row_cells
 
+#: How a row that is not a plain run (a group, a group's member) becomes cells.
+CellMaker = Callable[[Any, list[Column], bool, float], list[Text]]
+
 
 class RunsTable(DataTable[Text]):
     """The main table. Call :meth:`show` with the runs to display, in order."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("g,home", "scroll_top", "Top", show=False),
+        Binding("home", "scroll_top", "Top", show=False),
         Binding("G,end", "scroll_bottom", "Bottom", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        # Open and close groups (the app's grouping; nothing on a plain run's row).
+        Binding("right", "app.expand_group(True)", "Open group", show=False),
+        Binding("left", "app.expand_group(False)", "Close group", show=False),
     ]
 
     class WidthChanged(Message):
@@ -83,12 +89,19 @@ class RunsTable(DataTable[Text]):
     _pending_cursor: str | None = None
 
     def show(
-        self, runs: Sequence[RunSummary], marked: set[str] | frozenset[str], now: float
+        self,
+        runs: Sequence[RunSummary],
+        marked: set[str] | frozenset[str],
+        now: float,
+        makers: Mapping[str, CellMaker] | None = None,
     ) -> None:
-        """Display ``runs`` in this order, updating only what changed."""
+        """Display ``runs`` in this order, updating only what changed. ``makers``: the
+        cell makers of rows drawn otherwise than a run's (group rows and their members,
+        by row key); such a row's ``name`` is its key."""
         keep = self._pending_cursor or self.current_run
         self._pending_cursor = None
         cols = self._columns_shown
+        makers = makers or {}
         wanted = {r.name for r in runs}
         for name in [n for n in self._built if n not in wanted]:
             del self._built[name]
@@ -98,13 +111,14 @@ class RunsTable(DataTable[Text]):
         for run in runs:
             is_marked = run.name in marked
             built = self._built.get(run.name)
+            maker = makers.get(run.name, row_cells)
             if built is None:
-                cells = row_cells(run, cols, is_marked, now)
+                cells = maker(run, cols, is_marked, now)
                 self.add_row(*cells, key=run.name)
                 self._built[run.name] = (run, is_marked, cells)
                 continue
             old_run, old_marked, old_cells = built
-            if old_run is run and old_marked == is_marked:
+            if old_run is run and old_marked == is_marked and run.name not in makers:
                 if age_index is not None:
                     # Compare the text before building a cell: most ages do not change.
                     plain = age_text(run, now).rjust(cols[age_index].width)
@@ -113,7 +127,7 @@ class RunsTable(DataTable[Text]):
                         old_cells[age_index] = age
                         self.update_cell(run.name, cols[age_index].key, age)
                 continue
-            cells = row_cells(run, cols, is_marked, now)
+            cells = maker(run, cols, is_marked, now)
             for i, (old, new) in enumerate(zip(old_cells, cells, strict=True)):
                 if old != new:
                     self.update_cell(run.name, cols[i].key, new)

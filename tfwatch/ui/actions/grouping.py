@@ -1,0 +1,131 @@
+"""``g``: grouping off → by hparams except seeds → by parent directory → ``--group-by``;
+Enter/→/← open and close a group.
+
+The groups themselves are built on the ingest thread (see
+:mod:`tfwatch.live.group_view`); this keeps which grouping is asked for, which groups
+are open, and turns the latest :class:`~tfwatch.live.group_view.Grouping` into the
+table's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+
+from rich.text import Text
+
+from tfwatch.analysis.grouping import SEED_KEYS, GroupBy
+from tfwatch.filtering import RunFilter
+from tfwatch.live.group_view import Grouping, GroupSummary
+from tfwatch.live.view_models import RunSummary
+from tfwatch.ui.columns import Column
+from tfwatch.ui.group_rows import GroupedRows, group_cells, grouped_rows, member_cells
+from tfwatch.ui.widgets.runs_table import CellMaker
+
+
+def grouping_cycle(given: GroupBy | None, seed_keys: tuple[str, ...]) -> list[GroupBy | None]:
+    """What ``g`` steps through: off, hparams, directory, then ``--group-by`` if given
+    (and not one of those)."""
+    cycle: list[GroupBy | None] = [
+        None,
+        GroupBy("hparams", seed_keys=seed_keys),
+        GroupBy("dir", seed_keys=seed_keys),
+    ]
+    if given is not None and given not in cycle:
+        cycle.append(given)
+    return cycle
+
+
+class GroupingControl:
+    """The app's grouping state: the cycle, the open groups, the latest groups."""
+
+    def __init__(self, given: GroupBy | None = None, seed_keys: tuple[str, ...] = SEED_KEYS):
+        self.cycle = grouping_cycle(given, seed_keys)
+        #: Start grouped when ``--group-by`` was given.
+        self.index = len(self.cycle) - 1 if given is not None else 0
+        #: Ids of the open groups.
+        self.expanded: set[str] = set()
+        self.grouping: Grouping | None = None
+        self._last: GroupedRows | None = None
+
+    @property
+    def spec(self) -> GroupBy | None:
+        """The grouping asked for (None: off)."""
+        return self.cycle[self.index]
+
+    def next(self) -> GroupBy | None:
+        """Step to the next grouping of the cycle and return it."""
+        self.index = (self.index + 1) % len(self.cycle)
+        self.grouping = None
+        self._last = None
+        self.expanded.clear()
+        return self.spec
+
+    def receive(self, grouping: Grouping | None) -> None:
+        """Keep ``grouping`` if it is what is asked for now (a late one is dropped)."""
+        if grouping is not None and grouping.spec == self.spec:
+            self.grouping = grouping
+
+    @property
+    def active(self) -> bool:
+        """Whether the table shows groups now."""
+        return self.spec is not None and self.grouping is not None
+
+    def rows(
+        self,
+        runs: Mapping[str, RunSummary],
+        run_filter: RunFilter,
+        mode: str,
+        metric: str | None,
+        reverse: bool,
+    ) -> tuple[list[RunSummary], dict[str, CellMaker]]:
+        """The table's rows (group rows as their group's run summary) and the cell
+        makers of the rows that are not plain runs."""
+        assert self.grouping is not None
+        grouped = grouped_rows(
+            self.grouping, runs, run_filter, mode, metric, reverse, self.expanded
+        )
+        self._last = grouped
+        out: list[RunSummary] = []
+        makers: dict[str, CellMaker] = {}
+        for row in grouped.rows:
+            if isinstance(row, GroupSummary):
+                shown = len(grouped.matching[row.id])
+                makers[row.id] = partial(_group_maker, row, row.id in self.expanded, shown)
+                out.append(row.row)
+            else:
+                makers[row.name] = member_cells
+                out.append(row)
+        return out, makers
+
+    def group_of_row(self, key: str | None) -> GroupSummary | None:
+        """The group whose row is ``key`` (None: a run's row, or not grouped)."""
+        if key is None or self.grouping is None:
+            return None
+        return next((g for g in self.grouping.groups if g.id == key), None)
+
+    def parent_of(self, key: str | None) -> str | None:
+        """The group id a member row sits under (None: not a member row)."""
+        if key is None or self._last is None:
+            return None
+        return self._last.parent.get(key)
+
+    def members_shown(self, key: str) -> list[str]:
+        """The members of group ``key`` that pass the filter."""
+        return list(self._last.matching.get(key, [])) if self._last is not None else []
+
+    def toggle(self, key: str) -> None:
+        """Open group ``key`` if closed, close it if open."""
+        self.expanded.symmetric_difference_update({key})
+
+
+def _group_maker(
+    group: GroupSummary,
+    expanded: bool,
+    shown: int,
+    _run: object,
+    columns: list[Column],
+    _marked: bool,
+    now: float,
+) -> list[Text]:
+    return group_cells(group, columns, expanded, now, shown)

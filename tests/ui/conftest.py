@@ -33,7 +33,9 @@ def make_app() -> Callable[..., TfwatchApp]:
         options.setdefault("live", False)
         options.setdefault("system", False)
         app_options = {
-            k: options.pop(k) for k in ("readonly", "bell", "desktop_notify") if k in options
+            k: options.pop(k)
+            for k in ("readonly", "bell", "desktop_notify", "group_by")
+            if k in options
         }
         session = open_session([str(root)], **options)  # type: ignore[arg-type]
         return TfwatchApp(session, **app_options)  # type: ignore[arg-type]

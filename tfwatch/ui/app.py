@@ -227,8 +227,10 @@ class TfwatchApp(App[None]):
                 self._longest_name = max(self._longest_name, len(name))
             width = table.size.width or self.size.width
             targets = tuple(tag for tag, _ in self.targets)
-            columns = fit_columns(
-                self.snapshot.metrics, width, self._longest_name, targets, self.snapshot.tag_counts
+            snap = self.snapshot
+            longest = max(self._longest_name, self.grouping.longest_label())
+            columns = self.grouping.fit_columns(
+                lambda w: fit_columns(snap.metrics, w, longest, targets, snap.tag_counts), width
             )
             table.set_columns(columns)
             if self.grouping.active:
@@ -244,7 +246,7 @@ class TfwatchApp(App[None]):
         self._update_header()
 
     def _header(self) -> Text:
-        shown = len(self.runs_table.order)
+        shown = self.grouping.runs_shown() if self.grouping.active else len(self.runs_table.order)
         mode = SORT_MODES[self.sort_index]
         label = mode.label + (" ↓" if self.sort_reverse else " ↑")
         metric = self.primary_metric if mode.uses_metric else None

@@ -32,6 +32,8 @@ from tfwatch.ui.columns import (
 from tfwatch.ui.sorting import sort_runs
 
 OPEN, CLOSED = "▾", "▸"
+#: Width of a metric's value column while grouped: ``0.1234±0.0123``.
+MEAN_STD_WIDTH = 15
 #: Shown before a member's name under its open group.
 MEMBER_INDENT = "  "
 

@@ -9,7 +9,8 @@ table's rows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import partial
 
 from rich.text import Text
@@ -18,8 +19,15 @@ from tfwatch.analysis.grouping import SEED_KEYS, GroupBy
 from tfwatch.filtering import RunFilter
 from tfwatch.live.group_view import Grouping, GroupSummary
 from tfwatch.live.view_models import RunSummary
-from tfwatch.ui.columns import Column
-from tfwatch.ui.group_rows import GroupedRows, group_cells, grouped_rows, member_cells
+from tfwatch.ui.columns import VALUE_WIDTH, Column
+from tfwatch.ui.group_rows import (
+    MEAN_STD_WIDTH,
+    GroupedRows,
+    group_cells,
+    grouped_rows,
+    member_cells,
+    status_text,
+)
 from tfwatch.ui.widgets.runs_table import CellMaker
 
 
@@ -97,6 +105,31 @@ class GroupingControl:
                 makers[row.name] = member_cells
                 out.append(row)
         return out, makers
+
+    def fit_columns(self, fit: Callable[[int], list[Column]], width: int) -> list[Column]:
+        """``fit(width)``'s columns, with room for ``mean±std`` in each metric's value
+        column while grouped (the other columns give way, as on a narrower screen)."""
+        if not self.active:
+            return fit(width)
+        columns = fit(width)
+        extra = sum(1 for c in columns if c.field == "last") * (MEAN_STD_WIDTH - VALUE_WIDTH)
+        columns = fit(width - extra)
+        return [
+            replace(c, width=max(c.width, MEAN_STD_WIDTH)) if c.field == "last" else c
+            for c in columns
+        ]
+
+    def longest_label(self) -> int:
+        """The widest group name cell (label and counts) of the latest groups."""
+        if self.grouping is None:
+            return 0
+        return max(
+            (len(g.label) + len(status_text(g)) + 1 for g in self.grouping.groups), default=0
+        )
+
+    def runs_shown(self) -> int:
+        """Member runs that pass the filter, over the groups shown (the header's count)."""
+        return sum(len(m) for m in self._last.matching.values()) if self._last else 0
 
     def group_of_row(self, key: str | None) -> GroupSummary | None:
         """The group whose row is ``key`` (None: a run's row, or not grouped)."""

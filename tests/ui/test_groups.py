@@ -1,0 +1,106 @@
+"""``g`` in the real app over a real seeded sweep: group rows with counts and mean±std,
+Enter/→/← open and close them, filtering keeps a group while a member matches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.ui.test_app import screen_text, sync, table, wait_for
+from tests.writers import DIR_SWEEP, SEED_SWEEP, write_seed_sweep
+from tfwatch.analysis.grouping import parse_group_by
+from tfwatch.live.group_view import GROUP_PREFIX
+from tfwatch.ui.app import TfwatchApp
+
+RUNS = len(SEED_SWEEP) + len(DIR_SWEEP)
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("seeds")
+    write_seed_sweep(root)
+    return root
+
+
+def groups_shown(app: TfwatchApp) -> list[str]:
+    return [k for k in table(app).order if k.startswith(GROUP_PREFIX)]
+
+
+@sync
+async def test_g_groups_by_hparams_then_directory_then_off(
+    sweep: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    app = make_app(sweep)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_for(pilot, lambda: len(table(app).order) == RUNS)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: len(table(app).order) == 3)
+        text = screen_text(app)
+        assert "lr=0.01 opt=adam ×3" in text and "bs=32 lr=0.1 ×3" in text
+        assert "lr=0.001 opt=sgd ×3" in text and "1/3 nan" in text  # one member's loss ended in NaN
+        assert "±" in text  # mean ± std of the last values
+        await pilot.press("g")
+        await wait_for(
+            pilot, lambda: len(groups_shown(app)) == 3 and "dirs/lr=0.1_bs=32" in screen_text(app)
+        )
+        assert "tbx ×3" in screen_text(app)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: len(table(app).order) == RUNS)
+        assert not groups_shown(app)
+
+
+@sync
+async def test_enter_and_arrows_open_and_close_a_group(
+    sweep: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    app = make_app(sweep)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_for(pilot, lambda: len(table(app).order) == RUNS)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: len(table(app).order) == 3)
+        first = table(app).order[0]
+        assert table(app).current_run == first
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(table(app).order) == 6)
+        members = table(app).order[1:4]
+        assert not any(m.startswith(GROUP_PREFIX) for m in members)
+        await pilot.press("down", "down", "left")  # ← on a member closes its group
+        await wait_for(pilot, lambda: len(table(app).order) == 3)
+        assert table(app).current_run == first
+        await pilot.press("right")
+        await wait_for(pilot, lambda: len(table(app).order) == 6)
+        await pilot.press("left")
+        await wait_for(pilot, lambda: len(table(app).order) == 3)
+
+
+@sync
+async def test_a_filter_keeps_groups_with_a_matching_member(
+    sweep: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    app = make_app(sweep)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_for(pilot, lambda: len(table(app).order) == RUNS)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: len(table(app).order) == 3)
+        await pilot.press("slash", *"opt=sgd", "enter")
+        await wait_for(pilot, lambda: len(table(app).order) == 1)
+        await pilot.press("slash", "ctrl+u", *"tb/t", "enter")  # members of two groups
+        await wait_for(pilot, lambda: len(table(app).order) == 2)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(table(app).order) > 2)
+        assert all(k.startswith(GROUP_PREFIX) or k.startswith("tb/") for k in table(app).order)
+        assert "shown" in screen_text(app)  # "1 shown ×3": fewer members pass the filter
+
+
+@sync
+async def test_group_by_given_on_the_command_line_starts_grouped(
+    sweep: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    app = make_app(sweep, group_by=parse_group_by(r"re:^(?P<writer>[a-z]+)/"))
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_for(pilot, lambda: len(groups_shown(app)) == 3)
+        assert "writer=tbx ×3" in screen_text(app)
+        await pilot.press("g")  # the cycle goes on: off
+        await wait_for(pilot, lambda: len(table(app).order) == RUNS)

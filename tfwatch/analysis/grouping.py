@@ -23,6 +23,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from tfwatch.errors import TfwatchError
+
 HparamValue = str | float | bool
 GroupKey = tuple[tuple[str, HparamValue | None], ...]
 
@@ -57,7 +59,7 @@ class GroupBy:
         return ",".join(self.keys)
 
 
-class GroupByError(ValueError):
+class GroupByError(TfwatchError, ValueError):
     """A ``--group-by`` value that cannot be used (one line, for people)."""
 
 

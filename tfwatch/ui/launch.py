@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
+from tfwatch.analysis.grouping import parse_group_by
 from tfwatch.live.factory import open_session
 from tfwatch.ui.app import TfwatchApp
 
@@ -21,6 +22,8 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
     from tfwatch.analysis.config import load_config
 
     config = load_config(getattr(args, "config", None))
+    text = getattr(args, "group_by", None)
+    grouping = parse_group_by(text, config.seed_keys) if text is not None else None
     # A root that is not there yet is waited for, as TensorBoard does, beside roots that
     # are; a lone missing root is a mistake worth an exit status.
     session = open_session(
@@ -39,4 +42,5 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
         readonly=args.readonly,
         bell=getattr(args, "bell", False),
         desktop_notify=getattr(args, "notify", False),
+        group_by=grouping,
     )

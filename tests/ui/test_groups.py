@@ -104,3 +104,40 @@ async def test_group_by_given_on_the_command_line_starts_grouped(
         assert "writer=tbx ×3" in screen_text(app)
         await pilot.press("g")  # the cycle goes on: off
         await wait_for(pilot, lambda: len(table(app).order) == RUNS)
+
+
+@sync
+async def test_h_opens_the_hparams_view_sorts_and_filters(
+    sweep: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    from textual.widgets import DataTable
+
+    from tfwatch.ui.screens.hparams import HparamsScreen
+
+    app = make_app(sweep)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: len(table(app).order) == RUNS)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HparamsScreen))
+        screen = app.screen
+        grid = screen.query_one("#hparams-table", DataTable)
+        await wait_for(pilot, lambda: grid.row_count == RUNS)
+        text = screen_text(app)
+        assert "importance of train/loss: lr ρ=-0.94 (n=8, strong)" in text
+        assert "★ best run: dirs/lr=0.1_bs=32/seed=0" in text
+        first = grid.coordinate_to_cell_key((0, 0)).row_key.value
+        assert first == "dirs/lr=0.1_bs=32/seed=0"  # best first
+        await pilot.press("s", "s", "s")  # by name, then the first hparams that differ…
+        await wait_for(
+            pilot, lambda: "sort: Trial" in screen_text(app) or "sort: bs" in screen_text(app)
+        )
+        await pilot.press("slash", *"lr<0.005", "enter")
+        await wait_for(pilot, lambda: grid.row_count == 3)
+        assert "(3/9 runs)" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HparamsScreen))
+        await pilot.press("g", "h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HparamsScreen))
+        grid = app.screen.query_one("#hparams-table", DataTable)
+        await wait_for(pilot, lambda: grid.row_count == 3)
+        assert "hparams: 3 groups" in screen_text(app)

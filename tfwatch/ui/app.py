@@ -31,6 +31,7 @@ from tfwatch.ui.messages import SnapshotApplied
 from tfwatch.ui.screens.compare import CompareScreen
 from tfwatch.ui.screens.detail import DetailScreen
 from tfwatch.ui.screens.help import HelpScreen
+from tfwatch.ui.screens.hparams import HparamsScreen
 from tfwatch.ui.screens.metric_picker import MetricPicker
 from tfwatch.ui.sorting import SORT_MODES, sort_runs
 from tfwatch.ui.widgets.alerts_panel import AlertsPanel
@@ -429,6 +430,14 @@ class TfwatchApp(App[None]):
         if isinstance(grouping, Grouping) and not self._stopping:
             self.grouping.receive(grouping)
             self.refresh_view()
+            self.screen.post_message(SnapshotApplied())  # an open view shows the groups
+
+    def action_hparams(self) -> None:
+        """Open the hparams view (runs, or groups while grouped)."""
+        if self.snapshot is None:
+            self.notify("no runs yet", severity="warning")
+            return
+        self.push_screen(HparamsScreen())
 
     def action_expand_group(self, open_it: bool = True) -> None:
         """Open (→) or close (←) the group under the cursor; ← on a member closes its

@@ -48,6 +48,8 @@ class GroupingControl:
     """The app's grouping state: the cycle, the open groups, the latest groups."""
 
     def __init__(self, given: GroupBy | None = None, seed_keys: tuple[str, ...] = SEED_KEYS):
+        #: Hparam names that tell seeds apart (left out of groups and importance).
+        self.seed_keys = seed_keys
         self.cycle = grouping_cycle(given, seed_keys)
         #: Start grouped when ``--group-by`` was given.
         self.index = len(self.cycle) - 1 if given is not None else 0

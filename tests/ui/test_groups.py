@@ -141,3 +141,47 @@ async def test_h_opens_the_hparams_view_sorts_and_filters(
         grid = app.screen.query_one("#hparams-table", DataTable)
         await wait_for(pilot, lambda: grid.row_count == 3)
         assert "hparams: 3 groups" in screen_text(app)
+
+
+@sync
+async def test_c_while_grouped_compares_groups_as_bands(
+    sweep: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    from tfwatch.ui.screens.band_compare import BandCompareScreen
+
+    app = make_app(sweep)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: len(table(app).order) == RUNS)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: len(table(app).order) == 3)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, BandCompareScreen))
+        screen = app.screen
+        assert isinstance(screen, BandCompareScreen)
+        assert sorted(screen.bands) == ["bs=32 lr=0.1", "lr=0.001 opt=sgd", "lr=0.01 opt=adam"]
+        text = screen_text(app)
+        assert "band min–max" in text
+        # Members of 20, 15 and 10 steps: the band narrows, and the legend says where.
+        assert "bs=32 lr=0.1" in text and "3 runs  n=3→2→1" in text
+        assert "n=2" in text  # written on the chart where a member stopped
+        await pilot.press("b")
+        await wait_for(pilot, lambda: "band ±std" in screen_text(app))
+        await pilot.press("escape", "space")  # mark one group: compare it alone
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, BandCompareScreen))
+        assert len(app.screen.bands) == 1  # type: ignore[attr-defined]
+
+
+def test_shading_fills_the_band_column_by_column() -> None:
+    import numpy as np
+
+    from tfwatch.ui.widgets.band_chart import shade_points
+
+    x = np.arange(4, dtype=np.float64)
+    low = np.array([0.0, 0.0, np.nan, 1.0])
+    high = np.array([1.0, 0.0, np.nan, 1.0])
+    xs, ys = shade_points(x, low, high, columns=10, rows=10, y_span=(0.0, 1.0))
+    assert xs.count(0.0) == 10 and min(ys) == 0.0 and max(ys) == 1.0  # a dot per row
+    assert xs.count(1.0) == 1 and xs.count(3.0) == 1 and 2.0 not in xs  # gap: no band
+    few, _ = shade_points(np.arange(100.0), np.zeros(100), np.zeros(100), 10, 10, (0.0, 1.0))
+    assert len(set(few)) == 10  # at most one column of dots per braille column

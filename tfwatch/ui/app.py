@@ -28,6 +28,7 @@ from tfwatch.ui.actions.processes import ProcessControl
 from tfwatch.ui.bindings import APP_BINDINGS, MAIN_SCREEN_ACTIONS
 from tfwatch.ui.columns import fit_columns
 from tfwatch.ui.messages import SnapshotApplied
+from tfwatch.ui.screens.band_compare import BandCompareScreen, group_bands
 from tfwatch.ui.screens.compare import CompareScreen
 from tfwatch.ui.screens.detail import DetailScreen
 from tfwatch.ui.screens.help import HelpScreen
@@ -386,7 +387,23 @@ class TfwatchApp(App[None]):
             self.notify("nothing to compare yet", severity="warning")
             return
         tags = sorted(self.snapshot.tag_counts)
+        if self.grouping.active:
+            groups = self.grouping.compare_groups(
+                self.runs_table.order, self.marked, self.snapshot.runs, COMPARE_TOP
+            )
+            self._open_band_compare(groups, tag, tags)
+            return
         self._open_compare(names, tag, tags)
+
+    @work(thread=True, exclusive=True, group="compare", exit_on_error=False)
+    def _open_band_compare(
+        self, groups: list[tuple[str, list[str]]], tag: str, tags: list[str]
+    ) -> None:
+        """Compute the groups' bands off the UI thread, then open the chart with them."""
+        bands = group_bands(groups, tag, self.session.series)
+        if not get_current_worker().is_cancelled:
+            screen = BandCompareScreen(groups, tag, tags, self.session.series, bands)
+            self.call_from_thread(self.push_screen, screen)
 
     @work(thread=True, exclusive=True, group="compare", exit_on_error=False)
     def _open_compare(self, names: list[str], tag: str, tags: list[str]) -> None:

@@ -9,13 +9,13 @@ table's rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 
 from rich.text import Text
 
-from tfwatch.analysis.grouping import SEED_KEYS, GroupBy
+from tfwatch.analysis.grouping import SEED_KEYS, GroupBy, group_runs, key_label
 from tfwatch.filtering import RunFilter
 from tfwatch.live.group_view import Grouping, GroupSummary
 from tfwatch.live.view_models import RunSummary
@@ -132,6 +132,31 @@ class GroupingControl:
     def runs_shown(self) -> int:
         """Member runs that pass the filter, over the groups shown (the header's count)."""
         return sum(len(m) for m in self._last.matching.values()) if self._last else 0
+
+    def compare_groups(
+        self,
+        order: Sequence[str],
+        marked: Collection[str],
+        runs: Mapping[str, RunSummary],
+        top: int,
+    ) -> list[tuple[str, list[str]]]:
+        """(label, members) of the groups to compare as bands: the marked groups, else the
+        marked runs grouped the current way, else the first ``top`` groups shown. Members
+        are those passing the filter."""
+        spec, last = self.spec, self._last
+        if spec is None or last is None or self.grouping is None:
+            return []
+        by_id = self.grouping.by_id()
+        chosen = [k for k in order if k in marked and k in by_id]
+        if chosen:
+            return [(by_id[k].label, self.members_shown(k)) for k in chosen]
+        picked = [n for n in order if n in marked and n in runs]
+        picked += sorted(n for n in marked if n in runs and n not in picked)
+        if picked:
+            keyed = group_runs(spec, ((n, runs[n].hparams) for n in picked))
+            return [(key_label(k), names) for k, names in keyed.items()]
+        ids = [k for k in order if k in by_id][:top]
+        return [(by_id[k].label, self.members_shown(k)) for k in ids]
 
     def group_of_row(self, key: str | None) -> GroupSummary | None:
         """The group whose row is ``key`` (None: a run's row, or not grouped)."""

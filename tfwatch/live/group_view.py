@@ -22,7 +22,7 @@ import numpy as np
 
 from tfwatch.analysis.convergence import convergence
 from tfwatch.analysis.group_stats import Band, MetricStats, aligned_band
-from tfwatch.analysis.grouping import GroupBy, GroupKey, group_runs, key_label
+from tfwatch.analysis.grouping import GroupBy, GroupKey, group_key, key_label
 from tfwatch.live.view_models import SPARK_WIDTH, MetricSummary, RunSummary, Snapshot
 from tfwatch.store.runs import Run
 from tfwatch.store.series import SeriesArrays
@@ -96,16 +96,50 @@ class GroupBuilder:
     _curves: dict[tuple[str, tuple[tuple[str, int], ...]], tuple[str, MetricSummary]] = field(
         default_factory=dict
     )
+    #: Per run: the summary its key was computed from, and the key (the snapshot builder
+    #: keeps a run's summary object while the run does not change).
+    _keys: dict[str, tuple[RunSummary, GroupKey]] = field(default_factory=dict)
+    #: Per group key: the member summaries and metrics it was built from, and the group.
+    _groups: dict[GroupKey, tuple[list[RunSummary], tuple[str, ...], GroupSummary]] = field(
+        default_factory=dict
+    )
+    _spec: GroupBy | None = None
 
     def build(self, spec: GroupBy, snap: Snapshot, runs: Mapping[str, Run]) -> Grouping:
-        """The groups of ``snap``'s runs (the caller holds the store's lock)."""
+        """The groups of ``snap``'s runs (the caller holds the store's lock). A group
+        whose members' summaries are the same objects as last time is reused whole."""
+        if spec != self._spec:
+            self._keys.clear()
+            self._groups.clear()
+            self._spec = spec
         summaries = snap.runs
-        keyed = group_runs(spec, ((n, r.hparams) for n, r in sorted(summaries.items())))
+        keyed: dict[GroupKey, list[RunSummary]] = {}
+        for name in sorted(summaries):
+            summary = summaries[name]
+            known = self._keys.get(name)
+            if known is None or known[0] is not summary:
+                known = self._keys[name] = (summary, group_key(spec, name, summary.hparams))
+            keyed.setdefault(known[1], []).append(summary)
+        for gone in [n for n in self._keys if n not in summaries]:
+            del self._keys[gone]
         used: set[tuple[str, tuple[tuple[str, int], ...]]] = set()
         groups = []
-        for key, names in keyed.items():
-            members = [summaries[n] for n in names]
-            groups.append(self._group(key, members, snap.metrics, runs, used))
+        for key, members in keyed.items():
+            cached = self._groups.get(key)
+            if (
+                cached is not None
+                and cached[1] == snap.metrics
+                and len(cached[0]) == len(members)
+                and all(a is b for a, b in zip(cached[0], members, strict=True))
+            ):
+                group = cached[2]
+                used.update((t, tuple((m.name, m.version) for m in members)) for t in group.metrics)
+            else:
+                group = self._group(key, members, snap.metrics, runs, used)
+                self._groups[key] = (members, snap.metrics, group)
+            groups.append(group)
+        for old_key in [k for k in self._groups if k not in keyed]:
+            del self._groups[old_key]
         for stale in [k for k in self._curves if k not in used]:
             del self._curves[stale]
         return Grouping(spec, tuple(groups))

@@ -57,6 +57,9 @@ class GroupingControl:
         self.expanded: set[str] = set()
         self.grouping: Grouping | None = None
         self._last: GroupedRows | None = None
+        #: Per group row: what its cell maker draws and the maker, reused while the same,
+        #: so the table keeps an unchanged group row's cells.
+        self._makers: dict[str, tuple[GroupSummary, bool, int, CellMaker]] = {}
 
     @property
     def spec(self) -> GroupBy | None:
@@ -68,6 +71,7 @@ class GroupingControl:
         self.index = (self.index + 1) % len(self.cycle)
         self.grouping = None
         self._last = None
+        self._makers.clear()
         self.expanded.clear()
         return self.spec
 
@@ -100,13 +104,21 @@ class GroupingControl:
         makers: dict[str, CellMaker] = {}
         for row in grouped.rows:
             if isinstance(row, GroupSummary):
-                shown = len(grouped.matching[row.id])
-                makers[row.id] = partial(_group_maker, row, row.id in self.expanded, shown)
+                makers[row.id] = self._maker(row, len(grouped.matching[row.id]))
                 out.append(row.row)
             else:
                 makers[row.name] = member_cells
                 out.append(row)
         return out, makers
+
+    def _maker(self, group: GroupSummary, shown: int) -> CellMaker:
+        is_open = group.id in self.expanded
+        known = self._makers.get(group.id)
+        if known is not None and known[0] is group and known[1:3] == (is_open, shown):
+            return known[3]
+        maker = partial(_group_maker, group, is_open, shown)
+        self._makers[group.id] = (group, is_open, shown, maker)
+        return maker
 
     def fit_columns(self, fit: Callable[[int], list[Column]], width: int) -> list[Column]:
         """``fit(width)``'s columns, with room for ``mean±std`` in each metric's value

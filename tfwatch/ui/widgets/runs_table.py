@@ -50,6 +50,8 @@ class RunsTable(DataTable[Text]):
         #: Per run: the summary object and mark the cached cells were built from.
         self._built: dict[str, tuple[RunSummary, bool, list[Text]]] = {}
         self._order: list[str] = []
+        #: Per row: the cell maker its cells came from (a row drawn another way is rebuilt).
+        self._maker_of: dict[str, CellMaker] = {}
 
     @property
     def columns_shown(self) -> list[Column]:
@@ -97,7 +99,8 @@ class RunsTable(DataTable[Text]):
     ) -> None:
         """Display ``runs`` in this order, updating only what changed. ``makers``: the
         cell makers of rows drawn otherwise than a run's (group rows and their members,
-        by row key); such a row's ``name`` is its key."""
+        by row key); such a row's ``name`` is its key. A row keeps its cells while its
+        summary, mark and maker are the same objects as last time."""
         keep = self._pending_cursor or self.current_run
         self._pending_cursor = None
         cols = self._columns_shown
@@ -105,6 +108,7 @@ class RunsTable(DataTable[Text]):
         wanted = {r.name for r in runs}
         for name in [n for n in self._built if n not in wanted]:
             del self._built[name]
+            self._maker_of.pop(name, None)
             with contextlib.suppress(RowDoesNotExist):
                 self.remove_row(name)
         age_index = next((i for i, c in enumerate(cols) if c.key == "age"), None)
@@ -112,13 +116,15 @@ class RunsTable(DataTable[Text]):
             is_marked = run.name in marked
             built = self._built.get(run.name)
             maker = makers.get(run.name, row_cells)
+            same_maker = self._maker_of.get(run.name, row_cells) is maker
+            self._maker_of[run.name] = maker
             if built is None:
                 cells = maker(run, cols, is_marked, now)
                 self.add_row(*cells, key=run.name)
                 self._built[run.name] = (run, is_marked, cells)
                 continue
             old_run, old_marked, old_cells = built
-            if old_run is run and old_marked == is_marked and run.name not in makers:
+            if old_run is run and old_marked == is_marked and same_maker:
                 if age_index is not None:
                     # Compare the text before building a cell: most ages do not change.
                     plain = age_text(run, now).rjust(cols[age_index].width)

@@ -126,3 +126,18 @@ def test_band_of_many_points_keeps_its_grid_bounded() -> None:
     band = aligned_band(members, points=100)
     assert len(band) == 100 and band.steps[0] == 0 and band.steps[-1] == 9999
     assert np.all(band.mean == 1.0) and np.all(band.count == 3)
+
+
+def test_short_labels_drop_the_pairs_every_group_shares() -> None:
+    from tfwatch.analysis.grouping import short_labels
+
+    a = (("bs", 128.0), ("lr", 0.1), ("opt", "adam"))
+    b = (("bs", 128.0), ("lr", 0.03), ("opt", "sgd"))
+    c = (("bs", 128.0), ("lr", 0.01), ("opt", "adam"))
+    assert list(short_labels([a, b, c]).values()) == [
+        "lr=0.1 opt=adam",
+        "lr=0.03 opt=sgd",
+        "lr=0.01 opt=adam",
+    ]
+    assert short_labels([a]) == {a: "bs=128 lr=0.1 opt=adam"}  # alone: nothing to drop
+    assert short_labels([a, a[:1]])[a[:1]] == "bs=128"  # left with nothing: keeps its label

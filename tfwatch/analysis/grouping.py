@@ -152,6 +152,24 @@ def key_label(key: GroupKey) -> str:
     return " ".join(f"{k}={key_value_text(v)}" for k, v in key)
 
 
+def short_labels(keys: Iterable[GroupKey]) -> dict[GroupKey, str]:
+    """Labels without the ``key=value`` pairs every group shares (``batch_size=128`` in
+    all of them tells none apart); a group left with nothing keeps its whole label."""
+    keys = list(keys)
+    if len(keys) < 2:
+        return {k: key_label(k) for k in keys}
+    shared = set.intersection(*(set(map(_pair_text, k)) for k in keys))
+    out = {}
+    for key in keys:
+        kept = tuple(p for p in key if _pair_text(p) not in shared)
+        out[key] = key_label(kept) if kept else key_label(key)
+    return out
+
+
+def _pair_text(pair: tuple[str, HparamValue | None]) -> str:
+    return f"{pair[0]}={key_value_text(pair[1])}"
+
+
 def group_runs(
     spec: GroupBy, runs: Iterable[tuple[str, Mapping[str, HparamValue]]]
 ) -> dict[GroupKey, list[str]]:

@@ -22,7 +22,7 @@ import numpy as np
 
 from tfwatch.analysis.convergence import convergence
 from tfwatch.analysis.group_stats import Band, MetricStats, aligned_band
-from tfwatch.analysis.grouping import GroupBy, GroupKey, group_key, key_label
+from tfwatch.analysis.grouping import GroupBy, GroupKey, group_key, key_label, short_labels
 from tfwatch.live.view_models import SPARK_WIDTH, MetricSummary, RunSummary, Snapshot
 from tfwatch.store.runs import Run
 from tfwatch.store.series import SeriesArrays
@@ -72,6 +72,12 @@ class Grouping:
 
     spec: GroupBy
     groups: tuple[GroupSummary, ...]
+    #: Per group id: its label without the pairs every group shares (what rows show).
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def label_of(self, group: GroupSummary) -> str:
+        """The group's short label (its whole label when it has none)."""
+        return self.labels.get(group.id, group.label)
 
     def by_id(self) -> dict[str, GroupSummary]:
         """Groups by row key."""
@@ -142,7 +148,8 @@ class GroupBuilder:
             del self._groups[old_key]
         for stale in [k for k in self._curves if k not in used]:
             del self._curves[stale]
-        return Grouping(spec, tuple(groups))
+        short = short_labels(g.key for g in groups)
+        return Grouping(spec, tuple(groups), {g.id: short[g.key] for g in groups})
 
     def _group(
         self,

@@ -232,7 +232,9 @@ class TfwatchApp(App[None]):
             snap = self.snapshot
             longest = max(self._longest_name, self.grouping.longest_label())
             columns = self.grouping.fit_columns(
-                lambda w: fit_columns(snap.metrics, w, longest, targets, snap.tag_counts), width
+                lambda w: fit_columns(snap.metrics, w, longest, targets, snap.tag_counts),
+                width,
+                longest,
             )
             table.set_columns(columns)
             if self.grouping.active:

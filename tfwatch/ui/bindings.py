@@ -23,8 +23,9 @@ APP_BINDINGS: list[BindingType] = [
     Binding("m", "pick_metric", "Metric", id="metric"),
     Binding("space", "mark", "Mark", id="mark"),
     Binding("c", "compare", "Compare", id="compare"),
-    Binding("g", "group", "Group", id="group"),
-    Binding("h", "hparams", "Hparams", id="hparams"),
+    # Not in the footer, which must keep ``q Quit`` at 80 columns: ``?`` lists them.
+    Binding("g", "group", "Group", id="group", show=False),
+    Binding("h", "hparams", "Hparams", id="hparams", show=False),
     Binding("enter", "detail", "Detail", id="detail", show=False),
     Binding("p", "system_panel", "System", id="system"),
     Binding("a", "alerts", "Alerts", id="alerts"),

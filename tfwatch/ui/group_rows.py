@@ -101,12 +101,15 @@ def status_text(group: GroupSummary) -> str:
     return out
 
 
-def group_name_cell(group: GroupSummary, width: int, shown: int | None = None) -> RunNameText:
-    """The group's label, elided in the middle to leave room for its counts."""
+def group_name_cell(
+    group: GroupSummary, width: int, shown: int | None = None, label: str | None = None
+) -> RunNameText:
+    """The group's label (``label``: a shorter one), elided in the middle to leave room
+    for its counts."""
     status = status_text(group)
     if shown is not None and shown != group.count:
         status = f"{shown} shown " + status
-    label = printable(group.label)
+    label = printable(group.label if label is None else label)
     room = max(4, width - len(status) - 1)
     if len(label) > room:
         keep = room - 1
@@ -138,8 +141,9 @@ def group_cells(
     expanded: bool,
     now: float,
     shown: int | None = None,
+    label: str | None = None,
 ) -> list[Text]:
-    """The cells of a group row for ``columns``."""
+    """The cells of a group row for ``columns`` (``label``: the short label to show)."""
     cells = row_cells(group.row, columns, False, now)
     for i, col in enumerate(columns):
         if col.key == "flags":
@@ -148,7 +152,7 @@ def group_cells(
             flags.append("!" if group.alerting else " ", style="bold red")
             cells[i] = flags
         elif col.key == "name":
-            cells[i] = group_name_cell(group, col.width, shown)
+            cells[i] = group_name_cell(group, col.width, shown, label)
         elif col.key in ("forecast",) or col.field == "eta":
             cells[i] = Text("-".rjust(col.width), style="dim")
         elif col.field in ("last", "best"):

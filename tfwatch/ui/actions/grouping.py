@@ -15,11 +15,11 @@ from functools import partial
 
 from rich.text import Text
 
-from tfwatch.analysis.grouping import SEED_KEYS, GroupBy, group_runs, key_label
+from tfwatch.analysis.grouping import SEED_KEYS, GroupBy, group_runs, short_labels
 from tfwatch.filtering import RunFilter
 from tfwatch.live.group_view import Grouping, GroupSummary
 from tfwatch.live.view_models import RunSummary
-from tfwatch.ui.columns import VALUE_WIDTH, Column
+from tfwatch.ui.columns import CELL_PADDING, NAME_MAX, NAME_MIN, VALUE_WIDTH, Column
 from tfwatch.ui.group_rows import (
     MEAN_STD_WIDTH,
     GroupedRows,
@@ -116,29 +116,41 @@ class GroupingControl:
         known = self._makers.get(group.id)
         if known is not None and known[0] is group and known[1:3] == (is_open, shown):
             return known[3]
-        maker = partial(_group_maker, group, is_open, shown)
+        label = self.grouping.label_of(group) if self.grouping is not None else group.label
+        maker = partial(_group_maker, group, is_open, shown, label)
         self._makers[group.id] = (group, is_open, shown, maker)
         return maker
 
-    def fit_columns(self, fit: Callable[[int], list[Column]], width: int) -> list[Column]:
+    def fit_columns(
+        self, fit: Callable[[int], list[Column]], width: int, longest: int = 0
+    ) -> list[Column]:
         """``fit(width)``'s columns, with room for ``mean±std`` in each metric's value
-        column while grouped (the other columns give way, as on a narrower screen)."""
+        column and for group labels (up to ``longest``) in the name column while grouped:
+        the other columns give way, as on a narrower screen."""
         if not self.active:
             return fit(width)
         columns = fit(width)
         extra = sum(1 for c in columns if c.field == "last") * (MEAN_STD_WIDTH - VALUE_WIDTH)
-        columns = fit(width - extra)
-        return [
+        want = max(0, min(NAME_MAX, longest) - NAME_MIN)
+        columns = [
             replace(c, width=max(c.width, MEAN_STD_WIDTH)) if c.field == "last" else c
-            for c in columns
+            for c in fit(width - extra - want)
         ]
+        fixed = sum(c.width + CELL_PADDING for c in columns if c.key != "name")
+        room = width - 2 - fixed - CELL_PADDING  # 2: the vertical scrollbar
+        name = max(NAME_MIN, min(NAME_MAX, room, longest))
+        return [replace(c, width=name) if c.key == "name" else c for c in columns]
 
     def longest_label(self) -> int:
         """The widest group name cell (label and counts) of the latest groups."""
         if self.grouping is None:
             return 0
         return max(
-            (len(g.label) + len(status_text(g)) + 1 for g in self.grouping.groups), default=0
+            (
+                len(self.grouping.label_of(g)) + len(status_text(g)) + 1
+                for g in self.grouping.groups
+            ),
+            default=0,
         )
 
     def runs_shown(self) -> int:
@@ -161,14 +173,15 @@ class GroupingControl:
         by_id = self.grouping.by_id()
         chosen = [k for k in order if k in marked and k in by_id]
         if chosen:
-            return [(by_id[k].label, self.members_shown(k)) for k in chosen]
+            return [(self.grouping.label_of(by_id[k]), self.members_shown(k)) for k in chosen]
         picked = [n for n in order if n in marked and n in runs]
         picked += sorted(n for n in marked if n in runs and n not in picked)
         if picked:
             keyed = group_runs(spec, ((n, runs[n].hparams) for n in picked))
-            return [(key_label(k), names) for k, names in keyed.items()]
+            labels = short_labels(keyed)
+            return [(labels[k], names) for k, names in keyed.items()]
         ids = [k for k in order if k in by_id][:top]
-        return [(by_id[k].label, self.members_shown(k)) for k in ids]
+        return [(self.grouping.label_of(by_id[k]), self.members_shown(k)) for k in ids]
 
     def group_of_row(self, key: str | None) -> GroupSummary | None:
         """The group whose row is ``key`` (None: a run's row, or not grouped)."""
@@ -195,9 +208,10 @@ def _group_maker(
     group: GroupSummary,
     expanded: bool,
     shown: int,
+    label: str,
     _run: object,
     columns: list[Column],
     _marked: bool,
     now: float,
 ) -> list[Text]:
-    return group_cells(group, columns, expanded, now, shown)
+    return group_cells(group, columns, expanded, now, shown, label)

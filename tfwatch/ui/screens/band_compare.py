@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
@@ -78,6 +79,10 @@ class BandCompareScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._redraw()
+
+    @on(Resize)
+    def _resized(self) -> None:
+        self._redraw()  # the shading's resolution follows the plot's size
 
     @on(SnapshotApplied)
     def refresh_live(self) -> None:

@@ -24,6 +24,8 @@ from tfwatch.ui.widgets.charts import (
     step_ticks,
 )
 
+#: Plot area (characters) shaded for before the plot is laid out.
+DEFAULT_SIZE = (140, 30)
 #: The spreads ``b`` toggles between.
 SPREADS = ("min–max", "±std")
 
@@ -73,7 +75,10 @@ def draw_bands(
     finite += [b.mean[np.isfinite(b.mean)] for b in shown.values()]
     values = np.concatenate(finite) if finite else np.empty(0)
     y_span = (float(values.min()), float(values.max())) if values.shape[0] else (0.0, 1.0)
-    width, height = max(1, plot.size.width - 12), max(1, plot.size.height - 4)
+    # Before its first layout the plot has no size: shade for a common terminal's, and
+    # the screen draws again when it is laid out (see its Resize handler).
+    width = plot.size.width - 12 if plot.size.width > 12 else DEFAULT_SIZE[0]
+    height = plot.size.height - 4 if plot.size.height > 4 else DEFAULT_SIZE[1]
     background = plot_background(plot)
     for (label, band), (low, high) in zip(shown.items(), edges, strict=True):
         x = band.steps.astype(np.float64)

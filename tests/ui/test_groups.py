@@ -185,3 +185,34 @@ def test_shading_fills_the_band_column_by_column() -> None:
     assert xs.count(1.0) == 1 and xs.count(3.0) == 1 and 2.0 not in xs  # gap: no band
     few, _ = shade_points(np.arange(100.0), np.zeros(100), np.zeros(100), 10, 10, (0.0, 1.0))
     assert len(set(few)) == 10  # at most one column of dots per braille column
+
+
+@sync
+async def test_going_to_a_run_opens_its_group(
+    sweep: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    app = make_app(sweep)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_for(pilot, lambda: len(table(app).order) == RUNS)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: len(table(app).order) == 3)
+        app.goto_run("tb/t2")
+        await wait_for(pilot, lambda: table(app).current_run == "tb/t2")
+        assert len(table(app).order) == 6  # its group opened, the others stay closed
+
+
+def test_hostile_group_labels_render_as_text() -> None:
+    from rich.text import Text
+
+    from tfwatch.analysis.grouping import group_key, key_label
+    from tfwatch.ui.group_rows import group_name_cell
+
+    spec = parse_group_by("hparams")
+    key = group_key(spec, "x", {"opt": "[bold red]adam\x1b[2J", "seed": 1.0})
+    assert key_label(key) == "opt=[bold red]adam\x1b[2J"
+    from tfwatch.live.group_view import GroupSummary, group_id
+
+    group = GroupSummary(group_id(key), key, key_label(key), ("x",), 0, 0, (), {}, None)  # type: ignore[arg-type]
+    cell = group_name_cell(group, 40)
+    assert isinstance(cell, Text) and "[bold red]adam" in cell.plain  # markup kept as text
+    assert "\x1b" not in cell.plain  # no control character reaches the terminal

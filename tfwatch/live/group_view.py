@@ -84,6 +84,11 @@ class Grouping:
         return {g.id: g for g in self.groups}
 
 
+def is_group_row(key: str) -> bool:
+    """Whether a row key is a group's (not a run's)."""
+    return key.startswith(GROUP_PREFIX)
+
+
 def group_id(key: GroupKey) -> str:
     """The row key of the group with ``key``."""
     return GROUP_PREFIX + key_label(key) + "\x1f" + repr(key)

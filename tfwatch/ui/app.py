@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 from tfwatch.analysis.grouping import SEED_KEYS, GroupBy
 from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.live.alert_feed import AlertFeed
-from tfwatch.live.group_view import Grouping
+from tfwatch.live.group_view import Grouping, is_group_row
 from tfwatch.live.session import DetailCopy, LiveSession, Published
 from tfwatch.live.view_models import RunSummary, Snapshot
 from tfwatch.text.safe_text import printable
@@ -368,6 +368,8 @@ class TfwatchApp(App[None]):
     def goto_run(self, name: str) -> None:
         """Put the cursor on ``name``, clearing the filter if it hides that run."""
         table = self.runs_table
+        if name not in table.order and self.grouping.open_group_of(name):
+            self.refresh_view()  # the run is in a closed group: open it
         if name not in table.order:
             self.action_clear_filter()
         if name in table.order:
@@ -432,6 +434,7 @@ class TfwatchApp(App[None]):
     def action_group(self) -> None:
         """Group the runs the next way of the cycle (see :mod:`.actions.grouping`)."""
         spec = self.grouping.next()
+        self.marked = {m for m in self.marked if not is_group_row(m)}
         self.session.set_grouping(spec)
         self.notify(f"grouped by {spec.label}" if spec else "groups off", timeout=2)
         if spec is not None:

@@ -199,6 +199,16 @@ class GroupingControl:
         """The members of group ``key`` that pass the filter."""
         return list(self._last.matching.get(key, [])) if self._last is not None else []
 
+    def open_group_of(self, run: str) -> bool:
+        """Open the group that holds ``run``; whether one had to be opened."""
+        if self.grouping is None:
+            return False
+        group = next((g for g in self.grouping.groups if run in g.members), None)
+        if group is None or group.id in self.expanded:
+            return False
+        self.expanded.add(group.id)
+        return True
+
     def toggle(self, key: str) -> None:
         """Open group ``key`` if closed, close it if open."""
         self.expanded.symmetric_difference_update({key})

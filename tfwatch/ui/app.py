@@ -17,22 +17,20 @@ from textual.worker import get_current_worker
 from tfwatch.analysis.grouping import SEED_KEYS, GroupBy
 from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.live.alert_feed import AlertFeed
-from tfwatch.live.group_view import Grouping, is_group_row
 from tfwatch.live.session import DetailCopy, LiveSession, Published
 from tfwatch.live.view_models import RunSummary, Snapshot
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.actions.alerts import AlertAnnouncer
+from tfwatch.ui.actions.group_views import GroupViews
 from tfwatch.ui.actions.grouping import GroupingControl
 from tfwatch.ui.actions.palette import Chosen, GoToRun, RunCommands, SortBy
 from tfwatch.ui.actions.processes import ProcessControl
 from tfwatch.ui.bindings import APP_BINDINGS, MAIN_SCREEN_ACTIONS
 from tfwatch.ui.columns import fit_columns
 from tfwatch.ui.messages import SnapshotApplied
-from tfwatch.ui.screens.band_compare import BandCompareScreen, group_bands
 from tfwatch.ui.screens.compare import CompareScreen
 from tfwatch.ui.screens.detail import DetailScreen
 from tfwatch.ui.screens.help import HelpScreen
-from tfwatch.ui.screens.hparams import HparamsScreen
 from tfwatch.ui.screens.metric_picker import MetricPicker
 from tfwatch.ui.sorting import SORT_MODES, sort_runs
 from tfwatch.ui.widgets.alerts_panel import AlertsPanel
@@ -49,7 +47,7 @@ MAX_METRICS = 3
 COMPARE_TOP = 5
 
 
-class TfwatchApp(App[None]):
+class TfwatchApp(GroupViews):
     """Watch the runs a :class:`LiveSession` publishes: a live table, filter, compare and detail."""
 
     CSS_PATH = Path(__file__).with_name("tfwatch.tcss")
@@ -392,22 +390,9 @@ class TfwatchApp(App[None]):
             return
         tags = sorted(self.snapshot.tag_counts)
         if self.grouping.active:
-            groups = self.grouping.compare_groups(
-                self.runs_table.order, self.marked, self.snapshot.runs, COMPARE_TOP
-            )
-            self._open_band_compare(groups, tag, tags)
+            self.compare_groups(tag, tags, COMPARE_TOP)
             return
         self._open_compare(names, tag, tags)
-
-    @work(thread=True, exclusive=True, group="compare", exit_on_error=False)
-    def _open_band_compare(
-        self, groups: list[tuple[str, list[str]]], tag: str, tags: list[str]
-    ) -> None:
-        """Compute the groups' bands off the UI thread, then open the chart with them."""
-        bands = group_bands(groups, tag, self.session.series)
-        if not get_current_worker().is_cancelled:
-            screen = BandCompareScreen(groups, tag, tags, self.session.series, bands)
-            self.call_from_thread(self.push_screen, screen)
 
     @work(thread=True, exclusive=True, group="compare", exit_on_error=False)
     def _open_compare(self, names: list[str], tag: str, tags: list[str]) -> None:
@@ -423,61 +408,8 @@ class TfwatchApp(App[None]):
         name = self.runs_table.current_run
         if name is None:
             return
-        if self.grouping.group_of_row(name) is not None:
-            self.grouping.toggle(name)
-            self.refresh_view()
-            return
-        self._open_detail(name)
-
-    # -- groups ---------------------------------------------------------------------------
-
-    def action_group(self) -> None:
-        """Group the runs the next way of the cycle (see :mod:`.actions.grouping`)."""
-        spec = self.grouping.next()
-        self.marked = {m for m in self.marked if not is_group_row(m)}
-        self.session.set_grouping(spec)
-        self.notify(f"grouped by {spec.label}" if spec else "groups off", timeout=2)
-        if spec is not None:
-            self._fetch_groups(spec)
-        self.refresh_view()
-
-    @work(thread=True, exclusive=True, group="groups", exit_on_error=False)
-    def _fetch_groups(self, spec: GroupBy) -> None:
-        """Group the last pass's runs now, off the UI thread (the next pass would too)."""
-        grouping = self.session.groups(spec)
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._groups_ready, grouping)
-
-    def _groups_ready(self, grouping: object) -> None:
-        if isinstance(grouping, Grouping) and not self._stopping:
-            self.grouping.receive(grouping)
-            self.refresh_view()
-            self.screen.post_message(SnapshotApplied())  # an open view shows the groups
-
-    def action_hparams(self) -> None:
-        """Open the hparams view (runs, or groups while grouped)."""
-        if self.snapshot is None:
-            self.notify("no runs yet", severity="warning")
-            return
-        self.push_screen(HparamsScreen())
-
-    def action_expand_group(self, open_it: bool = True) -> None:
-        """Open (→) or close (←) the group under the cursor; ← on a member closes its
-        group and puts the cursor on it."""
-        key = self.runs_table.current_run
-        group = self.grouping.group_of_row(key)
-        if group is None:
-            parent = self.grouping.parent_of(key)
-            if open_it or parent is None:
-                return
-            group_key = parent
-        else:
-            group_key = group.id
-        if (group_key in self.grouping.expanded) != open_it:
-            self.grouping.toggle(group_key)
-            self.refresh_view()
-        if not open_it and group_key in self.runs_table.order:
-            self.runs_table.move_cursor(row=self.runs_table.get_row_index(group_key))
+        if not self.toggle_group_row(name):
+            self._open_detail(name)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _open_detail(self, name: str) -> None:

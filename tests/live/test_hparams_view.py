@@ -70,3 +70,27 @@ def test_group_rows_use_the_members_mean(session: LiveSession) -> None:
     assert len(table.rows) == 3 and all(r.count == 3 for r in table.rows)
     sgd = next(r for r in table.rows if r.hparams.get("opt") == "sgd")
     assert math.isfinite(sgd.values["train/loss"])  # the NaN member is not averaged in
+
+
+def test_add_hparams_metrics_are_columns(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from tests.writers import HPARAMS_SWEEP, write_hparams_sweep
+
+    root = tmp_path_factory.mktemp("hparams")
+    write_hparams_sweep(root)
+    session = open_session([str(root)], live=False, system=False, metrics=["train/loss"])
+    got: list[Published] = []
+    session.start(got.append)
+    deadline = time.monotonic() + 30
+    while session.running or not got:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    snap = got[-1].snapshot
+    table = hparams_table(snap.runs.values(), snap.metrics)
+    assert table.metrics == ("train/loss", "hparam/accuracy")
+    assert table.higher["hparam/accuracy"] and not table.higher["train/loss"]
+    rows = {r.key: r for r in table.rows}
+    for _, name, _, _, accuracy, _ in HPARAMS_SWEEP:
+        assert rows[name].values["hparam/accuracy"] == pytest.approx(accuracy)
+    best_acc = sort_rows(table, "hparam/accuracy", reverse=True)[0]
+    assert best_acc.key == "tbx/c"  # 0.85, the highest
+    assert table.quality(best_acc, "hparam/accuracy") == BEST

@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from tfwatch.analysis.direction import higher_is_better
 from tfwatch.analysis.grouping import SEED_KEYS, is_seed_key
 from tfwatch.live.group_view import GroupSummary
 from tfwatch.live.view_models import RunSummary
@@ -78,7 +79,25 @@ def _same(values: list[HparamValue]) -> bool:
 
 
 def _last_values(run: RunSummary, metrics: Sequence[str]) -> dict[str, float]:
-    return {t: run.metrics[t].last_value for t in metrics if t in run.metrics}
+    """Each metric column's last value, then the run's ``add_hparams`` metrics."""
+    out = {t: run.metrics[t].last_value for t in metrics if t in run.metrics}
+    out.update((t, v) for t, v in run.final_metrics.items() if t in metrics)
+    return out
+
+
+def _final_means(members: list[RunSummary], tags: Sequence[str]) -> dict[str, float]:
+    """The mean of each ``add_hparams`` metric over the members with a finite one."""
+    out = {}
+    for tag in tags:
+        values = [v for m in members if math.isfinite(v := m.final_metrics.get(tag, math.nan))]
+        if values:
+            out[tag] = sum(values) / len(values)
+    return out
+
+
+def final_metric_tags(runs: Iterable[RunSummary]) -> tuple[str, ...]:
+    """The ``add_hparams`` metrics any run has (``hparam/accuracy``), sorted."""
+    return tuple(sorted({t for r in runs for t in r.final_metrics}))
 
 
 def hparams_table(
@@ -91,12 +110,16 @@ def hparams_table(
     like hparams (``seed_keys``) are shown but left out of the importance: a seed's
     correlation with the metric is chance."""
     run_list = list(runs)
-    tags = tuple(metrics)
+    finals = final_metric_tags(run_list)
+    tags = (*metrics, *(t for t in finals if t not in metrics))
     if groups is not None:
+        by_name = {r.name: r for r in run_list}
         rows = tuple(
             HparamsRow(
                 g.id, g.label, dict(g.row.hparams),
-                {t: m.stats.last_mean for t, m in g.metrics.items() if t in tags}, g.count,
+                {**{t: m.stats.last_mean for t, m in g.metrics.items() if t in tags},
+                 **_final_means([by_name[n] for n in g.members if n in by_name], finals)},
+                g.count,
             )
             for g in groups
         )  # fmt: skip
@@ -115,7 +138,7 @@ def hparams_table(
     higher = {}
     for t in tags:
         found = next((r.metrics[t] for r in run_list if t in r.metrics), None)
-        higher[t] = found.higher_is_better if found is not None else False
+        higher[t] = found.higher_is_better if found is not None else higher_is_better(t)
     importance = None
     best = None
     if tags:

@@ -216,3 +216,24 @@ def test_hostile_group_labels_render_as_text() -> None:
     cell = group_name_cell(group, 40)
     assert isinstance(cell, Text) and "[bold red]adam" in cell.plain  # markup kept as text
     assert "\x1b" not in cell.plain  # no control character reaches the terminal
+
+
+@sync
+async def test_b_writes_group_spreads_as_min_max(
+    sweep: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    from tests.writers import seed_sweep_loss
+    from tfwatch.text.numbers import format_value
+
+    app = make_app(sweep)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_for(pilot, lambda: len(table(app).order) == RUNS)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: len(table(app).order) == 3)
+        lasts = [seed_sweep_loss(lr, s, n - 1) for _, _, lr, _, s, n, _ in SEED_SWEEP if lr == 1e-2]
+        span = f"{format_value(min(lasts))}–{format_value(max(lasts))}"
+        assert span not in screen_text(app)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: span in screen_text(app))
+        await pilot.press("b")
+        await wait_for(pilot, lambda: span not in screen_text(app) and "±" in screen_text(app))

@@ -9,7 +9,7 @@ MAIN_SCREEN_ACTIONS = frozenset(
     {
         "filter", "sort_next", "sort_reverse", "pick_metric", "mark", "compare", "detail",
         "system_panel", "alerts", "show_process", "stop_process", "clear_filter", "group",
-        "expand_group", "hparams",
+        "expand_group", "hparams", "group_spread",
     }
 )  # fmt: skip
 
@@ -26,6 +26,7 @@ APP_BINDINGS: list[BindingType] = [
     # Not in the footer, which must keep ``q Quit`` at 80 columns: ``?`` lists them.
     Binding("g", "group", "Group", id="group", show=False),
     Binding("h", "hparams", "Hparams", id="hparams", show=False),
+    Binding("b", "group_spread", "Spread", id="spread", show=False),
     Binding("enter", "detail", "Detail", id="detail", show=False),
     Binding("p", "system_panel", "System", id="system"),
     Binding("a", "alerts", "Alerts", id="alerts"),

@@ -17,7 +17,7 @@ from rich.text import Text
 from tfwatch.filtering import RunFilter
 from tfwatch.live.group_view import Grouping, GroupSummary
 from tfwatch.live.view_models import RunSummary
-from tfwatch.text.numbers import format_value
+from tfwatch.text.numbers import format_short, format_value
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.columns import (
     STATE_GLYPHS,
@@ -117,9 +117,20 @@ def group_name_cell(
     return RunNameText(f"{label} {status}", group.id, style="bold")
 
 
-def mean_cell(group: GroupSummary, tag: str | None, field: str, width: int) -> Text | None:
-    """``mean±std`` of the members' last values, or the mean of their bests (None: the
-    run cell stays)."""
+def range_text(low: float, high: float, width: int) -> str:
+    """``0.12–0.34`` in at most ``width`` characters (shorter numbers first)."""
+    forms = (
+        f"{format_value(low)}–{format_value(high)}",
+        f"{format_short(low)}–{format_short(high)}",
+    )
+    return next((f for f in forms if len(f) <= width), forms[-1])
+
+
+def mean_cell(
+    group: GroupSummary, tag: str | None, field: str, width: int, spread: str = "std"
+) -> Text | None:
+    """``mean±std`` (``spread="range"``: ``min–max``) of the members' last values, or the
+    mean of their bests (None: the run cell stays)."""
     gm = group.metrics.get(tag) if tag else None
     if gm is None:
         return None
@@ -127,7 +138,11 @@ def mean_cell(group: GroupSummary, tag: str | None, field: str, width: int) -> T
     if field == "last":
         text = format_value(s.last_mean)
         if s.n >= 2:
-            text = forecast_text(s.last_mean, s.last_std, width)
+            text = (
+                range_text(s.last_min, s.last_max, width)
+                if spread == "range"
+                else forecast_text(s.last_mean, s.last_std, width)
+            )
         style = "yellow" if s.nonfinite else ""
         return Text(text.rjust(width), style=style, no_wrap=True)
     if field == "best":
@@ -142,8 +157,10 @@ def group_cells(
     now: float,
     shown: int | None = None,
     label: str | None = None,
+    spread: str = "std",
 ) -> list[Text]:
-    """The cells of a group row for ``columns`` (``label``: the short label to show)."""
+    """The cells of a group row for ``columns`` (``label``: the short label to show;
+    ``spread``: ``std`` or ``range``, how the last values' spread is written)."""
     cells = row_cells(group.row, columns, False, now)
     for i, col in enumerate(columns):
         if col.key == "flags":
@@ -156,7 +173,7 @@ def group_cells(
         elif col.key in ("forecast",) or col.field == "eta":
             cells[i] = Text("-".rjust(col.width), style="dim")
         elif col.field in ("last", "best"):
-            cell = mean_cell(group, col.metric, col.field, col.width)
+            cell = mean_cell(group, col.metric, col.field, col.width, spread)
             if cell is not None:
                 cells[i] = cell
         elif right_aligned(col) and not cells[i].plain.strip():

@@ -61,6 +61,14 @@ class GroupViews(App[None]):
             self.refresh_view()
             self.screen.post_message(SnapshotApplied())  # an open view shows the groups
 
+    def action_group_spread(self) -> None:
+        """Group rows: mean±std ↔ min–max of the members' last values."""
+        if not self.grouping.active:
+            return
+        spread = self.grouping.switch_spread()
+        self.notify("min–max of the members" if spread == "range" else "mean±std", timeout=2)
+        self.refresh_view()
+
     def action_hparams(self) -> None:
         """Open the hparams view (runs, or groups while grouped)."""
         if self.snapshot is None:

@@ -60,6 +60,9 @@ class GroupingControl:
         #: Per group row: what its cell maker draws and the maker, reused while the same,
         #: so the table keeps an unchanged group row's cells.
         self._makers: dict[str, tuple[GroupSummary, bool, int, CellMaker]] = {}
+        #: How a group row writes its members' spread: ``std`` (mean±std) or ``range``
+        #: (min–max); ``b`` switches.
+        self.spread = "std"
 
     @property
     def spec(self) -> GroupBy | None:
@@ -117,7 +120,7 @@ class GroupingControl:
         if known is not None and known[0] is group and known[1:3] == (is_open, shown):
             return known[3]
         label = self.grouping.label_of(group) if self.grouping is not None else group.label
-        maker = partial(_group_maker, group, is_open, shown, label)
+        maker = partial(_group_maker, group, is_open, shown, label, self.spread)
         self._makers[group.id] = (group, is_open, shown, maker)
         return maker
 
@@ -209,6 +212,12 @@ class GroupingControl:
         self.expanded.add(group.id)
         return True
 
+    def switch_spread(self) -> str:
+        """Write the spread the other way (mean±std ↔ min–max); returns the new way."""
+        self.spread = "range" if self.spread == "std" else "std"
+        self._makers.clear()
+        return self.spread
+
     def toggle(self, key: str) -> None:
         """Open group ``key`` if closed, close it if open."""
         self.expanded.symmetric_difference_update({key})
@@ -219,9 +228,10 @@ def _group_maker(
     expanded: bool,
     shown: int,
     label: str,
+    spread: str,
     _run: object,
     columns: list[Column],
     _marked: bool,
     now: float,
 ) -> list[Text]:
-    return group_cells(group, columns, expanded, now, shown, label)
+    return group_cells(group, columns, expanded, now, shown, label, spread)

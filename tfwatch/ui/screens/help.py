@@ -27,6 +27,7 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("enter", "run detail: every scalar tag, hparams, files, damage"),
             ("g", "group: off, hparams except seeds, parent directory, --group-by"),
             ("enter → ←", "on a group: open / close it (mean±std of the members' last values)"),
+            ("b", "group rows: mean±std ↔ min–max of the members' last values"),
             ("h", "hparams view: the hparams that differ × metrics, importance, best run"),
             ("p", "system panel: GPUs, processes and their runs / one-line strip"),
             ("a", "alerts panel, newest first (Enter: go to the run)"),

@@ -18,6 +18,7 @@ from typing import IO, Any
 from tfwatch.analysis.direction import higher_is_better
 from tfwatch.analysis.group_stats import MetricStats
 from tfwatch.analysis.grouping import GroupBy, group_runs, key_label
+from tfwatch.cli.listing import write_aligned
 from tfwatch.tag_patterns import select_tags
 from tfwatch.text.json_numbers import json_number
 from tfwatch.text.numbers import format_value
@@ -96,12 +97,8 @@ def write_groups_table(groups: list[dict[str, Any]], tags: Sequence[str], out: I
                 f"{m['n']}/{m['n'] + m['nonfinite']}",
             ]
         table.append(line)
-    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-    for r in table:
-        cells = [r[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)
-        ]
-        out.write("  ".join(cells).rstrip() + "\n")
+
+    write_aligned(table, out)
 
 
 def emit_groups(

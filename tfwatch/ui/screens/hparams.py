@@ -31,6 +31,7 @@ from tfwatch.live.hparams_view import (
     sort_rows,
 )
 from tfwatch.report.hparam_importance import HparamValue, Importance
+from tfwatch.report.wording import hparam_value
 from tfwatch.text.numbers import format_value
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.messages import SnapshotApplied
@@ -44,14 +45,9 @@ BEST_MARK = "★"
 
 
 def hparam_text(value: HparamValue | None) -> str:
-    """An hparam value as this view writes it (``-`` when the row lacks it)."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return f"{value:g}"
-    return printable(value)
+    """An hparam value as the report writes it (``-`` when the row lacks it), safe for
+    the terminal."""
+    return printable(hparam_value(value))
 
 
 def importance_text(imp: Importance | None) -> Text:

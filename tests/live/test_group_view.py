@@ -4,16 +4,15 @@ TensorBoard's hparams API and writer, and hparams in directory names."""
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.live.conftest import publish_once
 from tests.writers import SEED_SWEEP, seed_sweep_loss, write_seed_sweep
 from tfwatch.analysis.grouping import parse_group_by
 from tfwatch.live.factory import open_session
 from tfwatch.live.group_view import Grouping, GroupSummary
-from tfwatch.live.session import LiveSession, Published
 
 
 @pytest.fixture(scope="module")
@@ -21,17 +20,6 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("seeds")
     write_seed_sweep(root)
     return root
-
-
-def _published(session: LiveSession) -> Published:
-    got: list[Published] = []
-    session.start(got.append)
-    deadline = time.monotonic() + 30
-    while session.running or not got:
-        assert time.monotonic() < deadline, "no pass published"
-        time.sleep(0.02)
-    session.stop()
-    return got[-1]
 
 
 def _by_label(grouping: Grouping | None) -> dict[str, GroupSummary]:
@@ -42,7 +30,7 @@ def _by_label(grouping: Grouping | None) -> dict[str, GroupSummary]:
 def test_seeds_of_one_configuration_group_across_writers(sweep: Path) -> None:
     session = open_session([str(sweep)], live=False, system=False, metrics=["train/loss"])
     session.set_grouping(parse_group_by("hparams"))
-    groups = _by_label(_published(session).groups)
+    groups = _by_label(publish_once(session).groups)
     assert sorted(groups) == ["bs=32 lr=0.1", "lr=0.001 opt=sgd", "lr=0.01 opt=adam"]
     adam = groups["lr=0.01 opt=adam"]
     assert sorted(adam.members) == ["tb/t0", "tbx/r0", "tbx/r1"]  # seed and Trial left out
@@ -59,7 +47,7 @@ def test_seeds_of_one_configuration_group_across_writers(sweep: Path) -> None:
 def test_a_nan_member_is_counted_and_flagged_not_averaged(sweep: Path) -> None:
     session = open_session([str(sweep)], live=False, system=False, metrics=["train/loss"])
     session.set_grouping(parse_group_by("hparams"))
-    sgd = _by_label(_published(session).groups)["lr=0.001 opt=sgd"]
+    sgd = _by_label(publish_once(session).groups)["lr=0.001 opt=sgd"]
     stats = sgd.metrics["train/loss"].stats
     assert (stats.count, stats.n, stats.nonfinite) == (3, 2, 1)
     assert math.isfinite(stats.last_mean)
@@ -68,7 +56,7 @@ def test_a_nan_member_is_counted_and_flagged_not_averaged(sweep: Path) -> None:
 
 def test_members_of_different_lengths_narrow_the_band(sweep: Path) -> None:
     session = open_session([str(sweep)], live=False, system=False, metrics=["train/loss"])
-    _published(session)
+    publish_once(session)
     grouping = session.groups(parse_group_by("dir"))
     groups = _by_label(grouping)
     dirs = groups["dirs/lr=0.1_bs=32"]
@@ -83,7 +71,7 @@ def test_members_of_different_lengths_narrow_the_band(sweep: Path) -> None:
 
 def test_grouping_by_a_regex_and_by_keys(sweep: Path) -> None:
     session = open_session([str(sweep)], live=False, system=False, metrics=["train/loss"])
-    _published(session)
+    publish_once(session)
     by_writer = _by_label(session.groups(parse_group_by(r"re:^(?P<writer>[a-z]+)/")))
     counts = {k: v.count for k, v in by_writer.items()}
     assert counts == {"writer=dirs": 3, "writer=tb": 3, "writer=tbx": 3}

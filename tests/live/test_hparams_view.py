@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 
+from tests.live.conftest import publish_once
 from tests.writers import write_seed_sweep
 from tfwatch.analysis.grouping import parse_group_by
 from tfwatch.live.factory import open_session
 from tfwatch.live.hparams_view import BEST, POOR, hparams_table, sort_rows
-from tfwatch.live.session import LiveSession, Published
+from tfwatch.live.session import LiveSession
 
 
 @pytest.fixture(scope="module")
@@ -19,12 +19,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> LiveSession:
     root = tmp_path_factory.mktemp("seeds")
     write_seed_sweep(root)
     session = open_session([str(root)], live=False, system=False, metrics=["train/loss"])
-    got: list[Published] = []
-    session.start(got.append)
-    deadline = time.monotonic() + 30
-    while session.running or not got:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    publish_once(session)
     return session
 
 
@@ -78,13 +73,7 @@ def test_add_hparams_metrics_are_columns(tmp_path_factory: pytest.TempPathFactor
     root = tmp_path_factory.mktemp("hparams")
     write_hparams_sweep(root)
     session = open_session([str(root)], live=False, system=False, metrics=["train/loss"])
-    got: list[Published] = []
-    session.start(got.append)
-    deadline = time.monotonic() + 30
-    while session.running or not got:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    snap = got[-1].snapshot
+    snap = publish_once(session).snapshot
     table = hparams_table(snap.runs.values(), snap.metrics)
     assert table.metrics == ("train/loss", "hparam/accuracy")
     assert table.higher["hparam/accuracy"] and not table.higher["train/loss"]

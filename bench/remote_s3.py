@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tfwatch.ingest.sources.remote import RemoteSource, RemoteTuning
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.store.runs import RunFactory
 
 OPTIONS = {"key": "bench", "secret": "bench"}
 
@@ -139,7 +140,7 @@ def main() -> None:
             s3 = _CountingS3(endpoint)
             source = RemoteSource("s3://bench/logs", "bench/logs", lambda s3=s3: s3.fs, "s3",
                                   tuning=tuning)  # fmt: skip
-            tailer = Tailer([("bench", source)])
+            tailer = Tailer([("bench", source)], RunFactory())
             started = time.perf_counter()
             tailer.poll()
             cold = time.perf_counter() - started

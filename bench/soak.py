@@ -31,6 +31,7 @@ from tensorboardX import SummaryWriter
 
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.store.runs import RunFactory
 
 STEP_BITS = 17  # steps below 2**17 per writer keep every value exact in float32
 TICK = 0.05  # writers write in small bursts this often
@@ -117,7 +118,7 @@ def main() -> int:
         ]  # fmt: skip
         for p in procs:
             p.start()
-        tailer = Tailer([("soak", LocalSource(logdir))], retain_all=args.retain_all)
+        tailer = Tailer([("soak", LocalSource(logdir))], RunFactory(args.retain_all))
         samples: list[dict[str, float]] = []
         poll_times: list[float] = []
         started = time.monotonic()

@@ -25,7 +25,7 @@ from tfwatch.analysis.grouping import parse_group_by
 from tfwatch.filtering import parse_filter
 from tfwatch.live.factory import open_session
 from tfwatch.live.group_view import GroupBuilder
-from tfwatch.live.health_source import health_alert_kinds
+from tfwatch.live.health_source import health_alerts
 from tfwatch.live.session import Published
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import make_tailer
@@ -49,7 +49,7 @@ async def _ui_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[str, l
         while app.snapshot is None:
             await pilot.pause(0.1)
         await pilot.pause(0.5)
-        builder = SnapshotBuilder(metrics=tags, alert_source=health_alert_kinds)
+        builder = SnapshotBuilder(metrics=tags, health=health_alerts())
         with tailer.lock:
             builder.build(tailer.runs)
         names = sorted(tailer.runs)
@@ -72,7 +72,7 @@ def bench_tick(root: str, ticks: int) -> None:
     tailer.poll()
     tags = tuple(sorted({t for r in tailer.runs.values() for t in r.scalars})[:3])
     print(f"{len(tailer.runs)} runs, metrics {', '.join(tags)}")
-    builder = SnapshotBuilder(metrics=tags, alert_source=health_alert_kinds)
+    builder = SnapshotBuilder(metrics=tags, health=health_alerts())
     start = time.perf_counter()
     builder.build(tailer.runs)
     print(
@@ -104,7 +104,7 @@ def bench_groups(root: str, ticks: int) -> None:
     tailer = make_tailer([root])
     tailer.poll()
     tags = tuple(sorted({t for r in tailer.runs.values() for t in r.scalars})[:3])
-    builder = SnapshotBuilder(metrics=tags, alert_source=health_alert_kinds)
+    builder = SnapshotBuilder(metrics=tags, health=health_alerts())
     snap = builder.build(tailer.runs)
     groups = GroupBuilder()
     start = time.perf_counter()
@@ -149,7 +149,7 @@ async def _grouped_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[s
         while not app.grouping.active:
             await pilot.pause(0.1)
         await pilot.pause(0.5)
-        builder = SnapshotBuilder(metrics=tags, alert_source=health_alert_kinds)
+        builder = SnapshotBuilder(metrics=tags, health=health_alerts())
         groups = GroupBuilder()
         for label in times:
             if label.startswith("10 groups"):

@@ -59,6 +59,10 @@ async def _alerts(pilot: Any) -> None:
     await pilot.press("a")  # newest first; Enter would jump to the run
 
 
+async def _tree(pilot: Any) -> None:
+    await pilot.press("s", "t")  # by value, as a tree: sweep/ heads its runs
+
+
 async def _help(pilot: Any) -> None:
     await pilot.press("question_mark")
 
@@ -116,6 +120,7 @@ VIEWS: dict[str, Callable[[Any], Awaitable[None]]] = {
     "compare": _compare,
     "detail": _detail,
     "alerts": _alerts,
+    "tree": _tree,
     "help": _help,
     "groups": _groups,
     "bands": _bands,

@@ -14,7 +14,7 @@ from tfwatch.ingest.sources.base import Source
 from tfwatch.ingest.sources.errors import RootNotFound, SourceError
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import PollResult, Tailer
-from tfwatch.store.runs import Run
+from tfwatch.store.runs import Run, RunFactory
 from tfwatch.text.safe_text import printable
 
 T = TypeVar("T")
@@ -53,7 +53,7 @@ def make_tailer(
     run_pattern: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
     wait_for_missing: bool = False,
-) -> Tailer:
+) -> Tailer[Run]:
     """A tailer over ``roots``; raises :class:`SourceError` for a root that cannot work.
 
     ``wait_for_missing`` (the app): local roots that do not exist yet are polled until
@@ -75,7 +75,7 @@ def make_tailer(
         except re.error as e:
             raise UsageError(f"--run {run_pattern!r}: {e}") from e
         run_filter = lambda name: compiled.search(name) is not None  # noqa: E731
-    return Tailer(sources, retain_all=retain_all, run_filter=run_filter)
+    return Tailer(sources, RunFactory(retain_all), run_filter=run_filter)
 
 
 def load_once(
@@ -84,7 +84,7 @@ def load_once(
     run_pattern: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
     meanwhile: Callable[[], object] | None = None,
-) -> Tailer:
+) -> Tailer[Run]:
     """Read every root completely, once; raise :class:`SourceError` when a root fails
     or when no run at all was found. ``meanwhile`` runs during the load (see
     :meth:`Tailer.poll`)."""
@@ -114,7 +114,7 @@ def summarize_once(
 
 
 def _read_all(
-    tailer: Tailer,
+    tailer: Tailer[Run],
     roots: Sequence[str],
     run_pattern: str | None,
     meanwhile: Callable[[], object] | None,

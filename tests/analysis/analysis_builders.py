@@ -7,10 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from tfwatch.ingest.file_state import EventFileState
 from tfwatch.model.histograms import HistogramPoint
+from tfwatch.model.series_arrays import SeriesArrays
 from tfwatch.store.histograms import HistogramSeries
-from tfwatch.store.runs import EventFileState, Run
-from tfwatch.store.series import ScalarSeries, SeriesArrays
+from tfwatch.store.runs import Run
+from tfwatch.store.series import ScalarSeries
 
 T0 = 1_700_000_000.0
 

@@ -7,7 +7,8 @@ from analysis_builders import T0, arrays, run_with, series
 
 from tfwatch.analysis import HealthConfig, format_alert, run_health
 from tfwatch.model.alert_kinds import AlertKind
-from tfwatch.store.series import ScalarSeries, SeriesArrays
+from tfwatch.model.series_arrays import SeriesArrays
+from tfwatch.store.series import ScalarSeries
 
 
 class UnreadableSeries(ScalarSeries):

@@ -13,7 +13,7 @@ from tfwatch.analysis import AlertTracker, HealthConfig, convergence, forecast, 
 from tfwatch.analysis.direction import higher_is_better
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
-from tfwatch.store.runs import Run
+from tfwatch.store.runs import Run, RunFactory
 
 
 def write_tbx(
@@ -54,7 +54,7 @@ def write_tb_writer(run_dir: Path, n: int) -> None:
 
 
 def load(root: Path) -> dict[str, Run]:
-    tailer = Tailer([("logs", LocalSource(str(root)))], workers=1)
+    tailer = Tailer([("logs", LocalSource(str(root)))], RunFactory(), workers=1)
     tailer.poll(final=True)
     return tailer.runs
 

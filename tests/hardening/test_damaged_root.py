@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.cli_run import run_cli
-from tests.hardening.conftest import STEPS, clean_event_bytes, damaged_cases
+from tests.hardening.hostile_inputs import STEPS, clean_event_bytes, damaged_cases
 from tests.report.rendered import HtmlDoc, markdown_tables
 
 

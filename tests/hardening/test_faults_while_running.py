@@ -11,16 +11,16 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.hardening.conftest import record_spans
-from tests.writers import only_event_file
+from tests.writers import only_event_file, record_spans
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.store.runs import RunFactory
 
 Points = list[tuple[int, float]]
 
 
 def _tailer(root: Path) -> Tailer:
-    return Tailer([("root", LocalSource(str(root)))])
+    return Tailer([("root", LocalSource(str(root)))], RunFactory())
 
 
 def _points(t: Tailer, run: str, tag: str = "loss") -> Points:

@@ -16,13 +16,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.hardening.conftest import record_spans
+from tests.writers import record_spans
 from tfwatch.ingest.decode.records import decode_records
 from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.ingest.tfrecord.framing import frame
 from tfwatch.model.decoded_batch import DecodedBatch
+from tfwatch.store.runs import RunFactory
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "writers"
 #: Seeds: every fixture event file under 100 kB (the torch one with images is skipped).
@@ -134,9 +135,9 @@ def test_tailing_damaged_files_in_pieces_equals_one_read(
         (whole / "events.out.tfevents.1.h").write_bytes(data)
         target = piece / "events.out.tfevents.1.h"
         target.write_bytes(b"")
-        one = Tailer([("w", LocalSource(str(whole)))], retain_all=True)
+        one = Tailer([("w", LocalSource(str(whole)))], RunFactory(retain_all=True))
         one.poll(final=True)
-        live = Tailer([("p", LocalSource(str(piece)))], retain_all=True)
+        live = Tailer([("p", LocalSource(str(piece)))], RunFactory(retain_all=True))
         done = 0
         for cut in [*sorted(c % (len(data) + 1) for c in cuts), len(data)]:
             with open(target, "ab") as out:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.cli_run import run_cli
-from tests.hardening.conftest import HOSTILE
+from tests.hardening.hostile_inputs import HOSTILE
 from tests.report.rendered import MARKDOWN, HtmlDoc, cell_count, markdown_tables
 
 #: What must never reach a terminal raw: C0 controls but newline, DEL, C1, bidi controls,

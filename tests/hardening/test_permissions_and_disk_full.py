@@ -19,16 +19,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.conftest import record_spans
-from tests.writers import only_event_file
+from tests.writers import only_event_file, record_spans
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.store.runs import RunFactory
 
 _POLLER = """
 import json, sys
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
-t = Tailer([("root", LocalSource(sys.argv[1]))])
+from tfwatch.store.runs import RunFactory
+t = Tailer([("root", LocalSource(sys.argv[1]))], RunFactory())
 for _ in sys.stdin:
     r = t.poll()
     runs = {n: (run.scalars["loss"].count if "loss" in run.scalars else 0, run.gone)
@@ -160,7 +161,7 @@ def test_disk_full_for_the_writer_loses_only_what_was_not_written(
     run.mkdir()
     filler = small_disk / "filler"
     filler.write_bytes(b"\0" * (40 << 10))
-    t = Tailer([("root", LocalSource(str(small_disk)))])
+    t = Tailer([("root", LocalSource(str(small_disk)))], RunFactory())
     written: list[int] = []  # steps of the records that reached the disk whole
     torn = 0
     fd = os.open(run / "events.out.tfevents.1.host", os.O_WRONLY | os.O_CREAT | os.O_APPEND)

@@ -43,7 +43,7 @@ def mixed_root(tmp_path: Path, damaged_root: Path, hostile_root: Path) -> Path:
 COMMANDS = [
     ["ls"], ["ls", "--json"], ["ls", "--csv"], ["export"], ["export", "--format", "csv"],
     ["check"], ["check", "--json"], ["report"], ["report", "--format", "html"],
-    ["report", "--format", "json"], ["report", "--format", "csv"],
+    ["report", "--format", "json"], ["report", "--format", "csv"], ["exporter", "--once"],
 ]  # fmt: skip
 
 

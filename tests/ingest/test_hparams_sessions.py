@@ -22,6 +22,7 @@ from tfwatch.ingest.hparams_sessions import session_layout, timestamp_name
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.loading import load_once
+from tfwatch.store.runs import RunFactory
 
 REAL_RUNS = sorted(name for _, name, *_ in HPARAMS_SWEEP)
 
@@ -105,7 +106,9 @@ def test_a_session_written_while_tailing_joins_its_run(tmp_path: Path) -> None:
     SummaryWriter = any_summary_writer()
 
     writer = SummaryWriter(str(tmp_path / "live"))
-    tailer = Tailer([(s.label, LocalSource(s.path)) for s in parse_roots([str(tmp_path)])])
+    tailer = Tailer(
+        [(s.label, LocalSource(s.path)) for s in parse_roots([str(tmp_path)])], RunFactory()
+    )
     for step in range(5):
         writer.add_scalar("loss", 1.0 / (step + 1), step)
     writer.flush()

@@ -12,11 +12,12 @@ from tfwatch.ingest.discovery import parse_roots
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.loading import load_once
+from tfwatch.store.runs import RunFactory
 
 
 def _tailer(*roots: Path, retain_all: bool = True) -> Tailer:
     specs = parse_roots([str(r) for r in roots])
-    return Tailer([(s.label, LocalSource(s.path)) for s in specs], retain_all=retain_all)
+    return Tailer([(s.label, LocalSource(s.path)) for s in specs], RunFactory(retain_all))
 
 
 def _points(tailer: Tailer, run: str, tag: str) -> list[tuple[int, float]]:
@@ -50,7 +51,7 @@ def test_several_roots_are_prefixed_by_label(tbx_run, tmp_path: Path) -> None:
     tbx_run("a/r1", {"x": [(0, 1.0)]})
     tbx_run("b/r1", {"x": [(0, 1.0)]})
     specs = parse_roots([f"base={tmp_path / 'a'}", str(tmp_path / "b")])
-    t = Tailer([(s.label, LocalSource(s.path)) for s in specs])
+    t = Tailer([(s.label, LocalSource(s.path)) for s in specs], RunFactory())
     t.poll()
     assert sorted(t.runs) == ["b/r1", "base/r1"]
 

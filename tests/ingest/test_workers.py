@@ -18,6 +18,10 @@ from tfwatch.ingest import tailer as tailer_module
 from tfwatch.ingest import workers as worker_reads
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.store.runs import RunFactory
+
+#: The forked path is taken only where no other thread runs (see tests/conftest.py).
+pytestmark = pytest.mark.single_threaded
 
 
 def _everything(tailer: Tailer) -> dict[str, object]:
@@ -47,7 +51,7 @@ def logs(tbx_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str,
     data[len(data) // 2] ^= 0xFF
     damaged.write_bytes(bytes(data))
     root = str(tmp_path / "logs")
-    serial = Tailer([("", LocalSource(root))], retain_all=True, workers=1)
+    serial = Tailer([("", LocalSource(root))], RunFactory(retain_all=True), workers=1)
     serial.poll(final=True)
     want = _everything(serial)
     assert want["run3"][1]  # type: ignore[index]  # the damage is there to be carried across
@@ -59,7 +63,7 @@ def logs(tbx_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str,
 
 
 def _parallel(root: str) -> Tailer:
-    t = Tailer([("", LocalSource(root))], retain_all=True, workers=2)
+    t = Tailer([("", LocalSource(root))], RunFactory(retain_all=True), workers=2)
     t.poll(final=True)
     return t
 
@@ -72,7 +76,7 @@ def _children() -> set[int]:
 def test_forked_workers_read_what_one_process_reads(logs) -> None:
     root, want, handoff = logs
     assert threading.active_count() == 1  # (else a pool would read: see the last tests)
-    t = Tailer([("", LocalSource(root))], retain_all=True, workers=2)
+    t = Tailer([("", LocalSource(root))], RunFactory(retain_all=True), workers=2)
     assert t.poll(final=True).changed == set(want)
     assert _everything(t) == want
     assert not list(handoff.iterdir())  # every handoff file taken, the directory gone
@@ -120,7 +124,7 @@ def test_an_interrupted_load_stops_its_workers_and_cleans_up(logs) -> None:
     def interrupted() -> None:
         raise KeyboardInterrupt  # Ctrl-C while the workers read
 
-    t = Tailer([("", LocalSource(root))], retain_all=True, workers=2)
+    t = Tailer([("", LocalSource(root))], RunFactory(retain_all=True), workers=2)
     with pytest.raises(KeyboardInterrupt):
         t.poll(final=True, meanwhile=interrupted)
     assert not _children() and not list(handoff.iterdir())
@@ -167,7 +171,7 @@ def test_workers_read_into_copies_of_the_runs(logs, monkeypatch) -> None:
     """A forked worker shares the parent's runs; reading into them would keep every run it
     read alive in it until the end (a 10 M-event load peaked at 316 MB instead of 205)."""
     root, want, _ = logs
-    t = Tailer([("", LocalSource(root))], retain_all=True, workers=2)
+    t = Tailer([("", LocalSource(root))], RunFactory(retain_all=True), workers=2)
     parent, real = os.getpid(), worker_reads.read_job
     read_here: list[str] = []
 
@@ -189,7 +193,7 @@ def _points(run) -> dict[str, list[tuple[int, float]]]:  # type: ignore[no-untyp
 
 
 def _everything_of(run) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
-    t = Tailer([], retain_all=True)
+    t = Tailer([], RunFactory(retain_all=True))
     t.runs = {run.name: run}
     return _everything(t)[run.name]  # type: ignore[return-value]
 
@@ -199,7 +203,7 @@ def test_a_summarizing_load_brings_back_summaries_only(logs, monkeypatch, job_by
     """``ls`` needs a line per run: the runs stay in the workers, their summaries come."""
     root, want, handoff = logs
     monkeypatch.setattr(tailer_module, "_JOB_BYTES_MIN", job_bytes)
-    t = Tailer([("", LocalSource(root))], retain_all=True, workers=2)
+    t = Tailer([("", LocalSource(root))], RunFactory(retain_all=True), workers=2)
     result = t.poll(final=True, summarize=_points)
     assert result.summaries == {name: points for name, (points, _, _) in want.items()}
     assert all(not run.scalars for run in t.runs.values())  # left as listed, unread
@@ -233,7 +237,8 @@ def test_short_runs_share_jobs_and_long_runs_have_their_own() -> None:
     from tfwatch.ingest.reads import RunReadRequest
 
     def job(name: str, size: int) -> RunReadRequest:
-        from tfwatch.store.runs import EventFileState, Run
+        from tfwatch.ingest.file_state import EventFileState
+        from tfwatch.store.runs import Run
 
         run = Run(name=name, root="", path=name)
         run.files[name] = EventFileState(path=name, name=name, first_seen=0.0)

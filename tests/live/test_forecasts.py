@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.demo_runs import FIXED_NOW
 from tfwatch.live.forecasts import ForecastCache, run_forecast
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import load_once
-
-from .conftest import FIXED_NOW
 
 
 def test_forecasts_are_refitted_only_for_changed_runs(demo_root: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live.conftest import publish_once
+from tests.live.passes import publish_once
 from tests.writers import SEED_SWEEP, seed_sweep_loss, write_seed_sweep
 from tfwatch.analysis.grouping import parse_group_by
 from tfwatch.live.factory import open_session

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tests.live.conftest import publish_once
+from tests.live.passes import publish_once
 from tests.writers import write_seed_sweep
 from tfwatch.analysis.grouping import parse_group_by
 from tfwatch.live.factory import open_session

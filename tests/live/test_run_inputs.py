@@ -13,6 +13,7 @@ from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.live.run_inputs import RunInputsCache, run_inputs
 from tfwatch.model.cadence import median, step_stride, write_cadence
+from tfwatch.store.runs import RunFactory
 
 T0 = 1_700_000_000.0
 
@@ -28,7 +29,7 @@ def test_files_progress_cadence_and_recorded_end(tmp_path: Path) -> None:
         w.add_scalar("acc", i / 10, 10 * i, walltime=T0 + 2 * i + 0.0001)
     w.close()
     (spec,) = parse_roots([str(tmp_path)])
-    tailer = Tailer([(spec.label, LocalSource(spec.path))])
+    tailer = Tailer([(spec.label, LocalSource(spec.path))], RunFactory())
     tailer.poll()
     files, progress = run_inputs(tailer.runs["exp"])
     assert files.name == "exp" and Path(files.path) == run_dir
@@ -50,7 +51,7 @@ def test_the_cache_recomputes_only_runs_that_changed(tmp_path: Path) -> None:
     write("a", 0)
     write("b", 0)
     (spec,) = parse_roots([str(tmp_path)])
-    tailer = Tailer([(spec.label, LocalSource(spec.path))])
+    tailer = Tailer([(spec.label, LocalSource(spec.path))], RunFactory())
     tailer.poll()
     cache = RunInputsCache()
     first = cache.inputs([tailer.runs["a"], tailer.runs["b"]])

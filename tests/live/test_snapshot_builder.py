@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from tests.demo_runs import DEMO_STEPS, FIXED_NOW
 from tfwatch.demo import FIXED_START, STEP_SECONDS, fixed_end_time
 from tfwatch.live.recency import run_state
 from tfwatch.live.run_copies import run_detail, series_of
@@ -13,8 +14,6 @@ from tfwatch.live.view_models import SPARK_WIDTH
 from tfwatch.loading import load_once
 from tfwatch.model.run_states import ALL_STATES as STATES
 from tfwatch.text.sparkline import NAN_MARK
-
-from .conftest import DEMO_STEPS, FIXED_NOW
 
 
 def test_summaries_of_the_demo_sweep(demo_root: Path) -> None:

@@ -9,14 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from tfwatch.store.series import (
-    MAX_BUCKETS,
-    RECENT,
-    ScalarSeries,
-    fold_rows,
-    merge_buckets,
-    total_bucket,
-)
+from tfwatch.store.buckets import fold_rows, merge_buckets, total_bucket
+from tfwatch.store.series import MAX_BUCKETS, RECENT, ScalarSeries
 
 
 def _feed(series: ScalarSeries, steps: np.ndarray, values: np.ndarray, sizes: list[int]) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.doubles.fake_nvml import LIBRARY_NOT_FOUND, FakeGpu, FakeGpuProcess, FakeNvml
 from tests.system.writers import WriterFactory
-from tfwatch.system.fake_nvml import LIBRARY_NOT_FOUND, FakeGpu, FakeGpuProcess, FakeNvml
 from tfwatch.system.gpu_readings import NO_DRIVER_MESSAGE
 from tfwatch.system.linkage import RunFiles
 from tfwatch.system.nvml_adapter import NvmlAdapter

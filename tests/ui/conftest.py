@@ -1,4 +1,4 @@
-"""Fixtures for the app tests: fixed demo runs written by the real demo writer."""
+"""Fixtures for the app tests: the app over real runs, with a fixed clock."""
 
 from __future__ import annotations
 
@@ -7,21 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tfwatch.demo import fixed_end_time, write_fixed
+from tests.demo_runs import FIXED_NOW
 from tfwatch.live.factory import open_session
 from tfwatch.ui.app import TfwatchApp
-
-DEMO_STEPS = 600
-#: A clock a few seconds after the last written step, so ages and states are fixed.
-FIXED_NOW = fixed_end_time(DEMO_STEPS) + 5.0
-
-
-@pytest.fixture(scope="session")
-def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo's sweep, written once with fixed wall times."""
-    root = tmp_path_factory.mktemp("demo")
-    write_fixed(str(root), DEMO_STEPS)
-    return root
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 from textual import events
 from textual.widgets import Input, Label
 
-from tests.ui.test_app import ALL, screen_text, sync, table, wait_for
+from tests.ui.app_driving import ALL, screen_text, sync, table, wait_for
 from tfwatch.ui.app import TfwatchApp
 
 

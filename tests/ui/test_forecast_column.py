@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.demo_runs import FIXED_NOW
 from tfwatch.analysis.forecast import forecast, steps_to_target
 from tfwatch.live.forecasts import REPLICATES, run_forecast
 from tfwatch.loading import load_once
@@ -13,7 +14,6 @@ from tfwatch.text.numbers import format_count
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.columns import forecast_cell, forecast_text
 
-from .conftest import FIXED_NOW
 from .test_app import screen_text, sync, table, wait_for
 
 TARGET = ("val/accuracy", 0.7)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import OptionList
 
-from tests.ui.test_app import screen_text, sync, table, wait_for
+from tests.ui.app_driving import screen_text, sync, table, wait_for
 from tests.writers import HPARAMS_SWEEP, write_hparams_sweep
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.screens.detail import DetailScreen

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.cli_run import run_cli
-from tests.ui.test_app import screen_text, sync, wait_for
+from tests.ui.app_driving import screen_text, sync, wait_for
 from tfwatch.live.factory import open_session
 from tfwatch.text.durations import format_age
 from tfwatch.ui.app import TfwatchApp

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 
+from tests.demo_runs import DEMO_STEPS, FIXED_NOW
 from tfwatch.demo import write_fixed
 from tfwatch.live.factory import open_session
 from tfwatch.ui.app import TfwatchApp
-
-from .conftest import DEMO_STEPS, FIXED_NOW
 
 
 @pytest.fixture

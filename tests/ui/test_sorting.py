@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.demo_runs import FIXED_NOW
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import load_once
 from tfwatch.ui.sorting import SORT_MODES, sort_runs
-
-from .conftest import FIXED_NOW
 
 
 def summaries(root: Path):  # type: ignore[no-untyped-def]

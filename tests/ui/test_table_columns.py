@@ -10,15 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.demo_runs import DEMO_STEPS, FIXED_NOW
 from tfwatch.demo import write_fixed
-from tfwatch.ingest.tailer import RootStatus
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import load_once
+from tfwatch.model.root_status import RootStatus
 from tfwatch.ui.app import TfwatchApp
 from tfwatch.ui.columns import metric_label
 from tfwatch.ui.widgets.header import header_text
 
-from .conftest import DEMO_STEPS, FIXED_NOW
 from .test_app import screen_text, sync, table, wait_for
 
 
@@ -175,3 +175,42 @@ def test_header_text_fits_every_width_with_whole_parts(demo_root: Path) -> None:
         # Every word is one of a whole form's words: nothing cut in the middle.
         assert set(shown.split()) <= set(full.split()) | set(line(1).split()) | {"(failing)"}
     assert line(len(full)) == full
+
+
+def test_the_forecast_and_sparklines_give_way_to_names_that_need_room() -> None:
+    from tfwatch.ui.columns import fit_columns
+
+    def keys(need: int, width: int = 120) -> dict[str, int]:
+        return {c.key: c.width for c in fit_columns(("train/loss",), width, need)}
+
+    short = keys(15)
+    assert "m0:spark" in short and "forecast" in short and short["name"] == 15
+    long = keys(60)
+    assert "m0:spark" not in long and "forecast" not in long
+    assert {"step", "m0:last", "m0:trend"} <= set(long)
+    assert long["name"] > short["name"]
+    assert sum(w + 2 for w in long.values()) <= 120
+    # Wide enough for everything: nothing gives way, the names take their whole need.
+    wide = keys(60, 200)
+    assert "m0:spark" in wide and "forecast" in wide and wide["name"] == 60
+
+
+@sync
+async def test_a_column_with_nothing_to_say_for_any_row_is_hidden(
+    tmp_path: Path, make_app: Callable[..., TfwatchApp]
+) -> None:
+    write_decay(tmp_path / "diverged", 2.0, 0.25, last=math.nan)
+    write_decay(tmp_path / "also_diverged", 1.0, 0.5, last=math.nan)
+    app = make_app(tmp_path, clock=lambda: 1_767_225_600.0 + 205)
+    async with app.run_test(size=(170, 20)) as pilot:
+        await wait_for(pilot, lambda: len(table(app).order) == 2)
+        # No forecast of a recovery for either run: every cell would read n/a.
+        assert all(r.forecast is not None for r in app.snapshot.runs.values())  # type: ignore[union-attr]
+        header = screen_text(app).splitlines()[1].split()
+        assert "forecast" not in header and "loss" in header and "history" in header
+        assert "n/a" not in screen_text(app)
+    write_decay(tmp_path / "plain", 2.0, 0.25)
+    app = make_app(tmp_path, clock=lambda: 1_767_225_600.0 + 205)
+    async with app.run_test(size=(170, 20)) as pilot:
+        await wait_for(pilot, lambda: len(table(app).order) == 3)
+        assert "forecast" in screen_text(app).splitlines()[1].split()  # one run has one

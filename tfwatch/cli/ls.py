@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from tfwatch.cli.heavy_imports import collector_paused
+from tfwatch.cli.node_options import add_node_options, node_pollers, read_nodes
 from tfwatch.cli.options import TAGS_HELP, add_group_by, add_roots, group_by, storage_options
 
 
@@ -19,6 +20,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     fmt.add_argument("--csv", action="store_const", const="csv", dest="format")
     ls.add_argument("--tags", action="append", metavar="GLOB", help=TAGS_HELP % "tag columns")
     add_group_by(ls)
+    add_node_options(ls)
     ls.set_defaults(handler=run)
 
 
@@ -34,6 +36,21 @@ def run(args: argparse.Namespace) -> int:
         from tfwatch.loading import summarize_once
 
     scanned: list[Any] = []
+    pollers = node_pollers(args)
+    polled: list[Any] = []
+
+    def poll_nodes() -> None:
+        try:
+            polled.append(read_nodes(pollers))
+        except BaseException as e:  # raised again on the main thread
+            polled.append(e)
+
+    if pollers:
+        # Nodes are asked while the roots are read: the command waits for the slower.
+        import threading
+
+        nodes_thread = threading.Thread(target=poll_nodes, name="nodes", daemon=True)
+        nodes_thread.start()
 
     def scan() -> None:
         # State and writer PID come from this host's processes (one scan, as the table
@@ -64,6 +81,36 @@ def run(args: argparse.Namespace) -> int:
     if args.tags:
         warn_unmatched("--tags", args.tags, (t for r in runs for t in r.tags), sys.stderr)
     states = assess_runs([r.inputs for r in runs], table=scanned[0] if scanned else None)
-    rows = [finished_row(r.row, tags, states[r.row["name"]][1].as_json()) for r in runs]
+    if pollers:
+        nodes_thread.join()
+        if isinstance(polled[0], BaseException):
+            raise polled[0]
+    rows = [
+        finished_row(
+            r.row,
+            tags,
+            _placed(
+                r.inputs[0].event_files, states[r.row["name"]][1], polled[0] if pollers else None
+            ),
+        )
+        for r in runs
+    ]
     emit(rows, tags, args.format or "table")
     return 0
+
+
+def _placed(event_files: Any, state: Any, nodes: Any) -> dict[str, Any]:
+    """The state's fields (a remote run's from its pod's phase, when known), the
+    writer's ``host`` and, when nodes were read, the run's ``node`` and the mean
+    ``gpu_util`` of its own GPUs (null when unknown)."""
+    from tfwatch.system.nodes.run_placement import place_run, with_pod_phase
+    from tfwatch.text.json_numbers import json_number
+
+    placement = place_run(nodes or (), event_files)
+    out: dict[str, Any] = with_pod_phase(state, placement).as_json()
+    out["host"] = placement.host
+    if nodes is not None:
+        out["node"] = placement.node.name if placement.node is not None else None
+        util = placement.gpu_util
+        out["gpu_util"] = None if util is None else json_number(round(util, 1))
+    return out

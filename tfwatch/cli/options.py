@@ -18,9 +18,14 @@ TAGS_HELP = (
 )
 
 
-def add_roots(parser: argparse.ArgumentParser) -> None:
-    """``ROOT...`` and ``--storage-option`` (every command that reads log roots)."""
-    parser.add_argument("roots", nargs="+", metavar="ROOT", help="log root: PATH, URL or NAME=PATH")
+def add_roots(
+    parser: argparse.ArgumentParser,
+    optional: bool = False,
+    what: str = "log root: PATH, URL or NAME=PATH",
+) -> None:
+    """``ROOT...`` (``[ROOT...]`` when ``optional``) and ``--storage-option`` (every
+    command that reads log roots)."""
+    parser.add_argument("roots", nargs="*" if optional else "+", metavar="ROOT", help=what)
     parser.add_argument(
         "--storage-option",
         action="append",
@@ -96,6 +101,9 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bell", action="store_true", help="ring the terminal bell when a new alert fires"
     )
+    from tfwatch.cli.node_options import add_node_options
+
+    add_node_options(parser)
     parser.add_argument(
         "--notify",
         action="store_true",

@@ -11,12 +11,12 @@ import argparse
 from collections.abc import Sequence
 
 from tfwatch import __version__
-from tfwatch.cli import check, demo, export, ls, report, watch
+from tfwatch.cli import check, demo, export, exporter, ls, nodes, report, serve, watch
 
 #: The commands listed in ``tfwatch --help``, in that order.
-COMMANDS = ("ls", "export", "check", "demo", "report")
+COMMANDS = ("ls", "export", "check", "demo", "report", "nodes", "exporter", "serve")
 #: Read, print, end: no app, no child processes left (``run`` exits at once after them).
-ONE_SHOT = ("ls", "export", "check", "report")
+ONE_SHOT = ("ls", "export", "check", "report", "nodes")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tfwatch {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="{" + ",".join(COMMANDS) + "}")
-    for command in (ls, export, check, demo, report, watch):
+    for command in (ls, export, check, demo, report, nodes, exporter, serve, watch):
         command.add_parser(sub)
     return parser
 

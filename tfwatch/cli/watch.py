@@ -15,7 +15,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         NAME,
         prog="tfwatch",
         description="Watch many TensorBoard training runs at once. "
-        "Subcommands: ls, export, report, check, demo (tfwatch demo -h).",
+        "Subcommands: ls, export, report, check, demo, nodes, exporter, serve (tfwatch demo -h).",
     )
     add_roots(parser)
     add_app_options(parser)

@@ -5,5 +5,6 @@
 - :mod:`.decode`: event payloads to scalar points, histograms, hparams (protobuf
   reference path and NumPy fast path behind :func:`~.decode.records.decode_records`).
 - :mod:`.tailer`, :mod:`.reads`, :mod:`.workers`: which bytes to read when, in this
-  process or in worker processes, merged into the store's runs.
+  process or in worker processes, into runs made by the :class:`~.run_sink.NewRun` given
+  (the store's: ingest never imports the store).
 """

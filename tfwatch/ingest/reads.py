@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from typing import Generic
 
 from tfwatch.ingest.decode.file_batches import MAX_FILE_BYTES, batchable, decode_files
 from tfwatch.ingest.decode.records import decode_records
 from tfwatch.ingest.decode.tag_plugins import TagPlugins
+from tfwatch.ingest.file_state import EventFileState
+from tfwatch.ingest.run_sink import R, RunSink
 from tfwatch.ingest.sources.base import Source
 from tfwatch.ingest.sources.errors import SourceError
 from tfwatch.ingest.tfrecord.framing import frame
 from tfwatch.ingest.tfrecord.layout import Framing, PayloadCrcError
 from tfwatch.model.damage import Damage
 from tfwatch.model.decoded_batch import DecodedBatch
-from tfwatch.store.runs import EventFileState, Run
 
 CHUNK = 64 << 20  # read at most this much of one file per step (bounded memory)
 
@@ -47,7 +49,7 @@ def _final(state: EventFileState, final: bool, now: float) -> bool:
 
 def read_file(
     source: Source,
-    run: Run,
+    run: RunSink,
     state: EventFileState,
     size: int,
     final: bool,
@@ -79,7 +81,7 @@ def read_file(
 
 
 def _fold(
-    run: Run, state: EventFileState, framing: Framing, batch: DecodedBatch, now: float
+    run: RunSink, state: EventFileState, framing: Framing, batch: DecodedBatch, now: float
 ) -> None:
     """Put what one buffer of ``state``'s file held into ``run``; move the file's offset."""
     run.apply(batch, state.hparams_session)
@@ -95,25 +97,25 @@ def _fold(
 
 
 @dataclass
-class RunReadRequest:
+class RunReadRequest(Generic[R]):
     """One run's files to read together with other runs' (see :func:`read_runs_together`),
     and how that went."""
 
     source: Source
-    run: Run
+    run: R
     plugins: TagPlugins
     files: list[tuple[str, int]]  # (path, size to read up to), in name order
     handled: int = 0
     errors: list[str] = field(default_factory=list)
 
 
-def read_runs_together(reads: list[RunReadRequest], final: bool, now: float) -> None:
+def read_runs_together(reads: list[RunReadRequest[R]], final: bool, now: float) -> None:
     """Read every file of ``reads``: small whole files are decoded together (see
     :mod:`tfwatch.ingest.decode.file_batches`), anything else as :func:`read_file` does."""
-    fetched: list[tuple[RunReadRequest, EventFileState, bytes, Framing]] = []
+    fetched: list[tuple[RunReadRequest[R], EventFileState, bytes, Framing]] = []
     # Read afterwards, on their own: big files, and files whose framing found damage or
     # a cut-short record (read again then: a rare case, and the usual path reports it).
-    alone: list[tuple[RunReadRequest, str, int]] = []
+    alone: list[tuple[RunReadRequest[R], str, int]] = []
     for r in reads:
         for path, size in r.files:
             state = r.run.files[path]
@@ -143,7 +145,7 @@ def read_runs_together(reads: list[RunReadRequest], final: bool, now: float) -> 
             r.errors.append(str(e))
 
 
-def _left_alone(alone: list[tuple[RunReadRequest, str, int]], r: RunReadRequest) -> bool:
+def _left_alone(alone: list[tuple[RunReadRequest[R], str, int]], r: RunReadRequest[R]) -> bool:
     """Whether a file of ``r`` is already left to be read on its own: then so are the
     run's later files (a run's files are read in order)."""
     return bool(alone) and alone[-1][0] is r

@@ -1,8 +1,9 @@
-"""The poll loop: list roots, read what each event file gained, feed the store.
+"""The poll loop: list roots, read what each event file gained, feed the runs.
 
 One :class:`Tailer` serves every command: ``ls``/``export``/``check`` call :meth:`poll`
 once with ``final=True``; the app calls it from a worker thread every interval. Readers
-of :attr:`runs` from other threads take :attr:`lock`.
+of :attr:`runs` from other threads take :attr:`lock`. The runs are made by the
+:class:`~tfwatch.ingest.run_sink.NewRun` the tailer is given (the store's).
 """
 
 from __future__ import annotations
@@ -13,34 +14,24 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
+from typing import Generic
 
 from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.discovery import run_name_for
+from tfwatch.ingest.file_state import EventFileState
 from tfwatch.ingest.hparams_sessions import HEAD_BYTES, session_layout, worth_checking
 from tfwatch.ingest.path_hparams import hparams_from_path
 from tfwatch.ingest.reads import RunReadRequest, read_file
+from tfwatch.ingest.run_sink import NewRun, R
 from tfwatch.ingest.sources.base import FileInfo, Source
 from tfwatch.ingest.sources.errors import RootNotFound, SourceError
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.workers import Job, read_in_workers
 from tfwatch.model.damage import Damage
-from tfwatch.store.runs import EventFileState, Run
+from tfwatch.model.root_status import RootStatus
 
 # Below this many new bytes worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 32 << 20
-
-
-@dataclass
-class RootStatus:
-    """How a root's last polls went."""
-
-    label: str
-    root: str
-    state: str = "pending"  # pending / ok / slow / failing / missing (not there yet)
-    last_error: str = ""
-    last_ok: float = 0.0
-    polls: int = 0
-    requests: int = 0  # listings + reads sent to a remote root (what a cloud bill counts)
 
 
 @dataclass
@@ -65,29 +56,29 @@ class _Root:
     missing: bool = False  # the last listing found no root directory at all
 
 
-class Tailer:
-    """Keeps the store in step with the event files under the roots."""
+class Tailer(Generic[R]):
+    """Keeps the runs ``new_run`` makes in step with the event files under the roots."""
 
     def __init__(
         self,
         roots: Sequence[tuple[str, Source]],
-        retain_all: bool = False,
+        new_run: NewRun[R],
         clock: Callable[[], float] = time.time,
         run_filter: Callable[[str], bool] | None = None,
         workers: int | None = None,
     ) -> None:
         self._roots = [_Root(label, src, RootStatus(label, src.root)) for label, src in roots]
         self._prefix = len(self._roots) > 1
-        self._retain_all = retain_all
+        self._new_run = new_run
         self._clock = clock
         self._run_filter = run_filter
         #: Processes for cold loads (one per core, at most 4).
         self._workers = workers if workers is not None else min(4, os.cpu_count() or 1)
         self._plugins: dict[str, TagPlugins] = {}
-        self._index: dict[str, tuple[Run, EventFileState]] = {}  # file path -> where it goes
+        self._index: dict[str, tuple[R, EventFileState]] = {}  # file path -> where it goes
         #: Directory -> whether it is an add_hparams session (decided once, on its head).
         self._sessions: dict[str, bool] = {}
-        self.runs: dict[str, Run] = {}
+        self.runs: dict[str, R] = {}
         self.lock = threading.RLock()
         #: Bytes read and to read in the current poll (the app's load progress).
         self.progress: tuple[int, int] = (0, 0)
@@ -102,7 +93,7 @@ class Tailer:
         self,
         final: bool = False,
         meanwhile: Callable[[], object] | None = None,
-        summarize: Callable[[Run], object] | None = None,
+        summarize: Callable[[R], object] | None = None,
     ) -> PollResult:
         """List every root and read what was appended; ``final`` for one-shot reads.
 
@@ -112,7 +103,7 @@ class Tailer:
         run: a run read in a worker process stays there and only its summary comes back,
         in :attr:`PollResult.summaries` (the run here is left as listed, unread)."""
         result = PollResult()
-        work: list[tuple[_Root, Run, EventFileState, int]] = []
+        work: list[tuple[_Root, R, EventFileState, int]] = []
         failed: set[str] = set()
         for root, (listed, message) in zip(self._roots, self._list_roots(), strict=True):
             if listed is None:
@@ -121,7 +112,6 @@ class Tailer:
                     root.status.state = "missing"
                 result.unlisted_roots.append(message)
                 continue
-            root.status.polls += 1
             work.extend(self._reconcile(root, listed, result))
             for directory in root.source.denied:
                 self._fail(root, f"{directory}: permission denied", result, failed)
@@ -189,7 +179,7 @@ class Tailer:
         failed.add(root.label)
 
     def _parallel_worth_it(
-        self, work: list[tuple[_Root, Run, EventFileState, int]], total: int
+        self, work: list[tuple[_Root, R, EventFileState, int]], total: int
     ) -> bool:
         """Cold loads of many local bytes are split across processes; tailing is not."""
         if self._workers < 2 or total < PARALLEL_MIN_BYTES:
@@ -200,16 +190,16 @@ class Tailer:
 
     def _read_parallel(
         self,
-        work: list[tuple[_Root, Run, EventFileState, int]],
+        work: list[tuple[_Root, R, EventFileState, int]],
         final: bool,
         result: PollResult,
         failed: set[str],
         meanwhile: Callable[[], object] | None = None,
-        summarize: Callable[[Run], object] | None = None,
+        summarize: Callable[[R], object] | None = None,
     ) -> int:
         """Read whole runs in worker processes and adopt the runs they send back (or
         keep their summaries)."""
-        jobs: dict[str, RunReadRequest] = {}
+        jobs: dict[str, RunReadRequest[R]] = {}
         roots: dict[str, _Root] = {}
         for root, run, state, size in work:
             job = jobs.get(run.name)
@@ -239,11 +229,11 @@ class Tailer:
 
     def _reconcile(
         self, root: _Root, listed: list[FileInfo], result: PollResult
-    ) -> list[tuple[_Root, Run, EventFileState, int]]:
+    ) -> list[tuple[_Root, R, EventFileState, int]]:
         """Match the listing against known files; return the files that grew."""
         now = self._clock()
         seen: set[str] = set()
-        work: list[tuple[_Root, Run, EventFileState, int]] = []
+        work: list[tuple[_Root, R, EventFileState, int]] = []
         run_dirs = {root.source.parent(info.path) for info in listed}
         for info in sorted(listed, key=lambda i: i.path):
             known = self._index.get(info.path)
@@ -275,7 +265,7 @@ class Tailer:
 
     def _locate(
         self, root: _Root, info: FileInfo, now: float, result: PollResult, run_dirs: set[str]
-    ) -> tuple[Run, EventFileState] | None:
+    ) -> tuple[R, EventFileState] | None:
         """The run and file state of a file not seen before (creating them); None for a
         file left out, or one whose place is not known yet (looked at again next poll)."""
         directory = root.source.parent(info.path)
@@ -291,12 +281,8 @@ class Tailer:
         with self.lock:
             run = self.runs.get(name)
             if run is None:
-                run = self.runs[name] = Run(
-                    name=name,
-                    root=root.label,
-                    path=directory,
-                    retain_all=self._retain_all,
-                    hparams=hparams_from_path(relative),
+                run = self.runs[name] = self._new_run(
+                    name, root.label, directory, hparams_from_path(relative)
                 )
                 self._plugins[name] = TagPlugins()
                 result.new_runs.append(name)
@@ -339,7 +325,7 @@ class Tailer:
             self._sessions[directory] = decided
         return decided
 
-    def _restart_file(self, run: Run, state: EventFileState, kind: str) -> None:
+    def _restart_file(self, run: R, state: EventFileState, kind: str) -> None:
         """A file got shorter than what was read: note it and read it again from 0."""
         with self.lock:
             run.damage.append(Damage(state.path, state.offset, kind, 0))
@@ -366,7 +352,7 @@ _SHORT_RUN_BYTES = 1 << 20
 _JOB_BYTES_MIN, _JOB_BYTES_MAX = 1 << 20, 8 << 20
 
 
-def _grouped(jobs: list[RunReadRequest], workers: int, final: bool) -> list[Job]:
+def _grouped(jobs: list[RunReadRequest[R]], workers: int, final: bool) -> list[Job[R]]:
     """Jobs for the workers, biggest first so that they finish together: long runs one
     to a job, short ones together, a job's share small enough that the workers still
     end close together (a few jobs each at the end)."""
@@ -374,7 +360,7 @@ def _grouped(jobs: list[RunReadRequest], workers: int, final: bool) -> list[Job]
     jobs = sorted(jobs, key=lambda j: -size[id(j)])
     short = sum(size[id(j)] for j in jobs if size[id(j)] < _SHORT_RUN_BYTES)
     share = min(_JOB_BYTES_MAX, max(_JOB_BYTES_MIN, short // (6 * workers)))
-    out: list[Job] = []
+    out: list[Job[R]] = []
     filled = share  # bytes in the last job (none yet: full)
     for job in jobs:
         n = size[id(job)]

@@ -30,42 +30,42 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Generic, NoReturn
 
 from tfwatch.ingest.allocator import reuse_freed_memory
 from tfwatch.ingest.decode.tag_plugins import TagPlugins
 from tfwatch.ingest.reads import RunReadRequest, read_runs_together
-from tfwatch.store.runs import Run
+from tfwatch.ingest.run_sink import R
 
 
 @dataclass
-class Job:
+class Job(Generic[R]):
     """Runs read by one worker at a time, and the file it leaves them in.
 
     With ``summarize`` only ``summarize(run)`` of each run comes back, not the run: a
     one-shot command that needs a line per run (``tfwatch ls``) is spared sending whole
     runs between processes, and folding them into summaries one after another."""
 
-    runs: list[RunReadRequest]
+    runs: list[RunReadRequest[R]]
     final: bool
     handoff: str = ""
-    summarize: Callable[[Run], object] | None = None
+    summarize: Callable[[R], object] | None = None
 
 
 @dataclass
-class RunReadResult:
+class RunReadResult(Generic[R]):
     """A run as read (or what its job's ``summarize`` made of it), its tags' plugins, the
     bytes handled and what could not be read."""
 
     name: str
-    run: Run | None
+    run: R | None
     plugins: TagPlugins
     handled: int
     errors: list[str]
     summary: object = None
 
 
-def read_job(job: Job) -> list[RunReadResult]:
+def read_job(job: Job[R]) -> list[RunReadResult[R]]:
     """Read every file of ``job``'s runs, in whichever process calls it."""
     reads = [RunReadRequest(r.source, r.run, r.plugins, r.files) for r in job.runs]
     read_runs_together(reads, job.final, time.time())
@@ -79,8 +79,8 @@ def read_job(job: Job) -> list[RunReadResult]:
 
 
 def read_in_workers(
-    jobs: Sequence[Job], workers: int, meanwhile: Callable[[], object] | None = None
-) -> Generator[RunReadResult, None, None]:
+    jobs: Sequence[Job[R]], workers: int, meanwhile: Callable[[], object] | None = None
+) -> Generator[RunReadResult[R], None, None]:
     """Every job read by up to ``workers`` processes, its runs yielded as it finishes.
 
     ``meanwhile`` is called once the workers have started. Close the iterator (or use it
@@ -129,7 +129,7 @@ def _sweep_stale(root: str | None) -> None:
             continue  # alive (or not ours to judge)
 
 
-def _leave(job: Job) -> bool:
+def _leave(job: Job[R]) -> bool:
     """(In a worker) read ``job`` and leave its runs in its handoff file; False if it
     could not."""
     try:
@@ -145,14 +145,14 @@ def _leave(job: Job) -> bool:
         return False
 
 
-def _hand_off(reads: list[RunReadResult], handoff: str) -> None:
+def _hand_off(reads: list[RunReadResult[R]], handoff: str) -> None:
     with open(handoff, "wb") as f:
         pickle.dump(reads, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _take(handoff: str) -> list[RunReadResult]:
+def _take(handoff: str) -> list[RunReadResult[R]]:
     with open(handoff, "rb") as f:
-        reads: list[RunReadResult] = pickle.load(f)
+        reads: list[RunReadResult[R]] = pickle.load(f)
     os.unlink(handoff)
     return reads
 
@@ -161,8 +161,8 @@ _ANSWER = struct.Struct("<I?")  # a job's number; whether its run is in its hand
 
 
 def _forked(
-    jobs: Sequence[Job], workers: int, meanwhile: Callable[[], object] | None
-) -> Iterator[list[RunReadResult]]:
+    jobs: Sequence[Job[R]], workers: int, meanwhile: Callable[[], object] | None
+) -> Iterator[list[RunReadResult[R]]]:
     tasks_r, tasks_w = os.pipe()
     answers_r, answers_w = os.pipe()
     pids: list[int] = []
@@ -223,7 +223,9 @@ def _forked(
                 os.waitpid(pid, 0)
 
 
-def _serve(jobs: Sequence[Job], tasks: int, answers: int, parent_ends: tuple[int, int]) -> NoReturn:
+def _serve(
+    jobs: Sequence[Job[R]], tasks: int, answers: int, parent_ends: tuple[int, int]
+) -> NoReturn:
     """A forked worker's whole life: read the jobs whose numbers come through ``tasks``."""
     status = 1
     try:
@@ -241,8 +243,8 @@ def _serve(jobs: Sequence[Job], tasks: int, answers: int, parent_ends: tuple[int
 
 
 def _pooled(
-    jobs: Sequence[Job], workers: int, meanwhile: Callable[[], object] | None
-) -> Iterator[list[RunReadResult]]:
+    jobs: Sequence[Job[R]], workers: int, meanwhile: Callable[[], object] | None
+) -> Iterator[list[RunReadResult[R]]]:
     import multiprocessing as mp
 
     methods = mp.get_all_start_methods()
@@ -256,7 +258,7 @@ def _pooled(
             yield _take(answer) if isinstance(answer, str) else answer
 
 
-def _pool_answer(job: Job) -> str | list[RunReadResult]:
+def _pool_answer(job: Job[R]) -> str | list[RunReadResult[R]]:
     """(In a pool's worker) the handoff file the read runs were left in; or, when that
     file cannot be written, the runs themselves (through the pool's pipe)."""
     read = read_job(job)

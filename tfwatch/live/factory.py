@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -12,28 +11,29 @@ from tfwatch.ingest.tailer import Tailer
 from tfwatch.live.run_inputs import RunInputsCache
 from tfwatch.live.session import LiveSession
 from tfwatch.loading import make_tailer
+from tfwatch.store.runs import Run
 
 
-def make_sampler(tailer: Tailer | None, log_roots: tuple[str, ...], process_interval: float) -> Any:
+def make_sampler(
+    tailer: Tailer[Run] | None, log_roots: tuple[str, ...], process_interval: float
+) -> Any:
     """The system sampler linking ``tailer``'s runs to processes (None where the system
     package cannot load; no linkage without a tailer). Its runs provider runs on the
     sampler thread and copies the plain inputs under the store's lock, recomputing only
     runs whose version moved."""
     try:
-        sampler_module = importlib.import_module("tfwatch.system.sampler")
+        from tfwatch.system.sampler import SystemSampler
     except Exception:
         return None
     if tailer is None:
-        return sampler_module.SystemSampler(log_roots=log_roots, process_interval=process_interval)
+        return SystemSampler(log_roots=log_roots, process_interval=process_interval)
     cache = RunInputsCache()
 
     def runs() -> Any:
         with tailer.lock:
             return cache.inputs(list(tailer.runs.values()))
 
-    return sampler_module.SystemSampler(
-        runs=runs, log_roots=log_roots, process_interval=process_interval
-    )
+    return SystemSampler(runs=runs, log_roots=log_roots, process_interval=process_interval)
 
 
 def open_session(
@@ -51,20 +51,30 @@ def open_session(
     process_interval: float = 3.0,
     targets: Sequence[tuple[str, float]] = (),
     health_config: HealthConfig | None = None,
+    node_pollers: Sequence[Any] = (),
+    node_interval: float = 2.0,
 ) -> LiveSession:
     """A session over ``roots`` (raises ``SourceError`` for a root that cannot work).
 
     ``wait_for_missing``: local roots that do not exist yet are waited for beside roots
     that do; ``system``: sample the host and GPUs, linking runs to their writers unless
-    ``link_runs`` is False; ``live`` False: one poll only (tests, screenshots)."""
+    ``link_runs`` is False; ``live`` False: one poll only (tests, screenshots);
+    ``node_pollers``: other nodes' sources (``NodePoller``), polled every
+    ``node_interval`` seconds on threads of their own (``session.nodes``)."""
     tailer = make_tailer(roots, storage_options=storage_options, wait_for_missing=wait_for_missing)
     log_roots = tuple(status.root for status in tailer.statuses)
     sampler = (
         make_sampler(tailer if link_runs else None, log_roots, process_interval) if system else None
     )
+    cluster = None
+    if node_pollers:
+        from tfwatch.system.nodes.cluster import ClusterMonitor
+
+        cluster = ClusterMonitor(node_pollers, interval=node_interval)
     return LiveSession(
         tailer,
         sampler=sampler,
+        cluster=cluster,
         metrics=metrics,
         maximize=maximize,
         interval=interval,

@@ -24,8 +24,8 @@ from tfwatch.analysis.convergence import convergence
 from tfwatch.analysis.group_stats import Band, MetricStats, aligned_band
 from tfwatch.analysis.grouping import GroupBy, GroupKey, group_key, key_label, short_labels
 from tfwatch.live.view_models import SPARK_WIDTH, MetricSummary, RunSummary, Snapshot
+from tfwatch.model.series_arrays import SeriesArrays
 from tfwatch.store.runs import Run
-from tfwatch.store.series import SeriesArrays
 from tfwatch.text.sparkline import sparkline
 
 #: Prefix of a group's row key: no run name starts with it (names are paths).

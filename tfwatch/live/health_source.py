@@ -9,8 +9,6 @@ from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.health import run_health
 from tfwatch.store.runs import Run
 
-#: Alert kinds of a run (the older, kinds-only health hook).
-AlertSource = Callable[[Run, float], Sequence[str]]
 #: Full alerts of a run given the clock and its system state (None when not known).
 HealthSource = Callable[[Run, float, "str | None"], Sequence[Alert]]
 
@@ -23,8 +21,3 @@ def health_alerts(config: object | None = None) -> HealthSource:
         return run_health(run, cfg, now, state)
 
     return check
-
-
-def health_alert_kinds(run: Run, now: float) -> list[str]:
-    """Kinds of the health alerts that hold for ``run`` now (each kind once)."""
-    return list(dict.fromkeys(a.kind for a in run_health(run, None, now)))

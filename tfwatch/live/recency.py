@@ -10,7 +10,7 @@ from tfwatch.model.run_states import (
     RUNNING_SECONDS,
     RunState,
 )
-from tfwatch.store.series import SeriesArrays
+from tfwatch.model.series_arrays import SeriesArrays
 
 #: A run's speed is shown only while its steps keep coming: it is dropped after silence
 #: longer than this many of its usual intervals between points. Writers queue up to ten

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tfwatch.model.damage import Damage
+from tfwatch.model.series_arrays import SeriesArrays
 from tfwatch.store.runs import Run
-from tfwatch.store.series import SeriesArrays
 
 
 @dataclass(frozen=True)

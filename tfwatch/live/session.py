@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.grouping import GroupBy
-from tfwatch.ingest.tailer import RootStatus, Tailer
+from tfwatch.ingest.tailer import Tailer
 from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.forecasts import ForecastCache
 from tfwatch.live.group_view import GroupBuilder, Grouping
@@ -29,9 +29,13 @@ from tfwatch.live.health_source import health_alerts
 from tfwatch.live.run_copies import RunDetail, run_detail, series_of
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.live.view_models import Snapshot
-from tfwatch.store.series import SeriesArrays
+from tfwatch.model.root_status import RootStatus
+from tfwatch.model.series_arrays import SeriesArrays
+from tfwatch.store.runs import Run
 
 if TYPE_CHECKING:
+    from tfwatch.model.nodes import NodeReading
+    from tfwatch.system.nodes.cluster import ClusterMonitor
     from tfwatch.system.sampler import SystemSampler
 
 #: Seconds of forecast fitting per live tick (without live ticks: every run at once).
@@ -67,7 +71,7 @@ class LiveSession:
 
     def __init__(
         self,
-        tailer: Tailer,
+        tailer: Tailer[Run],
         *,
         sampler: SystemSampler | None = None,
         metrics: Sequence[str] = (),
@@ -77,8 +81,11 @@ class LiveSession:
         live: bool = True,
         targets: Sequence[tuple[str, float]] = (),
         health_config: HealthConfig | None = None,
+        cluster: ClusterMonitor | None = None,
     ) -> None:
         self.tailer = tailer
+        #: The monitor of other nodes (``--prometheus``); None without node sources.
+        self.cluster = cluster
         #: The system monitor (run states, processes, GPU); None without it.
         self.sampler = sampler
         #: Seconds between polls.
@@ -97,6 +104,9 @@ class LiveSession:
         )
         #: Raise-once bookkeeping of the alerts (fed on the ingest thread only).
         self.alert_feed = AlertFeed()
+        #: Called on the ingest thread after each poll with its seconds and bytes read
+        #: (what a headless service reports about itself); None: nobody asks.
+        self.poll_observer: Callable[[float, int], object] | None = None
         self._wanted_metrics: tuple[str, ...] | None = None
         self._grouping: GroupBy | None = None
         self._groups = GroupBuilder()
@@ -111,6 +121,11 @@ class LiveSession:
     def latest(self) -> Published | None:
         """The last publication (None before the first poll completes)."""
         return self._latest
+
+    @property
+    def nodes(self) -> tuple[NodeReading, ...]:
+        """The last reading of every node the node sources report (never blocks)."""
+        return self.cluster.readings() if self.cluster is not None else ()
 
     @property
     def statuses(self) -> list[RootStatus]:
@@ -197,6 +212,8 @@ class LiveSession:
             return
         if self.sampler is not None:
             self.sampler.start()
+        if self.cluster is not None:
+            self.cluster.start()
         self._stopping.clear()
         self._thread = threading.Thread(
             target=self._run, args=(on_publish, on_failure), name="tfwatch-ingest", daemon=True
@@ -212,6 +229,8 @@ class LiveSession:
             thread.join(timeout)
         if self.sampler is not None:
             self.sampler.stop(timeout=0.5)
+        if self.cluster is not None:
+            self.cluster.stop(timeout=0.5)
 
     @property
     def running(self) -> bool:
@@ -245,10 +264,18 @@ class LiveSession:
             self._wake.clear()
 
     def _poll(self) -> tuple[str, ...]:
+        started = time.perf_counter()
+        read = 0
         try:
-            return tuple(self.tailer.poll().errors)
+            result = self.tailer.poll()
+            read = result.bytes_read
+            return tuple(result.errors)
         except Exception as e:  # a root failing must not stop the others
             return (f"{type(e).__name__}: {e}",)
+        finally:
+            observer = self.poll_observer
+            if observer is not None:
+                observer(time.perf_counter() - started, read)
 
     def _build(self, errors: tuple[str, ...]) -> Published:
         """Summaries, forecasts and alerts of this pass (the store's lock held to read)."""

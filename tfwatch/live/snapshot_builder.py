@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.direction import higher_is_better
-from tfwatch.live.health_source import AlertSource, HealthSource
+from tfwatch.live.health_source import HealthSource
 from tfwatch.live.recency import current_rate, steps_per_second
 from tfwatch.live.system_merge import system_state
 from tfwatch.live.view_models import MetricSummary, RunSummary, Snapshot, summarize_metric
@@ -47,9 +47,7 @@ class SnapshotBuilder:
 
     metrics: tuple[str, ...] = ()
     maximize: tuple[str, ...] = ()
-    #: Alert kinds per run (the health checks), when available.
-    alert_source: AlertSource | None = None
-    #: Full alerts per run, given its state (preferred over :attr:`alert_source`).
+    #: Alerts per run, given its state (the health checks), when available.
     health: HealthSource | None = None
     #: Local time of the first complete read: file growth before it is the cold load,
     #: not a sign that the run is live.
@@ -146,14 +144,12 @@ class SnapshotBuilder:
     def _alerts(
         self, run: Run, now: float, state: str | None
     ) -> tuple[tuple[str, ...], tuple[Alert, ...]]:
-        """(kinds, alerts) from :attr:`health` or :attr:`alert_source`; a failing check
+        """(kinds, alerts) from :attr:`health`; a failing check
         shows as its own kind rather than stopping the refresh of every run."""
         try:
             if self.health is not None:
                 alerts = tuple(self.health(run, now, state))
                 return tuple(dict.fromkeys(a.kind for a in alerts)), alerts
-            if self.alert_source is not None:
-                return tuple(self.alert_source(run, now)), ()
         except Exception:
             return ("health_check_failed",), ()
         return (), ()

@@ -1,8 +1,9 @@
 """The states a run can show, and the thresholds that decide between them.
 
-The system monitor (process linkage, :mod:`tfwatch.system.run_state`) gives one of
-:data:`SYSTEM_STATES`; without it, the recency of the run's last sign of life gives
-``running``, ``idle``, ``finished`` or ``gone``. Both vocabularies are this one enum.
+The system monitor (process linkage, :mod:`tfwatch.system.run_state`) gives ``running``,
+``stalled``, ``finished``, ``crashed`` or ``unknown``; without it, the recency of the
+run's last sign of life gives ``running``, ``idle``, ``finished`` or ``gone``. Both
+vocabularies are this one enum.
 """
 
 from __future__ import annotations
@@ -27,14 +28,6 @@ class RunState(TextEnum):
 #: Every state a run can show, in display order: the system monitor's five, then the
 #: recency fallbacks.
 ALL_STATES: tuple[RunState, ...] = tuple(RunState)
-#: The states the system monitor decides between.
-SYSTEM_STATES: tuple[RunState, ...] = (
-    RunState.RUNNING,
-    RunState.STALLED,
-    RunState.FINISHED,
-    RunState.CRASHED,
-    RunState.UNKNOWN,
-)
 #: States of a run that will write no more steps.
 ENDED_STATES = frozenset({RunState.FINISHED, RunState.CRASHED, RunState.GONE})
 #: States in which a run is not stepping now: no training speed is shown for them.

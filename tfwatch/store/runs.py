@@ -4,37 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tfwatch.ingest.file_state import EventFileState
+from tfwatch.ingest.run_sink import PathHparams
 from tfwatch.model.damage import Damage
 from tfwatch.model.decoded_batch import DecodedBatch
-from tfwatch.model.event_file_names import parse_event_file_name
 from tfwatch.store.histograms import HistogramSeries
 from tfwatch.store.series import ScalarSeries
-
-
-@dataclass
-class EventFileState:
-    """Reading position and history of one event file."""
-
-    path: str
-    name: str
-    size: int = 0
-    offset: int = 0  # end of the last complete record handled
-    records: int = 0
-    first_seen: float = 0.0  # local clock, when discovered
-    last_growth: float = 0.0  # local clock, when new bytes last arrived
-    pending: int = 0  # bytes of a record cut short at the end
-    mtime: float = 0.0  # modification time as last listed (0: the source has none)
-    gone: bool = False
-    identity: tuple[int, int] | None = None  # (device, inode) where the source has them
-    pid: int | None = None
-    host: str | None = None
-    #: An add_hparams session's file folded into its run (see
-    #: :mod:`tfwatch.ingest.hparams_sessions`): its scalars are final metrics.
-    hparams_session: bool = False
-
-    def __post_init__(self) -> None:
-        parsed = parse_event_file_name(self.name)
-        self.host, self.pid = parsed.host, parsed.pid
 
 
 @dataclass(frozen=True)
@@ -45,13 +20,6 @@ class IncompleteTail:
     file: str
     offset: int  # where the partial record starts
     pending_bytes: int
-
-    def describe(self) -> str:
-        """One line for people."""
-        return (
-            f"{self.file}: incomplete tail (still being written), "
-            f"{self.pending_bytes} bytes at byte {self.offset}"
-        )
 
 
 @dataclass
@@ -140,3 +108,15 @@ class Run:
     def points(self) -> int:
         """Scalar points held over all tags."""
         return sum(s.count for s in self.scalars.values())
+
+
+@dataclass(frozen=True)
+class RunFactory:
+    """Makes the store's runs for the tailer (an :class:`~tfwatch.ingest.run_sink.NewRun`):
+    ``retain_all`` keeps every point of every series (export, report) instead of a
+    bounded set."""
+
+    retain_all: bool = False
+
+    def __call__(self, name: str, root: str, path: str, hparams: PathHparams) -> Run:
+        return Run(name=name, root=root, path=path, retain_all=self.retain_all, hparams=hparams)

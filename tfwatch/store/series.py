@@ -13,136 +13,25 @@ never hides a spike or a NaN.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 import numpy.typing as npt
+
+from tfwatch.model.series_arrays import SeriesArrays
+from tfwatch.store.buckets import (
+    BUCKET,
+    NO_STEP,
+    fold_rows,
+    joined_buckets,
+    merge_buckets,
+    total_bucket,
+)
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 RECENT = 1024
 MAX_BUCKETS = 256
-
-
-@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
-class SeriesArrays:
-    """Points of a series in step order."""
-
-    steps: I64
-    values: F64
-    wall_times: F64
-
-    def __len__(self) -> int:
-        return int(self.steps.shape[0])
-
-
-_BUCKET = np.dtype(
-    [
-        ("first_step", "i8"),
-        ("last_step", "i8"),
-        ("count", "i8"),
-        ("min_value", "f8"),
-        ("min_step", "i8"),
-        ("max_value", "f8"),
-        ("max_step", "i8"),
-        ("nan_count", "i8"),
-        ("inf_count", "i8"),
-        ("nonfinite_step", "i8"),  # -1: none (a real non-finite point at step -1 is rare)
-        ("nonfinite_value", "f8"),
-        ("last_wall", "f8"),
-    ]
-)
-_NO_STEP = np.iinfo(np.int64).min
-
-
-def fold_rows(steps: I64, values: F64, walls: F64) -> npt.NDArray[np.void]:
-    """One bucket per row of equally long 2-D blocks of points (exact per-row aggregates)."""
-    k = steps.shape[0]
-    rows = np.arange(k)
-    out = np.empty(k, dtype=_BUCKET)
-    out["first_step"] = steps[:, 0]
-    out["last_step"] = steps[:, -1]
-    out["count"] = steps.shape[1]
-    out["last_wall"] = walls[:, -1]
-    finite = np.isfinite(values)
-    if finite.all():  # the usual case, in fewer passes
-        lo, hi = np.argmin(values, axis=1), np.argmax(values, axis=1)
-        out["min_value"], out["min_step"] = values[rows, lo], steps[rows, lo]
-        out["max_value"], out["max_step"] = values[rows, hi], steps[rows, hi]
-        out["nan_count"] = out["inf_count"] = 0
-        out["nonfinite_step"], out["nonfinite_value"] = _NO_STEP, np.nan
-        return out
-    any_finite = finite.any(axis=1)
-    lo = np.argmin(np.where(finite, values, np.inf), axis=1)
-    hi = np.argmax(np.where(finite, values, -np.inf), axis=1)
-    bad = ~finite
-    any_bad = bad.any(axis=1)
-    first_bad = np.argmax(bad, axis=1)
-    out["min_value"] = np.where(any_finite, values[rows, lo], np.nan)
-    out["min_step"] = np.where(any_finite, steps[rows, lo], _NO_STEP)
-    out["max_value"] = np.where(any_finite, values[rows, hi], np.nan)
-    out["max_step"] = np.where(any_finite, steps[rows, hi], _NO_STEP)
-    out["nan_count"] = np.isnan(values).sum(axis=1)
-    out["inf_count"] = np.isinf(values).sum(axis=1)
-    out["nonfinite_step"] = np.where(any_bad, steps[rows, first_bad], _NO_STEP)
-    out["nonfinite_value"] = np.where(any_bad, values[rows, first_bad], np.nan)
-    return out
-
-
-def merge_buckets(a: npt.NDArray[np.void], b: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
-    """Element-wise merge of bucket ``a[i]`` (earlier) with ``b[i]`` (later)."""
-    out = a.copy()
-    out["last_step"] = b["last_step"]
-    out["count"] = a["count"] + b["count"]
-    take_b = np.isnan(a["min_value"]) | (b["min_value"] < a["min_value"])
-    out["min_value"] = np.where(take_b, b["min_value"], a["min_value"])
-    out["min_step"] = np.where(take_b, b["min_step"], a["min_step"])
-    take_b = np.isnan(a["max_value"]) | (b["max_value"] > a["max_value"])
-    out["max_value"] = np.where(take_b, b["max_value"], a["max_value"])
-    out["max_step"] = np.where(take_b, b["max_step"], a["max_step"])
-    out["nan_count"] = a["nan_count"] + b["nan_count"]
-    out["inf_count"] = a["inf_count"] + b["inf_count"]
-    take_b = a["nonfinite_step"] == _NO_STEP
-    out["nonfinite_step"] = np.where(take_b, b["nonfinite_step"], a["nonfinite_step"])
-    out["nonfinite_value"] = np.where(take_b, b["nonfinite_value"], a["nonfinite_value"])
-    out["last_wall"] = b["last_wall"]
-    return cast("npt.NDArray[np.void]", out)
-
-
-def total_bucket(parts: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
-    """``parts`` (in step order, at least one) merged into one bucket, as merging them
-    pairwise from the left with :func:`merge_buckets` would, in a few array passes."""
-    out: npt.NDArray[np.void] = parts[:1].copy()
-    out["last_step"] = parts["last_step"][-1]
-    out["count"] = parts["count"].sum()
-    for name, pick in (("min", np.argmin), ("max", np.argmax)):
-        values = parts[f"{name}_value"]
-        has = ~np.isnan(values)
-        if has.any():  # the first bucket holding the extreme (merging keeps the earliest)
-            fill = np.inf if name == "min" else -np.inf
-            i = int(pick(np.where(has, values, fill)))
-        else:
-            i = parts.shape[0] - 1
-        out[f"{name}_value"] = values[i]
-        out[f"{name}_step"] = parts[f"{name}_step"][i]
-    out["nan_count"] = parts["nan_count"].sum()
-    out["inf_count"] = parts["inf_count"].sum()
-    bad = np.flatnonzero(parts["nonfinite_step"] != _NO_STEP)
-    i = int(bad[0]) if bad.shape[0] else parts.shape[0] - 1
-    out["nonfinite_step"] = parts["nonfinite_step"][i]
-    out["nonfinite_value"] = parts["nonfinite_value"][i]
-    out["last_wall"] = parts["last_wall"][-1]
-    return out
-
-
-def _joined_buckets(a: npt.NDArray[np.void], b: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
-    """``a`` then ``b``: joined as opaque records (``np.concatenate`` of structured
-    arrays compares their fields first, which costs more than the copy)."""
-    raw = f"V{_BUCKET.itemsize}"
-    out: npt.NDArray[np.void] = np.concatenate([a.view(raw), b.view(raw)]).view(_BUCKET)
-    return out
 
 
 class ScalarSeries:
@@ -156,12 +45,12 @@ class ScalarSeries:
         self._values = np.empty(0, dtype=np.float64)
         self._walls = np.empty(0, dtype=np.float64)
         self._size = 0
-        self._buckets = np.empty(0, dtype=_BUCKET)
+        self._buckets = np.empty(0, dtype=BUCKET)
         #: The buckets whose points were last counted, and how many they hold (``count``
         #: is asked for every series of every run a table shows; buckets change rarely).
         self._counted: tuple[npt.NDArray[np.void], int] = (self._buckets, 0)
         self._width = 1  # points per bucket; doubles when the buckets are merged pairwise
-        self._first: tuple[int, float, float] | None = None  # step, value, wall
+        self._first: tuple[int, float] | None = None  # step, value
         self._agg: npt.NDArray[np.void] | None = None
         #: Bumped on every change, so views can skip unchanged series.
         self.version = 0
@@ -182,7 +71,7 @@ class ScalarSeries:
             floor = int(steps[0])
         self._truncate_from(floor)
         if self._first is None:
-            self._first = (int(steps[0]), float(values[0]), float(walls[0]))
+            self._first = (int(steps[0]), float(values[0]))
         self._append(steps, values, walls)
         self._agg = None
         self.version += 1
@@ -270,7 +159,7 @@ class ScalarSeries:
             b = self._buckets
             if b.shape[0] >= 2:
                 head, tail = (b[:-1], b[-1:]) if b.shape[0] % 2 else (b, b[:0])
-                self._buckets = _joined_buckets(merge_buckets(head[0::2], head[1::2]), tail)
+                self._buckets = joined_buckets(merge_buckets(head[0::2], head[1::2]), tail)
             w *= 2
         self._width = w
         rows = excess // w
@@ -279,7 +168,7 @@ class ScalarSeries:
             new = fold_rows(
                 steps[:k].reshape(rows, w), values[:k].reshape(rows, w), walls[:k].reshape(rows, w)
             )
-            self._buckets = _joined_buckets(self._buckets, new)
+            self._buckets = joined_buckets(self._buckets, new)
         return int(k)
 
     # ----------------------------------------------------------------- reading
@@ -300,7 +189,7 @@ class ScalarSeries:
             ("max_step", "max_value"),
             ("nonfinite_step", "nonfinite_value"),
         ):
-            has = b[step_f] != _NO_STEP
+            has = b[step_f] != NO_STEP
             cols.append((b[step_f][has], b[value_f][has], b["last_wall"][has]))
         steps = np.concatenate([c[0] for c in cols])
         values = np.concatenate([c[1] for c in cols])
@@ -325,7 +214,7 @@ class ScalarSeries:
                     self._values[:n].reshape(1, n),
                     self._walls[:n].reshape(1, n),
                 )
-                parts = _joined_buckets(parts, tail)
+                parts = joined_buckets(parts, tail)
             if parts.shape[0] == 0:
                 return None
             self._agg = total_bucket(parts)
@@ -352,10 +241,6 @@ class ScalarSeries:
         return self._first[1] if self._first else math.nan
 
     @property
-    def first_wall_time(self) -> float:
-        return self._first[2] if self._first else 0.0
-
-    @property
     def last_step(self) -> int:
         if self._size:
             return int(self._steps[self._size - 1])
@@ -377,8 +262,8 @@ class ScalarSeries:
 
     @property
     def min_step(self) -> int:
-        step = int(self._field("min_step", _NO_STEP))
-        return -1 if step == _NO_STEP else step
+        step = int(self._field("min_step", NO_STEP))
+        return -1 if step == NO_STEP else step
 
     @property
     def max_value(self) -> float:
@@ -386,8 +271,8 @@ class ScalarSeries:
 
     @property
     def max_step(self) -> int:
-        step = int(self._field("max_step", _NO_STEP))
-        return -1 if step == _NO_STEP else step
+        step = int(self._field("max_step", NO_STEP))
+        return -1 if step == NO_STEP else step
 
     @property
     def nan_count(self) -> int:
@@ -399,8 +284,8 @@ class ScalarSeries:
 
     @property
     def first_nonfinite_step(self) -> int | None:
-        step = int(self._field("nonfinite_step", _NO_STEP))
-        return None if step == _NO_STEP else step
+        step = int(self._field("nonfinite_step", NO_STEP))
+        return None if step == NO_STEP else step
 
     def best(self, higher_is_better: bool) -> tuple[float, int]:
         """(value, step) of the best finite point."""

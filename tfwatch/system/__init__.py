@@ -1,7 +1,7 @@
 """System monitoring: GPUs through NVML, the host through psutil, and which live process
 writes which run. Domain code: never imports Textual.
 
-- :mod:`.nvml_adapter` (+ :mod:`.fake_nvml`, :mod:`.gpu_readings`): GPU and GPU-process
+- :mod:`.nvml_adapter` (+ :mod:`.gpu_readings`): GPU and GPU-process
   figures, every NVML error turned into N/A;
 - :mod:`.host`: CPU, load, memory, swap, log-volume I/O;
 - :mod:`.processes`: the process scan (open event files, command lines);

@@ -8,7 +8,7 @@ driver ``nvmlInit`` raises ``NVMLError_LibraryNotFound`` and every sample says
 :data:`NO_DRIVER_MESSAGE`.
 
 The adapter talks to anything shaped like the ``pynvml`` module (:class:`NvmlApi`), so
-tests drive it with :class:`tfwatch.system.fake_nvml.FakeNvml` through this very code.
+tests drive it with a scripted fake (``tests/doubles/fake_nvml.py``) through this very code.
 """
 
 from __future__ import annotations

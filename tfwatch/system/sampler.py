@@ -175,7 +175,6 @@ class SystemSampler:
             states=self._states,
             processes_seen=len(self._table.processes),
             process_scan_ms=self._table.scan_ms,
-            process_scan_time=self._table.time,
         )
 
     def _process_rows(self, gpu: GpuSample) -> list[GpuProcessRow]:

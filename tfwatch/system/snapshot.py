@@ -78,7 +78,6 @@ class SystemSnapshot:
     states: Mapping[str, RunStatus] = field(default_factory=lambda: MappingProxyType({}))
     processes_seen: int = 0
     process_scan_ms: float = 0.0
-    process_scan_time: float = 0.0
     #: The last sampling error, when a tick failed (the thread carries on).
     error: str | None = None
 

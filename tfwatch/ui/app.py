@@ -14,9 +14,9 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
 from textual.worker import get_current_worker
 
-from tfwatch.analysis.grouping import SEED_KEYS, GroupBy
 from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.live.alert_feed import AlertFeed
+from tfwatch.live.facade import SEED_KEYS, GroupBy
 from tfwatch.live.session import DetailCopy, LiveSession, Published
 from tfwatch.live.view_models import RunSummary, Snapshot
 from tfwatch.text.safe_text import printable
@@ -101,7 +101,6 @@ class TfwatchApp(GroupViews):
         self.filter: RunFilter = parse_filter("")
         self.sort_index = 0
         self.sort_reverse = False
-        self._longest_name = 0
         self._stopping = False
         self._progress_timer: Timer | None = None
         self._told_errors: set[str] = set()  # root errors already shown as a toast
@@ -223,26 +222,24 @@ class TfwatchApp(GroupViews):
         table = self.runs_table
         if self.snapshot is not None:
             runs = self.visible_runs()
-            for name in self.snapshot.runs:
-                self._longest_name = max(self._longest_name, len(name))
             width = table.size.width or self.size.width
             targets = tuple(tag for tag, _ in self.targets)
-            snap = self.snapshot
-            longest = max(self._longest_name, self.grouping.longest_label())
-            columns = self.grouping.fit_columns(
-                lambda w: fit_columns(snap.metrics, w, longest, targets, snap.tag_counts),
-                width,
-                longest,
-            )
-            table.set_columns(columns)
+            makers = None
             if self.grouping.active:
                 mode = SORT_MODES[self.sort_index].key
                 runs, makers = self.grouping.rows(
                     self.snapshot.runs, self.filter, mode, self.primary_metric, self.sort_reverse
                 )
-                table.show(runs, self.marked, self.clock(), makers)
-            else:
-                table.show(runs, self.marked, self.clock())
+            need, prefix = (self.grouping.name_need(), "") if makers else table.name_needs(runs)
+            snap = self.snapshot
+            columns = self.grouping.fit_columns(
+                lambda w: fit_columns(
+                    snap.metrics, w, need, targets, snap.tag_counts, runs, prefix
+                ),
+                width,
+            )
+            table.set_columns(columns)
+            table.show(runs, self.marked, self.clock(), makers)
             waiting = self._no_runs.show_for(self.snapshot, self.session.statuses)
             self.set_class(waiting, "no-runs")
         self._update_header()

@@ -8,13 +8,15 @@ go through :func:`printable` so no control character reaches the terminal.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from tfwatch.live.view_models import SPARK_WIDTH, MetricSummary, RunSummary, TargetSteps
 from tfwatch.model.run_states import ENDED_STATES
+from tfwatch.text.cell_cuts import ELLIPSIS, cut_middle, tail
 from tfwatch.text.durations import format_age
 from tfwatch.text.numbers import format_count, format_short, format_value
 from tfwatch.text.safe_text import printable
@@ -61,7 +63,8 @@ BADGE_WIDTH = 4
 MARK = "▌"
 #: Padding DataTable adds around every cell (cell_padding=1 on each side).
 CELL_PADDING = 2
-NAME_MIN, NAME_MAX = 14, 48
+#: The name column keeps this much for its names (when they need it) at any width.
+NAME_MIN = 14
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,8 @@ def metric_label(tag: str, others: Iterable[str] = ()) -> str:
 def _fit_label(label: str, least: int) -> tuple[str, int]:
     """(label, column width): the column widened for the label up to LABEL_MAX, longer
     labels shortened in the middle (both ends tell tags apart: ``train/…/loss``)."""
-    if len(label) > LABEL_MAX:
-        keep = LABEL_MAX - 1
-        label = label[: keep // 2] + "…" + label[len(label) - (keep - keep // 2) :]
-    return label, max(least, len(label))
+    label = cut_middle(label, LABEL_MAX)
+    return label, max(least, cell_len(label))
 
 
 def all_columns(
@@ -136,30 +137,83 @@ VALUE_WIDTH = 9
 LABEL_MAX = 16
 
 
+#: The name column's share of the width it keeps before optional columns are placed
+#: (when its names need that much), and the least it ever gets.
+NAME_SHARE, NAME_FLOOR = 3, 8
+
+
 def fit_columns(
     metrics: tuple[str, ...],
     width: int,
     longest_name: int,
     targets: tuple[str, ...] = (),
     known_tags: Iterable[str] = (),
+    runs: Sequence[RunSummary] = (),
+    name_label: str = "",
 ) -> list[Column]:
-    """The columns that fit in ``width`` cells, dropping by priority; the name column
-    takes what is left (between NAME_MIN and NAME_MAX, no wider than the longest name).
+    """The columns that fit in ``width`` cells. ``longest_name``: the cells the visible
+    names need. The name column keeps up to a third of the width for them (NAME_MIN at
+    least) while the other columns are placed by priority in the rest; if its names need
+    more, the forecast and then the sparklines give way to it; it takes what is left, up
+    to its need. Columns with nothing to say for any of ``runs`` (every cell ``n/a`` or
+    ``-``) are left out. ``name_label``: the name column's header (the prefix all
+    visible names share; "run" when empty), cut from the left to fit.
     ``known_tags``: every tag seen, so that headers tell apart tags ending alike."""
-    cols = all_columns(metrics, targets, known_tags)
-    budget = width - 2  # the vertical scrollbar
-    by_priority = sorted(cols, key=lambda c: c.priority)
-    keep: set[str] = set()
+    cols = [c for c in all_columns(metrics, targets, known_tags) if not _says_nothing(c, runs)]
+    budget = width - 2 - CELL_PADDING  # the vertical scrollbar, the name column's padding
+    need = max(longest_name, len("run"))
+    reserve = min(need, max(NAME_MIN, budget // NAME_SHARE))
+    keep: dict[str, Column] = {}
     used = 0
-    for col in by_priority:
-        need = col.width + CELL_PADDING
-        if col.priority == 0 or used + need <= budget:
-            keep.add(col.key)
-            used += need
-    chosen = [c for c in cols if c.key in keep]
-    fixed = sum(c.width + CELL_PADDING for c in chosen if c.key != "name")
-    name_width = max(NAME_MIN, min(NAME_MAX, budget - fixed - CELL_PADDING, max(longest_name, 8)))
-    return [Column(c.key, c.label, name_width, 0) if c.key == "name" else c for c in chosen]
+    for col in sorted(cols, key=lambda c: c.priority):
+        room = col.width + CELL_PADDING
+        if col.key != "name" and (col.priority == 0 or used + room <= budget - reserve):
+            keep[col.key] = col
+            used += room
+    givers = [c for c in keep.values() if c.field in ("forecast", "spark")]
+    # The forecast first, then the sparklines from the last metric's to the first's.
+    for col in sorted(givers, key=lambda c: (c.field != "forecast", -c.priority)):
+        if budget - used >= need:
+            break
+        del keep[col.key]
+        used -= col.width + CELL_PADDING
+    name_width = max(NAME_FLOOR, min(need, budget - used))
+    label = name_label or "run"
+    if cell_len(label) > name_width:
+        label = ELLIPSIS + tail(label, name_width - 1)
+    return [
+        Column(c.key, label, name_width, 0) if c.key == "name" else c
+        for c in cols
+        if c.key in keep or c.key == "name"
+    ]
+
+
+def _says_nothing(col: Column, runs: Sequence[RunSummary]) -> bool:
+    """Whether every one of ``runs`` (at least one) shows ``n/a`` or nothing in ``col``."""
+    if not runs or col.key in ("flags", "name", "step"):
+        return False
+    return all(_cell_says_nothing(col, run) for run in runs)
+
+
+def _cell_says_nothing(col: Column, run: RunSummary) -> bool:
+    if col.key == "speed":
+        return math.isnan(run.steps_per_second)
+    if col.key == "age":
+        return run.activity <= 0
+    if col.key == "badge":
+        return not run.alerts
+    if col.key == "forecast":
+        return run.forecast is not None and not run.forecast.known
+    if col.field == "eta":
+        return eta_cell(run, col.metric).plain in ("n/a", "-")
+    m = run.metrics.get(col.metric) if col.metric else None
+    if m is None:
+        return True
+    if col.field == "spark":
+        return not m.spark.strip()
+    if col.field == "trend":
+        return math.isnan(m.convergence.trend)
+    return False
 
 
 def _number(value: float, style: str = "") -> Text:
@@ -270,22 +324,27 @@ def flags_cell(run: RunSummary, marked: bool) -> Text:
 
 
 class RunNameText(Text):
-    """A name cell that knows its run's full name, which the shown text may shorten: the
-    runs table orders its rows by it."""
+    """A name cell that knows its row's key, the run's full name, which the shown text
+    may shorten (or a directory's key in the tree): the runs table orders rows by it."""
 
     def __init__(self, text: str, run: str, style: str) -> None:
         super().__init__(text, style=style, no_wrap=True)
-        #: The run's name as written (not shortened, not escaped).
+        #: The run's name as written (not shortened, not escaped), or a directory's key.
         self.run = run
 
 
-def name_cell(run: RunSummary, marked: bool, width: int) -> RunNameText:
-    """The run name, literally, shortened in the middle when wider than ``width``."""
-    name = printable(run.name)
-    if len(name) > width:
-        keep = width - 1
-        name = name[: keep // 2] + "…" + name[len(name) - (keep - keep // 2) :]
-    return RunNameText(name, run.name, style="bold magenta" if marked else "")
+def name_cell(run: RunSummary, marked: bool, width: int, shown: str | None = None) -> RunNameText:
+    """The run's name as the column shows it: ``shown`` (see :mod:`run_names`), else the
+    whole name escaped, its middle cut when wider than ``width``."""
+    text = shown if shown is not None else cut_middle(printable(run.name), width)
+    return RunNameText(text, run.name, style="bold magenta" if marked else "")
+
+
+def directory_cells(columns: list[Column], key: str, shown: str) -> list[Text]:
+    """A directory's row in the tree: its name, every other cell blank."""
+    return [
+        RunNameText(shown, key, style="bold") if col.key == "name" else Text("") for col in columns
+    ]
 
 
 def age_text(run: RunSummary, now: float) -> str:
@@ -314,9 +373,11 @@ def header_label(col: Column) -> Text:
     return Text(col.label.rjust(col.width) if right_aligned(col) else col.label)
 
 
-def row_cells(run: RunSummary, columns: list[Column], marked: bool, now: float) -> list[Text]:
-    """The cells of ``run`` for ``columns``, in order."""
-    out = _raw_cells(run, columns, marked, now)
+def row_cells(
+    run: RunSummary, columns: list[Column], marked: bool, now: float, shown: str | None = None
+) -> list[Text]:
+    """The cells of ``run`` for ``columns``, in order; ``shown``: its name's form."""
+    out = _raw_cells(run, columns, marked, now, shown)
     for i, col in enumerate(columns):
         if right_aligned(col):
             out[i] = _pad_left(out[i], col.width)
@@ -335,13 +396,15 @@ def _pad_left(cell: Text, width: int) -> Text:
     return Text(" " * pad + cell.plain, style=cell.style, no_wrap=True)
 
 
-def _raw_cells(run: RunSummary, columns: list[Column], marked: bool, now: float) -> list[Text]:
+def _raw_cells(
+    run: RunSummary, columns: list[Column], marked: bool, now: float, shown: str | None
+) -> list[Text]:
     out: list[Text] = []
     for col in columns:
         if col.key == "flags":
             out.append(flags_cell(run, marked))
         elif col.key == "name":
-            out.append(name_cell(run, marked, col.width))
+            out.append(name_cell(run, marked, col.width, shown))
         elif col.key == "step":
             out.append(Text(format_count(run.last_step), justify="right"))
         elif col.key == "speed":

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from tfwatch.analysis.grouping import parse_group_by
+from tfwatch.live.facade import parse_group_by
 from tfwatch.live.factory import open_session
 from tfwatch.ui.app import TfwatchApp
 
@@ -16,14 +16,21 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
     ``ConfigError``, which the command line reports)."""
     options: dict[str, object] | None = None
     if getattr(args, "storage_options", None):
-        from tfwatch.ingest.sources.options import parse_storage_options
+        from tfwatch.live.facade import parse_storage_options
 
         options = parse_storage_options(args.storage_options)
-    from tfwatch.analysis.config import load_config
+    from tfwatch.live.facade import load_config
 
     config = load_config(getattr(args, "config", None))
     text = getattr(args, "group_by", None)
     grouping = parse_group_by(text, config.seed_keys) if text is not None else None
+    from tfwatch.live.node_sources import node_pollers
+
+    pollers = node_pollers(
+        getattr(args, "prometheus", []),
+        getattr(args, "prometheus_headers", []),
+        getattr(args, "config", None),
+    )
     # A root that is not there yet is waited for, as TensorBoard does, beside roots that
     # are; a lone missing root is a mistake worth an exit status.
     session = open_session(
@@ -35,6 +42,8 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
         interval=max(0.1, args.interval),
         targets=tuple(getattr(args, "target", ())),
         health_config=config,
+        node_pollers=pollers,
+        node_interval=max(2.0, args.interval),
         **kwargs,
     )
     return TfwatchApp(

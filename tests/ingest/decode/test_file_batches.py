@@ -21,13 +21,13 @@ from tfwatch.ingest.reads import RunReadRequest, read_file, read_runs_together
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.tailer import PollResult, Tailer
 from tfwatch.ingest.tfrecord.framing import frame
-from tfwatch.store.runs import Run
+from tfwatch.store.runs import Run, RunFactory
 
 WRITERS = Path(__file__).parents[2] / "fixtures" / "writers"
 
 
 def _listed(root: Path) -> tuple[Tailer, list[tuple[Any, Run, Any, int]]]:
-    t = Tailer([("", LocalSource(str(root)))], retain_all=True, workers=1)
+    t = Tailer([("", LocalSource(str(root)))], RunFactory(retain_all=True), workers=1)
     result = PollResult()
     ((listed, _),) = t._list_roots()
     return t, t._reconcile(t._roots[0], listed or [], result)

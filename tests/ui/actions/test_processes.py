@@ -177,8 +177,8 @@ async def test_system_panel_shows_the_gpu_writer_and_the_host_lines_below_it(
 ) -> None:
     """As seen on a real GPU: the panel inside the app's slot was cut to half the slot,
     hiding the process rows and the CPU/MEM lines."""
+    from tests.doubles.fake_nvml import FakeGpu, FakeGpuProcess, FakeNvml
     from tfwatch.system import sampler
-    from tfwatch.system.fake_nvml import FakeGpu, FakeGpuProcess, FakeNvml
     from tfwatch.system.nvml_adapter import NvmlAdapter
 
     on_gpu = FakeGpuProcess(pid=writer.pid, used_memory=2 << 30, sm_util=50)
@@ -203,7 +203,7 @@ async def test_a_reader_of_a_finished_run_is_never_offered_for_killing(
 ) -> None:
     """``tail -f`` on a finished run used to be taken for its writer: the run showed
     stalled with an alert, and ``K`` offered to SIGTERM ``tail``."""
-    from tests.system.test_readers import finished_run, holders_of
+    from tests.system.past_runs import finished_run, holders_of
 
     run = finished_run(tmp_path)
     tail = subprocess.Popen(["tail", "-f", run.event_files[0]], stdout=subprocess.DEVNULL)
@@ -299,8 +299,8 @@ async def test_without_gpus_the_panel_lists_the_processes_writing_runs(
     """A CPU-only machine (no NVML): the panel used to list processes only per GPU."""
     import getpass
 
+    from tests.doubles.fake_nvml import LIBRARY_NOT_FOUND, FakeNvml
     from tfwatch.system import sampler
-    from tfwatch.system.fake_nvml import LIBRARY_NOT_FOUND, FakeNvml
     from tfwatch.system.nvml_adapter import NvmlAdapter
 
     no_driver = FakeNvml([], init_error=LIBRARY_NOT_FOUND)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tfwatch.ingest.tailer import RootStatus
+from tfwatch.model.root_status import RootStatus
 from tfwatch.ui.widgets.header import header_text, root_note
 
 

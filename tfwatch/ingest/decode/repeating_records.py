@@ -337,7 +337,7 @@ def _check_crcs(
     at: I64,
     size: I64,
 ) -> None:
-    """Verify every payload CRC of the block (see ``scalar_layout._crcs_ok`` for the
+    """Verify every payload CRC of the block (see ``layout_crcs.crcs_ok`` for the
     arithmetic): only the varying bytes that differ from the reference row somewhere in
     the block are looked up, and the reference row's records give each record's
     constant with one C call."""

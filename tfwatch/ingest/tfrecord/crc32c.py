@@ -108,18 +108,6 @@ def padded_distance_table(length: int) -> U32:
     return _POSITIONS.padded(length)
 
 
-def crc32c_rows(block: npt.NDArray[np.uint8]) -> U32:
-    """CRC32C of every row of a 2-D ``uint8`` array (rows of equal length)."""
-    n, length = block.shape
-    if length == 0:
-        return np.full(n, _POSITIONS.constant(0), dtype=np.uint32)
-    tables = _POSITIONS.tables(length)[::-1]  # row j of the message is length-1-j from the end
-    acc = np.full(n, _POSITIONS.constant(length), dtype=np.uint32)
-    for j in range(length):
-        acc ^= tables[j][block[:, j]]
-    return acc
-
-
 def crc32c_at(buf: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], length: int) -> U32:
     """CRC32C of ``buf[s:s+length]`` for each ``s`` in ``starts``, without copying rows."""
     n = starts.shape[0]

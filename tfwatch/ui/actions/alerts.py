@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.app import App
 
-from tfwatch.analysis.alerts import Alert
+from tfwatch.model.alerts import Alert
 from tfwatch.text.safe_text import printable
 
 

@@ -13,7 +13,7 @@ from textual import work
 from textual.app import App
 from textual.worker import get_current_worker
 
-from tfwatch.analysis.grouping import GroupBy
+from tfwatch.live.facade import GroupBy
 from tfwatch.live.group_view import Grouping, is_group_row
 from tfwatch.live.session import LiveSession
 from tfwatch.live.view_models import Snapshot

@@ -15,13 +15,15 @@ from functools import partial
 
 from rich.text import Text
 
-from tfwatch.analysis.grouping import SEED_KEYS, GroupBy, group_runs, short_labels
 from tfwatch.filtering import RunFilter
+from tfwatch.live.facade import SEED_KEYS, GroupBy, group_runs, short_labels
 from tfwatch.live.group_view import Grouping, GroupSummary
 from tfwatch.live.view_models import RunSummary
-from tfwatch.ui.columns import CELL_PADDING, NAME_MAX, NAME_MIN, VALUE_WIDTH, Column
+from tfwatch.text.safe_text import printable
+from tfwatch.ui.columns import VALUE_WIDTH, Column
 from tfwatch.ui.group_rows import (
     MEAN_STD_WIDTH,
+    MEMBER_INDENT,
     GroupedRows,
     group_cells,
     grouped_rows,
@@ -124,25 +126,24 @@ class GroupingControl:
         self._makers[group.id] = (group, is_open, shown, maker)
         return maker
 
-    def fit_columns(
-        self, fit: Callable[[int], list[Column]], width: int, longest: int = 0
-    ) -> list[Column]:
+    def fit_columns(self, fit: Callable[[int], list[Column]], width: int) -> list[Column]:
         """``fit(width)``'s columns, with room for ``mean±std`` in each metric's value
-        column and for group labels (up to ``longest``) in the name column while grouped:
-        the other columns give way, as on a narrower screen."""
+        column while grouped: the other columns give way, as on a narrower screen."""
         if not self.active:
             return fit(width)
         columns = fit(width)
         extra = sum(1 for c in columns if c.field == "last") * (MEAN_STD_WIDTH - VALUE_WIDTH)
-        want = max(0, min(NAME_MAX, longest) - NAME_MIN)
-        columns = [
+        return [
             replace(c, width=max(c.width, MEAN_STD_WIDTH)) if c.field == "last" else c
-            for c in fit(width - extra - want)
+            for c in fit(width - extra)
         ]
-        fixed = sum(c.width + CELL_PADDING for c in columns if c.key != "name")
-        room = width - 2 - fixed - CELL_PADDING  # 2: the vertical scrollbar
-        name = max(NAME_MIN, min(NAME_MAX, room, longest))
-        return [replace(c, width=name) if c.key == "name" else c for c in columns]
+
+    def name_need(self) -> int:
+        """Cells the name column needs for the rows shown: group labels with their
+        counts, and the open groups' members (indented)."""
+        members = self._last.parent if self._last is not None else {}
+        widest = max((len(printable(n)) for n in members), default=0)
+        return max(self.longest_label(), widest + len(MEMBER_INDENT))
 
     def longest_label(self) -> int:
         """The widest group name cell (label and counts) of the latest groups."""

@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
+from tfwatch.live.facade import ProcessRef, describe_process, send_signal
 from tfwatch.live.view_models import RunSummary
-from tfwatch.system.processes import describe_process
-from tfwatch.system.signals import ProcessRef, send_signal
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.screens.process import ConfirmSignal, ProcessScreen, RunProcess
 
 if TYPE_CHECKING:
-    from tfwatch.system.sampler import SystemSampler
+    from tfwatch.live.facade import SystemSampler
 
 READONLY_MESSAGE = "read-only mode (--readonly): tfwatch does not signal processes"
 

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from tfwatch.analysis.group_stats import Band, aligned_band
+from tfwatch.live.facade import Band, aligned_band
 from tfwatch.text.numbers import format_value
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.messages import SnapshotApplied

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from tfwatch.store.series import SeriesArrays
+from tfwatch.model.series_arrays import SeriesArrays
 from tfwatch.text.numbers import format_value
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.messages import SnapshotApplied

@@ -22,6 +22,7 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("Esc", "clear the filter"),
             ("s / S", "next sort order / reverse it"),
             ("m", "choose the metric columns (fuzzy picker over all tags)"),
+            ("t", "runs as a tree by directory / as a list (shared prefix in the header)"),
             ("space", "mark / unmark the run (marked runs are compared)"),
             ("c", "compare the primary metric across marked runs (or the top 5)"),
             ("enter", "run detail: every scalar tag, hparams, files, damage"),

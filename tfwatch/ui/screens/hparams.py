@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from tfwatch.filtering import parse_filter
+from tfwatch.live.facade import HparamValue, Importance, hparam_value
 from tfwatch.live.hparams_view import (
     BEST,
     GOOD,
@@ -30,8 +31,6 @@ from tfwatch.live.hparams_view import (
     hparams_table,
     sort_rows,
 )
-from tfwatch.report.hparam_importance import HparamValue, Importance
-from tfwatch.report.wording import hparam_value
 from tfwatch.text.numbers import format_value
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.messages import SnapshotApplied

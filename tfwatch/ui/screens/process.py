@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tfwatch.system.signals import ProcessRef
+from tfwatch.live.facade import ProcessRef
 from tfwatch.text.safe_text import printable
 
 

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tfwatch.analysis.alerts import Alert, AlertKey
+from tfwatch.model.alerts import Alert, AlertKey
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.columns import SEVERE_ALERTS
 

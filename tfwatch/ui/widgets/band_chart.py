@@ -14,8 +14,8 @@ import math
 import numpy as np
 from textual_plotext import PlotextPlot
 
-from tfwatch.analysis.group_stats import Band
-from tfwatch.store.series import SeriesArrays
+from tfwatch.live.facade import Band
+from tfwatch.model.series_arrays import SeriesArrays
 from tfwatch.ui.widgets.charts import (
     F64,
     colour,

@@ -18,8 +18,8 @@ import numpy.typing as npt
 from textual.color import Color, ColorParseError
 from textual_plotext import PlotextPlot
 
-from tfwatch.analysis.smoothing import smooth
-from tfwatch.store.series import SeriesArrays
+from tfwatch.live.facade import smooth
+from tfwatch.model.series_arrays import SeriesArrays
 from tfwatch.text.numbers import format_count
 from tfwatch.text.safe_text import printable
 

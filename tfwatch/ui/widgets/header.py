@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
-from tfwatch.ingest.tailer import RootStatus
 from tfwatch.live.view_models import Snapshot
+from tfwatch.model.root_status import RootStatus
 from tfwatch.text.durations import format_age
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.columns import REMOTE_GLYPH, REMOTE_STYLE, STATE_GLYPHS, STATE_STYLES

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import Static
 
-from tfwatch.ingest.tailer import RootStatus
 from tfwatch.live.view_models import Snapshot
+from tfwatch.model.root_status import RootStatus
 from tfwatch.ui.widgets.header import short_root
 
 

@@ -18,8 +18,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tfwatch.system.sampler import SystemSampler
-from tfwatch.system.snapshot import GpuRow, SystemSnapshot
+from tfwatch.live.facade import GpuRow, SystemSampler, SystemSnapshot
 from tfwatch.text.safe_text import printable
 from tfwatch.text.sparkline import BLOCKS, sparkline
 

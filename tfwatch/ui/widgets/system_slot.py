@@ -8,7 +8,6 @@ numbers.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from textual.app import ComposeResult
@@ -40,10 +39,12 @@ class SystemSlot(Container):
         if not self._enabled:
             return
         try:
-            panel = importlib.import_module("tfwatch.ui.widgets.system_panel")
+            from tfwatch.ui.widgets import system_panel as panel
+
             if self._sampler is None:
-                sampler_module = importlib.import_module("tfwatch.system.sampler")
-                self._sampler = sampler_module.SystemSampler(log_roots=self._log_roots)
+                from tfwatch.live.facade import SystemSampler
+
+                self._sampler = SystemSampler(log_roots=self._log_roots)
                 self._owns_sampler = True
         except Exception:  # no system support here: leave the slot empty
             return

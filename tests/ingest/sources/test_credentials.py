@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from tensorboardX import SummaryWriter
 
-from tests.remote.conftest import Backend, SSHKeys
-from tests.remote.process_servers import MotoS3Server, free_port
+from tests.ingest.sources.backends import Backend, SSHKeys
+from tests.ingest.sources.process_servers import MotoS3Server, free_port
 from tfwatch.cli import main
 from tfwatch.ingest.sources.errors import SourceError
 from tfwatch.ingest.sources.remote import open_remote
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.store.runs import RunFactory
 
 SECRET = "wJalrXUtnFEMI-not-the-right-one"
 
@@ -87,7 +88,7 @@ def test_s3_wrong_key_in_the_tailer_is_a_failing_root(
     source = open_remote(
         "s3://secure/logs", {"endpoint_url": url, "key": "AKIAX", "secret": SECRET}
     )
-    tailer = Tailer([("x", source)])
+    tailer = Tailer([("x", source)], RunFactory())
     result = tailer.poll()
     (status,) = tailer.statuses
     assert status.state == "failing"

@@ -9,11 +9,12 @@ from pathlib import Path
 from tensorboard.summary import Writer
 from tensorboardX import SummaryWriter
 
-from tests.remote.conftest import Backend
+from tests.ingest.sources.backends import Backend
 from tfwatch.cli import main
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.sources.remote import RemoteSource, RemoteTuning, open_remote
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.store.runs import RunFactory
 
 FAST = RemoteTuning(call_timeout=8.0, idle_polls=1000, retry_max=0.2)
 
@@ -56,7 +57,7 @@ def test_tails_appends_with_ranged_reads(backend: Backend, tmp_path: Path) -> No
     writer.flush()
     backend.publish(local, prefix)
     source = _source(backend, prefix)
-    tailer = Tailer([("r", source)])
+    tailer = Tailer([("r", source)], RunFactory())
     tailer.poll()
     run = tailer.runs["run"]
     assert run.scalars["loss"].count == 5
@@ -91,7 +92,7 @@ def test_new_runs_appear_while_tailing(backend: Backend, tmp_path: Path) -> None
     _write_runs(local)
     backend.publish(local, prefix)
     source = _source(backend, prefix)
-    tailer = Tailer([("r", source)])
+    tailer = Tailer([("r", source)], RunFactory())
     tailer.poll()
     assert sorted(tailer.runs) == ["a", "b", "sweep/lr=0.1"]
     assert source.counters.reads == 3  # one request per file …
@@ -114,7 +115,7 @@ def test_server_down_then_back(backend: Backend, tmp_path: Path) -> None:
     _write_runs(here)
     tuning = RemoteTuning(call_timeout=3.0, idle_polls=1000, retry_max=0.2)
     source = open_remote(backend.url(prefix), backend.options, tuning=tuning)
-    tailer = Tailer([("remote", source), ("here", LocalSource(str(here)))])
+    tailer = Tailer([("remote", source), ("here", LocalSource(str(here)))], RunFactory())
     tailer.poll()
     assert tailer.runs["remote/run"].scalars["loss"].count == 1
 
@@ -154,7 +155,9 @@ def test_only_the_runs_asked_for_are_fetched(backend: Backend, tmp_path: Path) -
     _write_runs(local)
     backend.publish(local, prefix)
     source = _source(backend, prefix)
-    tailer = Tailer([("r", source)], run_filter=lambda name: name.startswith("sweep/"))
+    tailer = Tailer(
+        [("r", source)], RunFactory(), run_filter=lambda name: name.startswith("sweep/")
+    )
     tailer.poll()
     assert list(tailer.runs) == ["sweep/lr=0.1"]
     assert source.counters.reads == 1 and source.counters.lists == 1

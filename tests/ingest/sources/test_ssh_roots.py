@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from tensorboardX import SummaryWriter
 
-from tests.remote.conftest import SSHKeys
-from tests.remote.ssh_server import SSHServer
+from tests.ingest.sources.backends import SSHKeys
+from tests.ingest.sources.ssh_server import SSHServer
 from tfwatch.ingest.sources.ssh import CONNECTIONS
 from tfwatch.loading import load_once
 

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 from textual.app import App, ComposeResult
 
-from tests.system.writers import WriterFactory
-from tfwatch.system.fake_nvml import (
+from tests.doubles.fake_nvml import (
     LIBRARY_NOT_FOUND,
     NOT_SUPPORTED,
     FakeGpu,
     FakeGpuProcess,
     FakeNvml,
 )
+from tests.system.writers import WriterFactory
+from tests.ui.app_driving import sync
 from tfwatch.system.gpu_readings import NO_DRIVER_MESSAGE
 from tfwatch.system.linkage import RunFiles
 from tfwatch.system.nvml_adapter import NvmlAdapter
@@ -27,16 +24,6 @@ from tfwatch.system.snapshot import SystemSnapshot
 from tfwatch.ui.widgets.system_panel import SystemPanel, SystemStrip, SystemView
 
 GIB = 1 << 30
-
-
-def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async test with asyncio (no pytest plugin needed)."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
 
 
 class PanelApp(App[None]):

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from tensorboardX import SummaryWriter
 
-from tests.remote.conftest import Backend
+from tests.ingest.sources.backends import Backend
 from tfwatch.ingest.sources.local import LocalSource
 from tfwatch.ingest.sources.remote import RemoteTuning, open_remote
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.store.runs import RunFactory
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_silent_server_does_not_hold_up_other_roots(silent_server: int, tmp_path
     _run(tmp_path / "here", "a", 3)
     tuning = RemoteTuning(call_timeout=1.0, retry_max=30.0)
     silent = open_remote(f"webhdfs://reader@127.0.0.1:{silent_server}/logs", tuning=tuning)
-    tailer = Tailer([("far", silent), ("here", LocalSource(str(tmp_path / "here")))])
+    tailer = Tailer([("far", silent), ("here", LocalSource(str(tmp_path / "here")))], RunFactory())
     started = time.monotonic()
     tailer.poll()
     assert time.monotonic() - started < 3.0
@@ -71,7 +72,7 @@ def test_unchanged_root_is_listed_less_often(s3_backend: Backend, tmp_path: Path
     tuning = RemoteTuning(idle_polls=2, idle_backoff_max=8.0)
     source = open_remote(s3_backend.url(prefix), s3_backend.options, tuning=tuning)
     source._clock = clock  # the backoff's time, not the deadline's
-    tailer = Tailer([("r", source)])
+    tailer = Tailer([("r", source)], RunFactory())
     lists = []
     for _ in range(8):
         tailer.poll()

@@ -1,51 +1,30 @@
 """Real servers on 127.0.0.1 for the remote-root tests, started once per session.
 
-Every backend is wrapped in a :class:`Backend` so the same tests run against each:
-``publish`` copies a local log tree to the server the way a sync job does (whole files,
-replacing what was there), ``stop``/``start`` take the server down and bring it back.
+Every backend is wrapped in a :class:`~tests.ingest.sources.backends.Backend` so the same
+tests run against each: ``publish`` copies a local log tree to the server the way a sync
+job does (whole files, replacing what was there), ``stop``/``start`` take the server down
+and bring it back.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.remote.process_servers import FakeGCSServer, MotoS3Server, free_port
-from tests.remote.ssh_server import SSHServer
-from tests.remote.webhdfs_server import WebHDFSServer
+from tests.ingest.sources.backends import Backend, SSHKeys
+from tests.ingest.sources.process_servers import FakeGCSServer, MotoS3Server, free_port
+from tests.ingest.sources.ssh_server import SSHServer
+from tests.ingest.sources.webhdfs_server import WebHDFSServer
 
 # gcsfs reads this when imported; the emulator does not answer the zonal-bucket probe.
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
 
 BACKENDS = ("s3", "gcs", "ssh", "webhdfs")
-
-
-@dataclass
-class Backend:
-    """One running server and how to reach it."""
-
-    name: str
-    url: Callable[[str], str]  # prefix → root URL
-    publish: Callable[[Path, str], None]  # local tree → remote prefix (whole files)
-    stop: Callable[[], None]
-    start: Callable[[], None]  # back up, with the data it held (republished if lost)
-    options: dict[str, Any] = field(default_factory=dict)
-    lost_on_restart: bool = False
-
-    def cli_options(self) -> list[str]:
-        """The options as ``--storage-option KEY=VALUE`` arguments."""
-        out: list[str] = []
-        for key, value in self.options.items():
-            text = value if isinstance(value, str) else json.dumps(value)
-            out += ["--storage-option", f"{key}={text}"]
-        return out
 
 
 def _files(local: Path) -> list[Path]:
@@ -129,16 +108,6 @@ def gcs_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
         os.environ.pop("STORAGE_EMULATOR_HOST", None)
     else:
         os.environ["STORAGE_EMULATOR_HOST"] = previous
-
-
-@dataclass
-class SSHKeys:
-    """Throw-away keys for the SSH server and its one user."""
-
-    directory: Path
-    client_key: Path
-    known_hosts: Path
-    port: int
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tensorboardX import SummaryWriter
 
-from tests.remote.conftest import Backend
+from tests.ingest.sources.backends import Backend
 from tfwatch.cli import main
 from tfwatch.ingest.sources.errors import SourceError, redact
 from tfwatch.ingest.sources.options import options_for, parse_storage_options

@@ -1,0 +1,1 @@
+"""Test doubles: stand-ins for what cannot run here (a GPU driver)."""

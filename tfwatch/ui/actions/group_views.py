@@ -20,7 +20,7 @@ from tfwatch.live.view_models import Snapshot
 from tfwatch.ui.actions.grouping import GroupingControl
 from tfwatch.ui.messages import SnapshotApplied
 from tfwatch.ui.screens.band_compare import BandCompareScreen, group_bands
-from tfwatch.ui.screens.hparams import HparamsScreen
+from tfwatch.ui.screens.hparams import HparamsInputs, HparamsScreen
 from tfwatch.ui.widgets.runs_table import RunsTable
 
 
@@ -36,6 +36,10 @@ class GroupViews(App[None]):
 
     def refresh_view(self) -> None:
         """Redraw the table (the app's)."""
+        raise NotImplementedError
+
+    def goto_run(self, name: str) -> None:
+        """Put the cursor on a run or group (the app's)."""
         raise NotImplementedError
 
     def action_group(self) -> None:
@@ -74,7 +78,13 @@ class GroupViews(App[None]):
         if self.snapshot is None:
             self.notify("no runs yet", severity="warning")
             return
-        self.push_screen(HparamsScreen())
+        self.push_screen(HparamsScreen(self._hparams_inputs, self.goto_run))
+
+    def _hparams_inputs(self) -> HparamsInputs | None:
+        if self.snapshot is None:
+            return None
+        grouping = self.grouping.grouping if self.grouping.active else None
+        return HparamsInputs(self.snapshot, grouping, self.grouping.seed_keys)
 
     def action_expand_group(self, open_it: bool = True) -> None:
         """Open (→) or close (←) the group under the cursor; ← on a member closes its

@@ -10,7 +10,9 @@ the runs with the runs table's grammar (``lr<1e-3``); Enter goes to the run or g
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -21,6 +23,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tfwatch.filtering import parse_filter
 from tfwatch.live.facade import HparamValue, Importance, hparam_value
+from tfwatch.live.group_view import Grouping
 from tfwatch.live.hparams_view import (
     BEST,
     GOOD,
@@ -31,13 +34,22 @@ from tfwatch.live.hparams_view import (
     hparams_table,
     sort_rows,
 )
+from tfwatch.live.view_models import Snapshot
 from tfwatch.text.numbers import format_value
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.messages import SnapshotApplied
 from tfwatch.ui.widgets.footer import AdaptiveFooter
 
-if TYPE_CHECKING:
-    from tfwatch.ui.app import TfwatchApp
+
+@dataclass(frozen=True)
+class HparamsInputs:
+    """What the view is built from on each tick (the app's latest)."""
+
+    snapshot: Snapshot
+    #: The groups shown in the runs table (None: not grouped).
+    grouping: Grouping | None
+    seed_keys: tuple[str, ...]
+
 
 QUALITY_STYLES = {BEST: "bold green", GOOD: "green", MIDDLE: "yellow", POOR: "red"}
 BEST_MARK = "★"
@@ -93,21 +105,20 @@ class HparamsScreen(Screen[None]):
     ]
     AUTO_FOCUS = "#hparams-table"
 
-    def __init__(self) -> None:
+    def __init__(
+        self, inputs: Callable[[], HparamsInputs | None], goto: Callable[[str], object]
+    ) -> None:
         super().__init__()
+        #: The app's latest snapshot and groups (None before the first pass).
+        self._inputs = inputs
+        #: Put the runs table's cursor on a run or group (Enter).
+        self._goto = goto
         #: The column sorted by (None: the first metric, best first) and its direction.
         self.sort_column: str | None = None
         self.reverse = False
         self.query_text = ""
         self.table_data: HparamsTable | None = None
         self._columns: tuple[str, ...] = ()
-
-    @property
-    def tf_app(self) -> TfwatchApp:
-        from tfwatch.ui.app import TfwatchApp
-
-        assert isinstance(self.app, TfwatchApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static(id="hparams-title")
@@ -123,18 +134,17 @@ class HparamsScreen(Screen[None]):
     @on(SnapshotApplied)
     def rebuild(self) -> None:
         """Build the table from the app's latest snapshot (and groups, when grouped)."""
-        app = self.tf_app
-        snap = app.snapshot
-        if snap is None:
+        inputs = self._inputs()
+        if inputs is None:
             return
+        snap, grouping = inputs.snapshot, inputs.grouping
         run_filter = parse_filter(self.query_text)
         runs = [r for r in snap.runs.values() if run_filter.matches(r)]
-        grouping = app.grouping.grouping if app.grouping.active else None
         groups = None
         if grouping is not None:
             names = {r.name for r in runs}
             groups = [g for g in grouping.groups if names.intersection(g.members)]
-        data = hparams_table(runs, snap.metrics, groups, app.grouping.seed_keys)
+        data = hparams_table(runs, snap.metrics, groups, inputs.seed_keys)
         self.table_data = data
         self._show(data, len(runs), len(snap.runs), run_filter.errors)
 
@@ -244,4 +254,4 @@ class HparamsScreen(Screen[None]):
         key = event.row_key.value
         self.app.pop_screen()
         if key is not None:
-            self.tf_app.goto_run(key)
+            self._goto(key)

@@ -9,12 +9,14 @@ from typing import Any
 from tfwatch.cli.heavy_imports import collector_paused
 from tfwatch.cli.node_options import add_node_options, node_pollers, read_nodes
 from tfwatch.cli.options import TAGS_HELP, add_roots, storage_options
+from tfwatch.cli.options import add_node_options as add_ssh_node_options
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``ls ROOT... [--json | --csv] [--tags GLOB]``."""
     ls = sub.add_parser("ls", help="one row per run")
     add_roots(ls)
+    add_ssh_node_options(ls)
     fmt = ls.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_const", const="json", dest="format")
     fmt.add_argument("--csv", action="store_const", const="csv", dest="format")

@@ -42,6 +42,32 @@ def storage_options(args: argparse.Namespace) -> dict[str, object]:
     return parse_storage_options(pairs)
 
 
+def node_option(text: str) -> str:
+    """``--node DEST`` checked when parsed (argparse reports a malformed one)."""
+    from tfwatch.ingest.sources.errors import SourceError
+    from tfwatch.system.nodes.ssh_poller import parse_node_destination
+
+    try:
+        parse_node_destination(text)
+    except SourceError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix(f"--node {text!r}: ")) from None
+    return text
+
+
+def add_node_options(parser: argparse.ArgumentParser) -> None:
+    """``--node DEST`` (the app and ``ls``): nodes read over SSH besides the SSH roots' hosts."""
+    parser.add_argument(
+        "--node",
+        action="append",
+        type=node_option,
+        default=[],
+        metavar="DEST",
+        dest="nodes",
+        help="read GPUs and processes of this SSH node: [USER@]HOST (a ~/.ssh/config alias "
+        "too) or ssh://[USER@]HOST[:PORT] (repeatable; each SSH root's host is read already)",
+    )
+
+
 def target_option(text: str) -> tuple[str, float]:
     """``--target val_acc=0.9`` → ``("val_acc", 0.9)`` (argparse reports bad ones)."""
     from tfwatch.analysis.forecast import parse_target

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tfwatch.cli.options import add_app_options, add_roots
+from tfwatch.cli.options import add_app_options, add_node_options, add_roots
 
 NAME = "watch"
 
@@ -18,6 +18,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "Subcommands: ls, export, report, check, demo (tfwatch demo -h).",
     )
     add_roots(parser)
+    add_node_options(parser)
     add_app_options(parser)
     parser.set_defaults(handler=run)
 

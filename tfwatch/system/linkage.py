@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -102,23 +102,40 @@ def _under(path: str, directory: str) -> bool:
 
 
 class RunLinker:
-    """Links runs to processes; caches real paths across scans (they rarely change)."""
+    """Links runs to processes; caches real paths across scans (they rarely change).
 
-    def __init__(self, hostname: str | None = None) -> None:
+    By default the processes are this host's. For another node's (see
+    :mod:`tfwatch.system.nodes.node_linkage`) give its ``hostname``, ``this_host=False``
+    (a PID there equal to ours is not us) and a ``realpath`` that does not look at this
+    host's files.
+    """
+
+    def __init__(
+        self,
+        hostname: str | None = None,
+        *,
+        realpath: Callable[[str], str] = os.path.realpath,
+        this_host: bool = True,
+    ) -> None:
         self.hostname = hostname or local_hostname()
         self._real: dict[str, str] = {}
+        self._resolve = realpath
+        self._this_host = this_host
 
     def _realpath(self, path: str) -> str:
         real = self._real.get(path)
         if real is None:
-            real = self._real[path] = os.path.realpath(path)
+            real = self._real[path] = self._resolve(path)
         return real
+
+    def _never_writer(self, proc: ProcessInfo) -> bool:
+        return never_writer(proc) if self._this_host else is_viewer(proc.cmdline)
 
     def link(self, runs: Sequence[RunFiles], table: ProcessTable) -> dict[str, RunLink]:
         """One :class:`RunLink` per run, by name."""
         holders: dict[str, list[ProcessInfo]] = {}
         for proc in table.processes.values():
-            if proc.open_event_files and not never_writer(proc):
+            if proc.open_event_files and not self._never_writer(proc):
                 for f in proc.open_event_files:
                     holders.setdefault(f, []).append(proc)
         logdirs = [

@@ -74,8 +74,13 @@ class SSHConnections:
         self._open: dict[tuple[object, ...], Any] = {}
         self._connecting: dict[tuple[object, ...], threading.Lock] = {}
 
-    def get(self, target: SSHTarget, options: dict[str, Any]) -> Any:
-        """The filesystem for ``target``, connecting on first use."""
+    def get(self, target: SSHTarget, options: dict[str, Any], timeout: float | None = None) -> Any:
+        """The filesystem for ``target``, connecting on first use.
+
+        ``timeout`` bounds the wait for a connection (another caller's included) and the
+        connection's set-up; it is not part of what names the connection, so a node
+        poller with a deadline shares the connection of the roots on that host.
+        """
         key = (target.host, target.user, target.port, tuple(sorted(map(repr, options.items()))))
         with self._lock:
             fs = self._open.get(key)
@@ -84,20 +89,29 @@ class SSHConnections:
             # Roots are listed in parallel: the second root on a host waits for the first
             # one's connection instead of opening its own; other hosts do not wait.
             host_lock = self._connecting.setdefault(key, threading.Lock())
-        with host_lock:
+        if not host_lock.acquire(timeout=-1 if timeout is None else max(0.0, timeout)):
+            raise TimeoutError(f"{target.display}: still connecting")
+        try:
             with self._lock:
                 fs = self._open.get(key)
             if fs is None:
-                fs = self._open_connection(target, options)
+                fs = self._open_connection(target, options, timeout)
                 with self._lock:
                     self._open[key] = fs
+        finally:
+            host_lock.release()
         return fs
 
     @staticmethod
-    def _open_connection(target: SSHTarget, options: dict[str, Any]) -> Any:
+    def _open_connection(
+        target: SSHTarget, options: dict[str, Any], timeout: float | None = None
+    ) -> Any:
         from sshfs import SSHFileSystem
 
         kwargs: dict[str, Any] = dict(options)
+        if timeout is not None:
+            # asyncssh's own limit on TCP connect, key exchange and login together.
+            kwargs.setdefault("connect_timeout", max(0.1, timeout))
         # Only what the root spells out: the rest comes from ~/.ssh/config via asyncssh.
         if target.user:
             kwargs.setdefault("username", target.user)

@@ -24,6 +24,8 @@ from tfwatch.ingest.tailer import RootStatus, Tailer
 from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.forecasts import ForecastCache
 from tfwatch.live.health_source import health_alerts
+from tfwatch.live.node_alerts import NodeAlerts
+from tfwatch.live.node_states import NodeStates, with_places
 from tfwatch.live.run_copies import RunDetail, run_detail, series_of
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.live.view_models import Snapshot
@@ -98,6 +100,10 @@ class LiveSession:
         )
         #: Raise-once bookkeeping of the alerts (fed on the ingest thread only).
         self.alert_feed = AlertFeed()
+        #: Runs placed on nodes and given their node's state: only when a source reads
+        #: other nodes than this one (else the sampler alone knows every run).
+        self._on_nodes = NodeStates() if cluster is not None and cluster.remote else None
+        self._node_alerts = NodeAlerts(cluster.interval if cluster is not None else 2.0)
         self._wanted_metrics: tuple[str, ...] | None = None
         self._latest: Published | None = None
         self._wake = threading.Event()
@@ -244,9 +250,17 @@ class LiveSession:
         if wanted is not None:
             self._builder.set_metrics(wanted)
         states = self.sampler.snapshot.states if self.sampler is not None else None
+        now = self.clock()
+        nodes = self.nodes if self._on_nodes is not None else ()
+        if self._on_nodes is not None and nodes:
+            with self.tailer.lock:
+                inputs = self._on_nodes.inputs(self.tailer.runs.values())
+            states = self._on_nodes.states(nodes, inputs, states, now)
         with self.tailer.lock:
-            snap = self._builder.build(self.tailer.runs, self.clock(), states)
+            snap = self._builder.build(self.tailer.runs, now, states)
             snap = self._forecasts.apply(snap, self.tailer.runs)
+        if self._on_nodes is not None and nodes:
+            snap = self._node_alerts.apply(with_places(snap, self._on_nodes), nodes, now)
         current = [a for run in snap.runs.values() for a in run.alert_list]
         active, news = self.alert_feed.update(current)
         return Published(snap, errors, tuple(active), tuple(news))

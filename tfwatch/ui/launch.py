@@ -28,6 +28,10 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
         getattr(args, "prometheus_headers", []),
         getattr(args, "config", None),
     )
+    from tfwatch.system.nodes.ssh_poller import ssh_node_pollers
+
+    # Every SSH root's host and every --node are read over SSH, before Prometheus.
+    pollers = [*ssh_node_pollers(roots, getattr(args, "nodes", []), options), *pollers]
     # A root that is not there yet is waited for, as TensorBoard does, beside roots that
     # are; a lone missing root is a mistake worth an exit status.
     session = open_session(

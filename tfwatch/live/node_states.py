@@ -1,0 +1,132 @@
+"""Runs written on other nodes: their node, their own GPUs and their state from that
+node's readings, for the live snapshot.
+
+A run's node is the one its event files name
+(:func:`~tfwatch.system.nodes.run_placement.place_run`).
+Runs of this machine (the ``local`` node, or no node at all) keep the sampler's state.
+For a run on another node:
+
+- the node lists its processes (SSH): the node linkage's state
+  (:class:`~tfwatch.system.nodes.node_linkage.NodeRunTracker`: running, stalled,
+  finished, crashed by the rules used here);
+- the node does not list processes (Prometheus): the recency guess, unless its pod's
+  phase says more (:func:`~tfwatch.system.nodes.run_placement.with_pod_phase`);
+- the node is unreachable (or its targets are down): ``unknown``, saying why, never a
+  guess from a process table that did not come.
+
+Called on the ingest thread; :meth:`NodeStates.inputs` under the store's lock, the rest
+outside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from tfwatch.live.run_inputs import RunInputsCache
+from tfwatch.live.view_models import RunSummary, Snapshot
+from tfwatch.model.nodes import NodeReading, NodeSource
+from tfwatch.model.run_states import StateThresholds
+from tfwatch.store.runs import Run
+from tfwatch.system.linkage import RunFiles
+from tfwatch.system.nodes.node_linkage import NodeRunTracker
+from tfwatch.system.nodes.run_placement import RunPlacement, place_run, with_pod_phase
+from tfwatch.system.run_state import RunProgress, RunStatus
+
+RunInputs = Sequence[tuple[RunFiles, RunProgress]]
+
+
+@dataclass(frozen=True)
+class RunOnNode:
+    """Where a run runs, as the runs table shows it (None where unknown)."""
+
+    host: str | None
+    node: str | None
+    #: Mean utilisation and memory use (%) of the run's own GPUs.
+    gpu_util: float | None
+    gpu_memory: float | None
+
+
+def _gpu_memory(placement: RunPlacement) -> float | None:
+    used = [
+        100.0 * g.memory_used_mib / g.memory_total_mib
+        for g in placement.gpus or ()
+        if g.memory_used_mib is not None and g.memory_total_mib
+    ]
+    return sum(used) / len(used) if used else None
+
+
+class NodeStates:
+    """The node-based states and placements of every run, tick after tick."""
+
+    def __init__(self, thresholds: StateThresholds | None = None) -> None:
+        self._tracker = NodeRunTracker(thresholds)
+        self._inputs = RunInputsCache()
+        #: The last placement of each run (read by the node alerts).
+        self.placements: dict[str, RunPlacement] = {}
+
+    def inputs(self, runs: Iterable[Run]) -> list[tuple[RunFiles, RunProgress]]:
+        """The runs' plain inputs (call under the store's lock; cached per version)."""
+        return self._inputs.inputs(runs)
+
+    def states(
+        self,
+        nodes: Sequence[NodeReading],
+        inputs: RunInputs,
+        local: Mapping[str, RunStatus] | None,
+        now: float,
+    ) -> dict[str, RunStatus]:
+        """``local`` (the sampler's states) with every run on another node given the
+        state its node tells."""
+        local = local or {}
+        out = dict(local)
+        placements: dict[str, RunPlacement] = {}
+        tracked: list[tuple[RunFiles, RunProgress]] = []
+        for files, progress in inputs:
+            placement = place_run(nodes, files.event_files)
+            placements[files.name] = placement
+            node = placement.node
+            if node is None or node.source is NodeSource.LOCAL:
+                continue
+            if node.up and node.processes is None:
+                status = local.get(files.name)
+                if status is not None:
+                    out[files.name] = with_pod_phase(status, placement)
+            else:
+                tracked.append((files, progress))
+        self.placements = placements
+        if tracked:
+            for name, (_, status) in self._tracker.update(nodes, tracked, now).items():
+                out[name] = status
+        return out
+
+    def where(self, name: str) -> RunOnNode | None:
+        """The run's host, node and GPU figures (None before its first placement)."""
+        placement = self.placements.get(name)
+        if placement is None:
+            return None
+        node = placement.node.name if placement.node is not None else None
+        return RunOnNode(placement.host, node, placement.gpu_util, _gpu_memory(placement))
+
+
+def with_places(snapshot: Snapshot, states: NodeStates) -> Snapshot:
+    """The snapshot with each run's node and GPU figures filled in (summaries replaced
+    only where they changed)."""
+    changed: dict[str, RunSummary] = {}
+    for name, summary in snapshot.runs.items():
+        where = states.where(name)
+        if where is None:
+            continue
+        if (summary.host, summary.node, summary.gpu_util, summary.gpu_memory) != (
+            where.host, where.node, where.gpu_util, where.gpu_memory,
+        ):  # fmt: skip
+            changed[name] = replace(
+                summary,
+                host=where.host,
+                node=where.node,
+                gpu_util=where.gpu_util,
+                gpu_memory=where.gpu_memory,
+            )
+    if not changed:
+        return snapshot
+    return replace(snapshot, runs={**snapshot.runs, **changed})

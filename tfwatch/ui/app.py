@@ -74,6 +74,7 @@ class TfwatchApp(App[None]):
         readonly: bool = False,
         bell: bool = False,
         desktop_notify: bool = False,
+        allow_remote_kill: bool = False,
     ) -> None:
         super().__init__()
         #: The live session: ingest thread, system sampler, published snapshots.
@@ -88,7 +89,7 @@ class TfwatchApp(App[None]):
         #: The system monitor (run states, processes, GPU); None without it.
         self.sampler = session.sampler
         #: Showing and stopping runs' processes (``P``, ``K``).
-        self.processes = ProcessControl(self.sampler, readonly)
+        self.processes = ProcessControl(self.sampler, readonly, session, allow_remote_kill)
         self.snapshot: Snapshot | None = None
         self.marked: set[str] = set()
         self.filter: RunFilter = parse_filter("")
@@ -117,7 +118,10 @@ class TfwatchApp(App[None]):
         yield FilterBar(id="filter-bar")
         yield Label("", id="filter-error")
         yield SystemSlot(
-            enabled=self.sampler is not None, log_roots=self.session.roots, sampler=self.sampler
+            enabled=self.sampler is not None or self.session.cluster is not None,
+            log_roots=self.session.roots,
+            sampler=self.sampler,
+            session=self.session,
         )
         yield AdaptiveFooter()
 
@@ -219,8 +223,9 @@ class TfwatchApp(App[None]):
             width = table.size.width or self.size.width
             targets = tuple(tag for tag, _ in self.targets)
             columns = fit_columns(
-                self.snapshot.metrics, width, self._longest_name, targets, self.snapshot.tag_counts
-            )
+                self.snapshot.metrics, width, self._longest_name, targets, self.snapshot.tag_counts,
+                nodes=any(r.node is not None for r in self.snapshot.runs.values()),
+            )  # fmt: skip
             table.set_columns(columns)
             table.show(runs, self.marked, self.clock())
             waiting = self._no_runs.show_for(self.snapshot, self.session.statuses)

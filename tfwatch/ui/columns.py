@@ -99,10 +99,14 @@ def _fit_label(label: str, least: int) -> tuple[str, int]:
 
 
 def all_columns(
-    metrics: tuple[str, ...], targets: tuple[str, ...] = (), known_tags: Iterable[str] = ()
+    metrics: tuple[str, ...],
+    targets: tuple[str, ...] = (),
+    known_tags: Iterable[str] = (),
+    nodes: bool = False,
 ) -> list[Column]:
     """Every column the table can show for ``metrics`` (and ``--target`` tags), in order;
-    headers name each tag by the shortest suffix that no other of ``known_tags`` shares."""
+    headers name each tag by the shortest suffix that no other of ``known_tags`` shares.
+    ``nodes``: the run's node and its own GPUs' utilisation and memory (node sources)."""
     universe = {*known_tags, *metrics, *targets}
     cols = [
         Column("flags", "", 3, 0),
@@ -111,6 +115,12 @@ def all_columns(
         Column("speed", "steps/s", 7, 6),
         Column("age", "upd", 4, 3),
     ]
+    if nodes:
+        cols += [
+            Column("node", "node", NODE_WIDTH, 4),
+            Column("gpu_util", "gpu%", 4, 5),
+            Column("gpu_memory", "gmem", 4, 6),
+        ]
     cols.append(Column("badge", "!", BADGE_WIDTH, 1))
     for i, tag in enumerate(metrics):
         base = 0 if i == 0 else 7 + i
@@ -130,6 +140,7 @@ def all_columns(
 
 
 FORECAST_WIDTH = 16
+NODE_WIDTH = 10
 ETA_WIDTH = 9
 #: Width of a metric's value cells, and the most a header may widen a column to.
 VALUE_WIDTH = 9
@@ -142,11 +153,12 @@ def fit_columns(
     longest_name: int,
     targets: tuple[str, ...] = (),
     known_tags: Iterable[str] = (),
+    nodes: bool = False,
 ) -> list[Column]:
     """The columns that fit in ``width`` cells, dropping by priority; the name column
     takes what is left (between NAME_MIN and NAME_MAX, no wider than the longest name).
     ``known_tags``: every tag seen, so that headers tell apart tags ending alike."""
-    cols = all_columns(metrics, targets, known_tags)
+    cols = all_columns(metrics, targets, known_tags, nodes)
     budget = width - 2  # the vertical scrollbar
     by_priority = sorted(cols, key=lambda c: c.priority)
     keep: set[str] = set()
@@ -353,6 +365,11 @@ def _raw_cells(run: RunSummary, columns: list[Column], marked: bool, now: float)
             out.append(age_cell(run, now))
         elif col.key == "badge":
             out.append(badge_cell(run))
+        elif col.key == "node":
+            out.append(Text(printable(run.node or "-")[: col.width], no_wrap=True))
+        elif col.key in ("gpu_util", "gpu_memory"):
+            value = run.gpu_util if col.key == "gpu_util" else run.gpu_memory
+            out.append(Text("-" if value is None else f"{value:.0f}", justify="right"))
         elif col.key == "forecast":
             out.append(forecast_cell(run, col.width))
         elif col.field == "eta":

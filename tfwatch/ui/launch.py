@@ -52,4 +52,5 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
         readonly=args.readonly,
         bell=getattr(args, "bell", False),
         desktop_notify=getattr(args, "notify", False),
+        allow_remote_kill=getattr(args, "allow_remote_kill", False),
     )

@@ -3,8 +3,9 @@
 
 Starts a small PyTorch trainer on the GPU that logs with ``SummaryWriter`` into a
 temporary log root, then reads what tfwatch sees: NVML's devices and GPU processes,
-the process-to-run linkage, the run's state in ``tfwatch ls --json``, and (with
-``--screenshot``) the app's main screen with the real GPU strip.
+the process-to-run linkage, the run's state in ``tfwatch ls --json``, the SSH node probe
+run by ``sh -c`` here against the real ``nvidia-smi`` (what a node polled over SSH would
+answer), and (with ``--screenshot``) the app's main screen with the real GPU strip.
 
     python scripts/gpu_live_check.py [--seconds 40] [--screenshot OUT.svg]
 
@@ -28,6 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tfwatch.live.factory import make_sampler, open_session
 from tfwatch.loading import make_tailer
+from tfwatch.system.linkage import RunFiles
+from tfwatch.system.nodes.node_linkage import link_node_runs
+from tfwatch.system.nodes.ssh_probe import PROBE_COMMAND, parse_probe_output
 from tfwatch.system.nvml_adapter import NvmlAdapter
 
 TRAINER = r"""
@@ -109,6 +113,45 @@ def nvml_checks(pid: int) -> None:
         adapter.shutdown()
 
 
+def ssh_probe_checks(run_dir: Path, pid: int) -> None:
+    """The SSH node probe, run by ``sh`` here, against the real ``nvidia-smi`` and NVML."""
+    done = subprocess.run(["sh", "-c", PROBE_COMMAND], capture_output=True, timeout=60)
+    check(done.returncode == 0, f"probe exit {done.returncode}")
+    reading = parse_probe_output(done.stdout, "localhost", time.time()).reading
+    check(reading.error is None, f"probe output whole ({reading.error})")
+    check(reading.gpu_note is None, f"every nvidia-smi line understood ({reading.gpu_note})")
+    gpus = reading.gpus or ()
+    for g in gpus:
+        print(
+            f"     probe GPU{g.index} {g.model} {g.uuid} util={g.util} "
+            f"mem={g.memory_used_mib}/{g.memory_total_mib} MiB temp={g.temperature_c} "
+            f"power={g.power_w} procs={[(p.pid, p.used_memory_mib) for p in g.processes or ()]}"
+        )
+    for line in done.stdout.decode(errors="replace").splitlines():
+        if line.startswith(("0, GPU-", "GPU-")):
+            print(f"     nvidia-smi said: {line}")
+    adapter = NvmlAdapter()
+    try:
+        devices = adapter.sample().devices
+    finally:
+        adapter.shutdown()
+    check(
+        sorted(g.uuid or "" for g in gpus) == sorted(d.uuid or "" for d in devices),
+        f"probe and NVML list the same GPUs ({len(gpus)} vs {len(devices)})",
+    )
+    totals = {d.uuid: (d.memory_total or 0) / 2**20 for d in devices}
+    check(
+        all(abs((g.memory_total_mib or 0) - totals.get(g.uuid, 0)) <= 1 for g in gpus),
+        "probe memory totals (MiB) match NVML's",
+    )
+    on_gpu = {p.pid for g in gpus for p in g.processes or ()}
+    # (nvidia-smi shows host PIDs: inside a container the trainer's may differ.)
+    print(f"     trainer pid {pid} {'is' if pid in on_gpu else 'is NOT'} on a GPU per the probe")
+    files = tuple(str(f) for f in run_dir.glob("*tfevents*"))
+    link = link_node_runs([reading], [RunFiles("gpu_run", str(run_dir), files)])["gpu_run"]
+    check(link.link.pid == pid, f"probe's process table links the trainer to its run ({link})")
+
+
 def linkage_checks(root: Path, pid: int) -> None:
     tailer = make_tailer([str(root)])
     tailer.poll(final=False)
@@ -183,6 +226,7 @@ def main() -> int:
             time.sleep(3)
             nvml_checks(trainer.pid)
             linkage_checks(root, trainer.pid)
+            ssh_probe_checks(run_dir, trainer.pid)
             ls_check(root, trainer.pid)
             if args.screenshot:
                 asyncio.run(screenshot(root, args.screenshot))

@@ -250,3 +250,15 @@ def test_pollers_from_roots_share_the_roots_connection(
     before = node_server.server.connections_made
     reading = poll(poller)
     assert reading.up and node_server.server.connections_made == before
+
+
+def test_refused_login_is_one_line_without_the_key(node_server: NodeServer, tmp_path: Path) -> None:
+    stranger = asyncssh.generate_private_key("ssh-ed25519")
+    key = tmp_path / "stranger"
+    stranger.write_private_key(str(key))
+    options = {**node_server.options, "client_keys": [str(key)]}
+    poller = SshNodePoller(node_server.target("gpu"), options, connections=SSHConnections())
+    reading = poll(poller)
+    assert not reading.up and reading.error is not None
+    assert "access denied" in reading.error and "\n" not in reading.error
+    assert str(key) not in reading.error and "PRIVATE KEY" not in reading.error

@@ -30,7 +30,12 @@ from tfwatch.model.run_states import StateThresholds
 from tfwatch.store.runs import Run
 from tfwatch.system.linkage import RunFiles
 from tfwatch.system.nodes.node_linkage import NodeRunTracker
-from tfwatch.system.nodes.run_placement import RunPlacement, place_run, with_pod_phase
+from tfwatch.system.nodes.run_placement import (
+    RunPlacement,
+    place_run,
+    run_gpus,
+    with_pod_phase,
+)
 from tfwatch.system.run_state import RunProgress, RunStatus
 
 RunInputs = Sequence[tuple[RunFiles, RunProgress]]
@@ -54,6 +59,16 @@ def _gpu_memory(placement: RunPlacement) -> float | None:
         if g.memory_used_mib is not None and g.memory_total_mib
     ]
     return sum(used) / len(used) if used else None
+
+
+def _by_writer(placement: RunPlacement, status: RunStatus | None) -> RunPlacement:
+    """The placement with the GPUs of the writer the linkage found, when the file name
+    gave no PID (tensorboardX, Keras): a GPU lists that process."""
+    node, host = placement.node, placement.host
+    if placement.gpus or node is None or host is None or status is None or not status.alive:
+        return placement
+    gpus = run_gpus(node, host, status.pid)
+    return placement if gpus is None else replace(placement, gpus=gpus)
 
 
 class NodeStates:
@@ -94,10 +109,10 @@ class NodeStates:
                     out[files.name] = with_pod_phase(status, placement)
             else:
                 tracked.append((files, progress))
-        self.placements = placements
         if tracked:
             for name, (_, status) in self._tracker.update(nodes, tracked, now).items():
                 out[name] = status
+        self.placements = {n: _by_writer(p, out.get(n)) for n, p in placements.items()}
         return out
 
     def where(self, name: str) -> RunOnNode | None:

@@ -1,7 +1,8 @@
 """Alerts about a run that only its node can tell (docs/health.md says each rule and
 what it was measured to raise falsely):
 
-- ``node_down``: the run was live (running or stalled) when its node last answered, and
+- ``node_down``: the run was live (running or stalled, or of unknown state but writing
+  within :data:`RECENT_S`) when its node last answered, and
   the node has been unreachable (SSH) or down (Prometheus ``up`` = 0) for more than
   :attr:`NodeAlertLimits.down_intervals` node polls;
 - ``gpu_idle``: the run is live and its own GPUs have stayed under
@@ -33,6 +34,8 @@ from tfwatch.model.run_states import RunState
 from tfwatch.text.durations import format_duration
 
 _LIVE = (RunState.RUNNING, RunState.STALLED)
+#: Seconds since the last write within which a run of unknown state counts as live.
+RECENT_S = 180.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,14 @@ class RunObservation:
     last_step: int
     #: Usual seconds between the run's points (None: unknown).
     cadence: float | None
+    #: Wrote lately: a run whose state is ``unknown`` (a node that lists no processes)
+    #: counts as live when it did.
+    recent: bool = False
+
+    @property
+    def live(self) -> bool:
+        """Running or stalled, or of unknown state but writing lately."""
+        return self.state in _LIVE or (self.state == RunState.UNKNOWN and self.recent)
 
 
 class NodeAlertRules:
@@ -89,13 +100,13 @@ class NodeAlertRules:
         limits = self.limits
         name = seen.run
         if seen.node is not None and seen.node_up:
-            self._was_live[name] = seen.state in _LIVE
+            self._was_live[name] = seen.live
         since = self._down_since.get(seen.node or "") if not seen.node_up else None
         was_live = self._was_live.get(name, False)
         if since is not None and was_live and now - since > limits.down_intervals * self.interval:
             out.append((AlertKind.NODE_DOWN, f"node {seen.node} unreachable for "
                         f"{format_duration(now - since)} while the run was live"))  # fmt: skip
-        live = seen.state in _LIVE and seen.node_up
+        live = seen.live and seen.node_up
         util = seen.gpu_util if live else None
         self._track(self._idle_since, name, util is not None and util < limits.idle_percent, now)
         self._track(self._busy_since, name, util is not None and util >= limits.busy_percent, now)
@@ -142,7 +153,7 @@ class NodeAlerts:
         for name, run in snapshot.runs.items():
             seen = RunObservation(
                 name, run.state, run.node, up.get(run.node or "", True), run.gpu_util,
-                run.last_step, run.cadence,
+                run.last_step, run.cadence, now - run.activity < RECENT_S,
             )  # fmt: skip
             found = self.rules.observe(seen, now)
             if found:

@@ -25,18 +25,20 @@ from dataclasses import dataclass, replace
 
 from tfwatch.live.run_inputs import RunInputsCache
 from tfwatch.live.view_models import RunSummary, Snapshot
+from tfwatch.model.event_file_names import parse_event_file_name
 from tfwatch.model.nodes import NodeReading, NodeSource
 from tfwatch.model.run_states import StateThresholds
 from tfwatch.store.runs import Run
-from tfwatch.system.linkage import RunFiles
+from tfwatch.system.linkage import RunFiles, RunLink
 from tfwatch.system.nodes.node_linkage import NodeRunTracker
 from tfwatch.system.nodes.run_placement import (
     RunPlacement,
     place_run,
+    pod_phase,
     run_gpus,
     with_pod_phase,
 )
-from tfwatch.system.run_state import RunProgress, RunStatus
+from tfwatch.system.run_state import RunProgress, RunStatus, classify_run
 
 RunInputs = Sequence[tuple[RunFiles, RunProgress]]
 
@@ -59,6 +61,12 @@ def _gpu_memory(placement: RunPlacement) -> float | None:
         if g.memory_used_mib is not None and g.memory_total_mib
     ]
     return sum(used) / len(used) if used else None
+
+
+def _by_recency(files: RunFiles, progress: RunProgress, now: float) -> RunStatus:
+    """A remote run's status from its writes alone (no process to look at)."""
+    hosts = tuple(h for f in files.event_files if (h := parse_event_file_name(f).host))
+    return classify_run(RunLink(files.name, True, hosts, 0.0), progress, now)
 
 
 def _by_writer(placement: RunPlacement, status: RunStatus | None) -> RunPlacement:
@@ -104,8 +112,8 @@ class NodeStates:
             if node is None or node.source is NodeSource.LOCAL:
                 continue
             if node.up and node.processes is None:
-                status = local.get(files.name)
-                if status is not None:
+                if pod_phase(placement) is not None:
+                    status = local.get(files.name) or _by_recency(files, progress, now)
                     out[files.name] = with_pod_phase(status, placement)
             else:
                 tracked.append((files, progress))

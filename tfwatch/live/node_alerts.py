@@ -144,6 +144,9 @@ class NodeAlerts:
 
     def __init__(self, interval: float, limits: NodeAlertLimits | None = None) -> None:
         self.rules = NodeAlertRules(interval, limits)
+        # Per run with node alerts: the summary given, the kinds, the summary made; a run
+        # whose alerts stay the same keeps its object (the table skips unchanged rows).
+        self._made: dict[str, tuple[RunSummary, tuple[str, ...], RunSummary]] = {}
 
     def apply(self, snapshot: Snapshot, nodes: Sequence[NodeReading], now: float) -> Snapshot:
         """The snapshot with the node alerts added to the runs they hold for."""
@@ -156,14 +159,24 @@ class NodeAlerts:
                 run.last_step, run.cadence, now - run.activity < RECENT_S,
             )  # fmt: skip
             found = self.rules.observe(seen, now)
-            if found:
-                alerts = tuple(Alert(name, "", run.last_step, now, k, m) for k, m in found)
-                changed[name] = replace(
-                    run,
-                    alerts=(*run.alerts, *(k for k, _ in found if k not in run.alerts)),
-                    alert_list=(*run.alert_list, *alerts),
-                )
+            if not found:
+                self._made.pop(name, None)
+                continue
+            kinds = tuple(k for k, _ in found)
+            last = self._made.get(name)
+            if last is not None and last[0] is run and last[1] == kinds:
+                changed[name] = last[2]
+                continue
+            alerts = tuple(Alert(name, "", run.last_step, now, k, m) for k, m in found)
+            changed[name] = replace(
+                run,
+                alerts=(*run.alerts, *(k for k in kinds if k not in run.alerts)),
+                alert_list=(*run.alert_list, *alerts),
+            )
+            self._made[name] = (run, kinds, changed[name])
         self.rules.forget(set(snapshot.runs))
+        for name in [n for n in self._made if n not in snapshot.runs]:
+            del self._made[name]
         if not changed:
             return snapshot
         return replace(snapshot, runs={**snapshot.runs, **changed})

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from tfwatch.ingest.tailer import Tailer
 from tfwatch.live.run_inputs import RunInputsCache
 from tfwatch.live.view_models import RunSummary, Snapshot
 from tfwatch.model.event_file_names import parse_event_file_name
@@ -41,6 +42,8 @@ from tfwatch.system.nodes.run_placement import (
 from tfwatch.system.run_state import RunProgress, RunStatus, classify_run
 
 RunInputs = Sequence[tuple[RunFiles, RunProgress]]
+#: Seconds after which states are computed again though nothing changed.
+STATE_REFRESH_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,38 @@ class NodeStates:
     def __init__(self, thresholds: StateThresholds | None = None) -> None:
         self._tracker = NodeRunTracker(thresholds)
         self._inputs = RunInputsCache()
+        # The nodes, run versions and time of the last computation, and its states.
+        self._last: tuple[object, dict[str, int], float] = (None, {}, 0.0)
+        self._remote: dict[str, RunStatus] = {}
+        #: Per run: the builder's summary, its place, and the summary made of both.
+        self.placed: dict[str, tuple[RunSummary, RunOnNode, RunSummary]] = {}
         #: The last placement of each run (read by the node alerts).
         self.placements: dict[str, RunPlacement] = {}
+
+    def refreshed(
+        self,
+        nodes: Sequence[NodeReading],
+        tailer: Tailer,
+        local: Mapping[str, RunStatus] | None,
+        now: float,
+    ) -> dict[str, RunStatus]:
+        """:meth:`states`, computed again only when the nodes were read again, a run
+        changed, or :data:`STATE_REFRESH_S` passed (states age with the clock): an idle
+        tick costs a comparison, not a linkage of every run."""
+        with tailer.lock:
+            versions = {name: run.version for name, run in tailer.runs.items()}
+            fresh = (
+                nodes is not self._last[0]
+                or versions != self._last[1]
+                or now - self._last[2] >= STATE_REFRESH_S
+            )
+            inputs = self.inputs(tailer.runs.values()) if fresh else None
+        if inputs is not None:
+            self._remote = self.states(nodes, inputs, {}, now)
+            self._last = (nodes, versions, now)
+        out = dict(local or {})
+        out.update(self._remote)
+        return out
 
     def inputs(self, runs: Iterable[Run]) -> list[tuple[RunFiles, RunProgress]]:
         """The runs' plain inputs (call under the store's lock; cached per version)."""
@@ -133,23 +166,28 @@ class NodeStates:
 
 
 def with_places(snapshot: Snapshot, states: NodeStates) -> Snapshot:
-    """The snapshot with each run's node and GPU figures filled in (summaries replaced
-    only where they changed)."""
-    changed: dict[str, RunSummary] = {}
+    """The snapshot with each run's node and GPU figures filled in. A run whose summary
+    and place did not change keeps last tick's object, so the table skips its row."""
+    runs: dict[str, RunSummary] = {}
+    made = states.placed
     for name, summary in snapshot.runs.items():
         where = states.where(name)
         if where is None:
+            runs[name] = summary
             continue
-        if (summary.host, summary.node, summary.gpu_util, summary.gpu_memory) != (
-            where.host, where.node, where.gpu_util, where.gpu_memory,
-        ):  # fmt: skip
-            changed[name] = replace(
-                summary,
-                host=where.host,
-                node=where.node,
-                gpu_util=where.gpu_util,
-                gpu_memory=where.gpu_memory,
-            )
-    if not changed:
-        return snapshot
-    return replace(snapshot, runs={**snapshot.runs, **changed})
+        last = made.get(name)
+        if last is not None and last[0] is summary and last[1] == where:
+            runs[name] = last[2]
+            continue
+        placed = replace(
+            summary,
+            host=where.host,
+            node=where.node,
+            gpu_util=where.gpu_util,
+            gpu_memory=where.gpu_memory,
+        )
+        made[name] = (summary, where, placed)
+        runs[name] = placed
+    for name in [n for n in made if n not in snapshot.runs]:
+        del made[name]
+    return replace(snapshot, runs=runs)

@@ -253,9 +253,7 @@ class LiveSession:
         now = self.clock()
         nodes = self.nodes if self._on_nodes is not None else ()
         if self._on_nodes is not None and nodes:
-            with self.tailer.lock:
-                inputs = self._on_nodes.inputs(self.tailer.runs.values())
-            states = self._on_nodes.states(nodes, inputs, states, now)
+            states = self._on_nodes.refreshed(nodes, self.tailer, states, now)
         with self.tailer.lock:
             snap = self._builder.build(self.tailer.runs, now, states)
             snap = self._forecasts.apply(snap, self.tailer.runs)

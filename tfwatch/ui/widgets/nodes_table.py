@@ -26,8 +26,13 @@ def runs_by_node(runs: Mapping[str, RunSummary]) -> dict[str, list[str]]:
     return out
 
 
+def node_of_key(key: str | None) -> str | None:
+    """The node name a row key holds (``"<row>:<name>"``)."""
+    return key.split(":", 1)[1] if key is not None and ":" in key else None
+
+
 class NodesTable(DataTable[object]):
-    """One line per node; the row key is the node's name."""
+    """One line per node; the row key is ``"<row>:<node name>"``."""
 
     DEFAULT_CSS = """
     NodesTable { height: auto; max-height: 12; }
@@ -37,7 +42,9 @@ class NodesTable(DataTable[object]):
         super().__init__(cursor_type="row", show_header=False, **kwargs)  # type: ignore[arg-type]
         self._read_nodes = nodes
         self._runs = runs
-        self._shown: tuple[object, ...] = ()
+        self._seen: tuple[object, object] = (None, None)
+        #: The text on screen per row key.
+        self._lines: dict[str, str] = {}
 
     def on_mount(self) -> None:
         self.add_column("node", key="node")
@@ -46,18 +53,27 @@ class NodesTable(DataTable[object]):
 
     def refresh_nodes(self) -> None:
         """Redraw when the readings or the runs on them changed."""
-        nodes = tuple(self._read_nodes())
+        nodes = self._read_nodes()
         on = runs_by_node(self._runs())
-        lines = tuple((n, tuple(on.get(n.name, ()))) for n in nodes)
-        if lines == self._shown:
+        # Readings are replaced whole on each poll: the same object, nothing new (no deep
+        # comparison of process tables).
+        if nodes is self._seen[0] and on == self._seen[1]:
             return
-        self._shown = lines
-        cursor = self.cursor_row
-        self.clear()
-        for node, runs in lines:
-            self.add_row(node_line(node, runs), key=node.name)
-        if lines:
-            self.move_cursor(row=min(cursor, len(lines) - 1))
+        self._seen = (nodes, on)
+        # Two sources may name one node (this machine, and Prometheus' node exporter).
+        rows = {f"{i}:{n.name}": node_line(n, on.get(n.name, ())) for i, n in enumerate(nodes)}
+        if list(rows) == list(self._lines):
+            for key, line in rows.items():
+                if line.plain != self._lines[key]:  # only the rows whose text changed
+                    self.update_cell(key, "node", line, update_width=True)
+        else:
+            cursor = self.cursor_row
+            self.clear()
+            for key, line in rows.items():
+                self.add_row(line, key=key)
+            if rows:
+                self.move_cursor(row=min(cursor, len(rows) - 1))
+        self._lines = {key: line.plain for key, line in rows.items()}
 
     @property
     def current_node(self) -> str | None:
@@ -65,4 +81,4 @@ class NodesTable(DataTable[object]):
         if not self.row_count:
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        return str(key.value) if key.value is not None else None
+        return node_of_key(key.value)

@@ -75,11 +75,12 @@ class SystemSlot(Container):
         """Enter on a node: its GPUs and processes."""
         event.stop()
         from tfwatch.ui.screens.node import NodeScreen
+        from tfwatch.ui.widgets.nodes_table import node_of_key
 
-        key = event.row_key.value
-        if key is not None and self._session is not None:
+        name = node_of_key(event.row_key.value)
+        if name is not None and self._session is not None:
             session = self._session
-            self.app.push_screen(NodeScreen(str(key), lambda: session.nodes, self._runs))
+            self.app.push_screen(NodeScreen(name, lambda: session.nodes, self._runs))
 
     def on_mount(self) -> None:
         if self._owns_sampler:

@@ -35,7 +35,7 @@ class NodesTable(DataTable[object]):
     """One line per node; the row key is ``"<row>:<node name>"``."""
 
     DEFAULT_CSS = """
-    NodesTable { height: auto; max-height: 12; }
+    NodesTable { height: auto; max-height: 12; overflow-x: hidden; }
     """
 
     def __init__(self, nodes: NodesSource, runs: RunsSource, **kwargs: object) -> None:

@@ -52,11 +52,14 @@ ALERT_LETTERS = {
     "frozen": "F",
     "two_writers": "W",
     "too_frequent": "T",
+    "node_down": "X",
+    "gpu_idle": "I",
+    "no_progress": "B",
     "detector_error": "?",
     "health_check_failed": "?",
 }
 #: Kinds that need a person now (red); the others are hints (yellow).
-SEVERE_ALERTS = frozenset({"nan", "diverging", "exploding_grad", "crashed"})
+SEVERE_ALERTS = frozenset({"nan", "diverging", "exploding_grad", "crashed", "node_down"})
 BADGE_WIDTH = 4
 MARK = "▌"
 #: Padding DataTable adds around every cell (cell_padding=1 on each side).

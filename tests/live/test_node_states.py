@@ -47,6 +47,10 @@ def _inputs(demo_root: Path) -> tuple[NodeStates, list]:  # type: ignore[type-ar
 def test_runs_on_a_down_node_are_unknown_saying_why(demo_root: Path) -> None:
     # The demo's runs name host "demo-host".
     states, inputs = _inputs(demo_root)
+    up = NodeReading("demo-host", NodeSource.PROMETHEUS, True, time=time.time())
+    never = NodeReading("demo-host", NodeSource.SSH, False, "no answer", time.time())
+    assert states.states([never], inputs, {}, time.time()) == {}  # never answered: no node
+    states.states([up], inputs, {}, time.time())
     down = NodeReading("demo-host", NodeSource.PROMETHEUS, False, "target demo-host:9400 "
                        "(job dcgm) is down (up = 0)", time.time())  # fmt: skip
     out = states.states([down], inputs, {}, time.time())

@@ -12,7 +12,8 @@ For a run on another node:
 - the node does not list processes (Prometheus): the recency guess, unless its pod's
   phase says more (:func:`~tfwatch.system.nodes.run_placement.with_pod_phase`);
 - the node is unreachable (or its targets are down): ``unknown``, saying why, never a
-  guess from a process table that did not come.
+  guess from a process table that did not come; a node that never answered (an SSH
+  root's server that runs no commands) is no node: its runs keep the recency state.
 
 Called on the ingest thread; :meth:`NodeStates.inputs` under the store's lock, the rest
 outside it.
@@ -91,6 +92,8 @@ class NodeStates:
         # The nodes, run versions and time of the last computation, and its states.
         self._last: tuple[object, dict[str, int], float] = (None, {}, 0.0)
         self._remote: dict[str, RunStatus] = {}
+        #: Nodes that answered at least once.
+        self._answered: set[str] = set()
         #: Per run: the builder's summary, its place, and the summary made of both.
         self.placed: dict[str, tuple[RunSummary, RunOnNode, RunSummary]] = {}
         #: The last placement of each run (read by the node alerts).
@@ -143,6 +146,12 @@ class NodeStates:
             placements[files.name] = placement
             node = placement.node
             if node is None or node.source is NodeSource.LOCAL:
+                continue
+            if node.up:
+                self._answered.add(node.name)
+            elif node.name not in self._answered:
+                # Never answered (an SFTP-only server behind an SSH root, say): no node
+                # to speak of, the run keeps the state its writes give.
                 continue
             if node.up and node.processes is None:
                 if pod_phase(placement) is not None:

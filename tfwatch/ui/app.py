@@ -81,6 +81,7 @@ class TfwatchApp(GroupViews):
         desktop_notify: bool = False,
         alert_mutes: AlertMutes | None = None,
         group_by: GroupBy | None = None,
+        allow_remote_kill: bool = False,
     ) -> None:
         super().__init__()
         #: Acknowledged alerts, muted runs and kinds (this session only by default).
@@ -97,7 +98,7 @@ class TfwatchApp(GroupViews):
         #: The system monitor (run states, processes, GPU); None without it.
         self.sampler = session.sampler
         #: Showing and stopping runs' processes (``P``, ``K``).
-        self.processes = ProcessControl(self.sampler, readonly)
+        self.processes = ProcessControl(self.sampler, readonly, session, allow_remote_kill)
         self.snapshot: Snapshot | None = None
         self.marked: set[str] = set()
         config = session.health_config
@@ -130,7 +131,10 @@ class TfwatchApp(GroupViews):
         yield FilterBar(id="filter-bar")
         yield Label("", id="filter-error")
         yield SystemSlot(
-            enabled=self.sampler is not None, log_roots=self.session.roots, sampler=self.sampler
+            enabled=self.sampler is not None or self.session.cluster is not None,
+            log_roots=self.session.roots,
+            sampler=self.sampler,
+            session=self.session,
         )
         yield AdaptiveFooter()
 
@@ -240,9 +244,10 @@ class TfwatchApp(GroupViews):
                 )
             need, prefix = (self.grouping.name_need(), "") if makers else table.name_needs(runs)
             snap = self.snapshot
+            nodes = any(r.node is not None for r in snap.runs.values())
             columns = self.grouping.fit_columns(
                 lambda w: fit_columns(
-                    snap.metrics, w, need, targets, snap.tag_counts, runs, prefix
+                    snap.metrics, w, need, targets, snap.tag_counts, runs, prefix, nodes=nodes
                 ),
                 width,
             )

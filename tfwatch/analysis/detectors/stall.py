@@ -58,6 +58,9 @@ class FlatStretch:
     noise: float
     #: Whether it made real progress before going flat.
     learned: bool
+    #: Whether it is flat at a level clearly worse than where it started: not a plateau
+    #: but a run going wrong (unstable momentum), which is ``diverging``'s business.
+    regressed: bool = False
 
 
 def line_change(bad: F64, noise: float) -> tuple[float, float]:
@@ -109,12 +112,17 @@ def classify(
         early = early_level(bad[: max(1, start)])
     progress = early - level
     shortfall = heading_shortfall(bad[:start], flat, noise)
-    learned = progress > progress_threshold(start, noise, s) or learned_before
+    threshold = progress_threshold(start, noise, s)
+    learned = progress > threshold or learned_before
+    # Worse than its first three points by 2.5 standard errors of the comparison.
+    first = float(np.median(bad[:3]))
+    m = flat.shape[0]
+    regressed = not learned_before and level - first > 2.5 * noise * math.sqrt(1 / 3 + 1 / m)
     # Within three noise units the extrapolation cannot tell where it was heading.
     arrived = shortfall <= max(s.stall_share * max(progress, 0.0), 3.0 * noise)
     kind = AlertKind.CONVERGED if learned and arrived else AlertKind.PLATEAU
     during, _ = line_change(flat, noise)
-    return FlatStretch(start, kind, progress, shortfall, during, noise, learned)
+    return FlatStretch(start, kind, progress, shortfall, during, noise, learned, regressed)
 
 
 def heading_shortfall(before: F64, flat: F64, noise: float) -> float:

@@ -129,24 +129,42 @@ def heading_shortfall(before: F64, flat: F64, noise: float) -> float:
     """How much more a series would have improved over its flat stretch ``flat`` had it
     kept the pace it had in the points ``before`` it, slowing down as it was.
 
-    The last three blocks of ``before`` (each at most as long as the flat stretch) give
-    the pace: their means' two drops ``d1`` and ``d2``, and how fast it was slowing
-    (``r = d2/d1``). Continued geometrically over as many blocks as the flat stretch is
-    long (linearly when it was not slowing), that pace says where the series should be
-    by now; the shortfall is how far above that its best fifth is. A last drop within two
-    standard errors of zero means it had already arrived (0).
+    The pace is read from the blocks just before the flat stretch (:func:`_pace_shortfall`)
+    and, once more, from the blocks one block earlier, projected over that last block too;
+    the smaller answer wins. A learning-rate drop right before the flat stretch is a sudden
+    fall, not a pace: judged from before it, the run got where it was heading (and further),
+    so it converged, while a run that froze in the middle of a steady descent falls short
+    by both readings.
     """
-    # Blocks no longer than the flat stretch: the pace just before it went flat, at its
-    # own scale (a learning-rate drop long before does not count as a pace kept).
     third = min(before.shape[0] // 3, max(flat.shape[0], 3))
     if third < 1 or flat.shape[0] == 0:
         return 0.0  # too short a history to say it was heading anywhere
+    shortfall = _pace_shortfall(before, flat, noise, third)
+    block = min(third, before.shape[0] // 4)
+    if shortfall > 0 and block >= 1:
+        earlier = _pace_shortfall(
+            before[:-block], np.concatenate([before[-block:], flat]), noise, block
+        )
+        shortfall = min(shortfall, earlier)
+    return shortfall
+
+
+def _pace_shortfall(before: F64, flat: F64, noise: float, third: int) -> float:
+    """:func:`heading_shortfall` from the last three blocks of ``third`` points of
+    ``before``: their means' two drops ``d1`` and ``d2``, and how fast it was slowing
+    (``r = d2/d1``). Continued geometrically over as many blocks as the flat stretch is
+    long (linearly when it was not slowing), but never further ahead than the three blocks
+    it was measured on, that pace says where the series should be by now; the shortfall is
+    how far above that its best fifth is. A last drop within two standard errors of zero
+    means it had already arrived (0).
+    """
     a, b, c = (float(np.mean(before[-(3 - i) * third :][:third])) for i in range(3))
     d1, d2 = a - b, b - c
     if d2 <= 2.0 * noise * math.sqrt(2.0 / third):
         return 0.0
-    # From the middle of the last block: half a block, then the flat stretch.
-    m = flat.shape[0] / third + 0.5
+    # From the middle of the last block: half a block, then the flat stretch; a pace read
+    # over three blocks says nothing about where the series would be ten blocks on.
+    m = min(flat.shape[0] / third + 0.5, 3.5)
     if d1 <= d2:
         expected = d2 * m
     else:

@@ -100,18 +100,24 @@ def early_level(before: F64) -> float:
 
 def classify(
     bad: F64, start: int, noise: float, s: PlateauSettings, early: float | None = None,
-    learned_before: bool = False,
+    learned_before: bool = False, heading_from: int | None = None,
 ) -> FlatStretch:  # fmt: skip
     """Stalled or converged, for a series whose points from ``start`` on are flat.
     ``early`` is the level the series started from when ``bad`` holds only its recent
     points (default: from ``bad``). ``learned_before``: the run is known to have made
-    real progress before this series' first point (see the plateau detector)."""
+    real progress before this series' first point (see the plateau detector).
+    ``heading_from``: where the descent that led to the flat stretch ended (see
+    :func:`arrival`), when known and earlier than ``start``; where it was heading is read
+    from the points before it (at least :data:`EARLY_POINTS` of them)."""
     flat = bad[start:]
     level = float(np.mean(flat))
     if early is None:
         early = early_level(bad[: max(1, start)])
     progress = early - level
-    shortfall = heading_shortfall(bad[:start], flat, noise)
+    end = start
+    if heading_from is not None and EARLY_POINTS <= heading_from < start:
+        end = heading_from
+    shortfall = heading_shortfall(bad[:end], bad[end:], noise)
     threshold = progress_threshold(start, noise, s)
     learned = progress > threshold or learned_before
     # Worse than its first three points by 2.5 standard errors of the comparison.
@@ -191,6 +197,25 @@ def flat_start(
         if _flat_from(bad, start, first, noise, s):
             found = start
     return found
+
+
+def arrival(bad: F64, start: int, noise: float) -> int:
+    """Where the series first came down to the level of its flat stretch (the points from
+    ``start`` on): the first index where a short moving average is within two of its
+    standard errors of that level, ``start`` at the latest. The best evaluation, where the
+    flat stretch is otherwise said to begin, is often a lucky one well after the metric
+    stopped moving; judged from there, the points before it are flat too and any stall
+    reads as arrived. Judged from its arrival, a series is judged by the descent that led
+    to the flat stretch: a converged one slowed down into it, a frozen one did not."""
+    if start <= 0:
+        return start
+    level = float(np.mean(bad[start:]))
+    w = max(3, bad.shape[0] // 40)
+    if start < w:
+        return start
+    avg = np.convolve(bad[: start + w], np.ones(w) / w, mode="valid")
+    near = np.flatnonzero(avg <= level + 2.0 * noise / math.sqrt(w))
+    return min(start, int(near[0]) + w // 2) if near.shape[0] else start
 
 
 def flat_end(

@@ -182,8 +182,8 @@ def detect_diverging(run: RunLike, config: HealthConfig, now: float) -> list[Ale
         if found.rule == "regress":
             text = (
                 f"{tag} got worse from its start {fmt(found.early)} to {fmt(found.value)} "
-                f"since step {found.onset_step:,}, never better: unstable training (learning "
-                "rate or momentum too high?)"
+                f"since step {found.onset_step:,}, never better: unstable from the start "
+                "(learning rate or momentum too high?) or overfitting from the first evaluation"
             )
         elif found.rule == "blow-up":
             text = (

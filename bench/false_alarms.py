@@ -272,6 +272,11 @@ class Tally:
     warned: int = 0  # plateau only: clean curves warned plateau (not converged) at some point
     said_converged: int = 0  # plateau only: detected curves first flagged as converged
     plateau_at_end: int = 0  # plateau only: detected curves warned plateau at their end
+    # plateau only: faulty curves frozen far from where the clean curve went (see
+    # far_from_heading), and how many of them end warned plateau / told converged.
+    far: int = 0
+    far_plateau: int = 0
+    far_converged: int = 0
     delays: list[int] = field(default_factory=list)
     delay_share: list[float] = field(default_factory=list)  # delay / run length
 
@@ -316,6 +321,11 @@ def evaluate(
             assert curve.onset is not None
             t = tally[kind]
             t.faulty += 1
+            if kind == "plateau" and far_from_heading(base, curve.onset, config):
+                t.far += 1
+                end = alerts_at(curve, curve.values.shape[0], config)
+                t.far_plateau += "plateau" in end
+                t.far_converged += "converged" in end
             hit = first_alert(curve, FLAT if kind == "plateau" else kind, config)
             if hit is None:
                 continue
@@ -330,6 +340,19 @@ def evaluate(
             t.delays.append(hit - 1 - curve.onset)
             t.delay_share.append((hit - 1 - curve.onset) / curve.values.shape[0])
     return tally
+
+
+def far_from_heading(clean: Curve, onset: int, config: HealthConfig) -> bool:
+    """Whether freezing ``clean`` at ``onset`` leaves it far above where it went: its
+    noise-free curve still improved afterwards by more than the plateau rule's
+    ``stall_share`` of the progress made before, and by more than three noise units. Most
+    freezes the generator draws come late in the descent and leave less than that: those
+    converged as far as anything could tell."""
+    sign = 1.0 if clean.higher else -1.0
+    good = sign * clean.truth
+    before = float(good[onset] - good[0])
+    after = float(np.max(good[onset:]) - good[onset])
+    return after > max(config.plateau.stall_share * before, 3.0 * clean.noise)
 
 
 def table(tally: dict[str, Tally]) -> str:
@@ -357,6 +380,12 @@ def table(tally: dict[str, Tally]) -> str:
             f"{t.detected} ({t.detected / max(t.faulty, 1):.0%}) | {t.early} | {delay} | {share} |"
             + (f" {t.said_converged} / {t.plateau_at_end} |" if kind == "plateau" else " |")
         )
+    p = tally["plateau"]
+    rows.append(
+        f"\nplateau faults frozen far from where they were heading (> stall_share of their "
+        f"progress and 3 noise units left): {p.far} of {p.faulty}; at the end warned plateau: "
+        f"{p.far_plateau}, told converged: {p.far_converged}"
+    )
     return "\n".join(rows)
 
 

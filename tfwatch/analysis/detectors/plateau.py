@@ -33,6 +33,7 @@ from tfwatch.analysis.detectors.common import (
 )
 from tfwatch.analysis.detectors.stall import (
     FlatStretch,
+    arrival,
     classify,
     early_level,
     flat_end,
@@ -136,7 +137,12 @@ def _early_stopping_alert(
     trend_start = flat_start(bad, noise, s, s.patience)
     if trend_start is not None and trend_start < start:
         start = trend_start
-    flat = classify(bad, start, noise, s, learned_before=learned_elsewhere)
+    flat = classify(
+        bad, start, noise, s, learned_before=learned_elsewhere,
+        heading_from=arrival(bad, start, noise),
+    )  # fmt: skip
+    if flat.regressed:
+        return None  # worse than its start: going wrong, not flat (see diverging)
     smoothed = f" (smoothed {s.smoothing:g})" if s.smoothing > 0 else ""
     text = (
         f"{tag}{smoothed}: no improvement > {s.min_delta:g} in {found.wait} evaluations since "
@@ -173,7 +179,7 @@ def _trend_alert(
     recent_level = float(np.mean(bad[-max(1, bad.shape[0] // 4) :]))
     progressed = first - recent_level > progress_threshold(bad.shape[0], noise, s)
     flat = flat_end(bad, noise, s, early)
-    if flat is None:
+    if flat is None or flat.regressed:
         return None, progressed
     step = int(steps[flat.start])
     sign = -1.0 if higher else 1.0

@@ -58,6 +58,9 @@ class FlatStretch:
     noise: float
     #: Whether it made real progress before going flat.
     learned: bool
+    #: Whether it is flat at a level clearly worse than where it started: not a plateau
+    #: but a run going wrong (unstable momentum), which is ``diverging``'s business.
+    regressed: bool = False
 
 
 def line_change(bad: F64, noise: float) -> tuple[float, float]:
@@ -97,48 +100,77 @@ def early_level(before: F64) -> float:
 
 def classify(
     bad: F64, start: int, noise: float, s: PlateauSettings, early: float | None = None,
-    learned_before: bool = False,
+    learned_before: bool = False, heading_from: int | None = None,
 ) -> FlatStretch:  # fmt: skip
     """Stalled or converged, for a series whose points from ``start`` on are flat.
     ``early`` is the level the series started from when ``bad`` holds only its recent
     points (default: from ``bad``). ``learned_before``: the run is known to have made
-    real progress before this series' first point (see the plateau detector)."""
+    real progress before this series' first point (see the plateau detector).
+    ``heading_from``: where the descent that led to the flat stretch ended (see
+    :func:`arrival`), when known and earlier than ``start``; where it was heading is read
+    from the points before it (at least :data:`EARLY_POINTS` of them)."""
     flat = bad[start:]
     level = float(np.mean(flat))
     if early is None:
         early = early_level(bad[: max(1, start)])
     progress = early - level
-    shortfall = heading_shortfall(bad[:start], flat, noise)
-    learned = progress > progress_threshold(start, noise, s) or learned_before
+    end = start
+    if heading_from is not None and EARLY_POINTS <= heading_from < start:
+        end = heading_from
+    shortfall = heading_shortfall(bad[:end], bad[end:], noise)
+    threshold = progress_threshold(start, noise, s)
+    learned = progress > threshold or learned_before
+    # Worse than its first three points by 2.5 standard errors of the comparison.
+    first = float(np.median(bad[:3]))
+    m = flat.shape[0]
+    regressed = not learned_before and level - first > 2.5 * noise * math.sqrt(1 / 3 + 1 / m)
     # Within three noise units the extrapolation cannot tell where it was heading.
     arrived = shortfall <= max(s.stall_share * max(progress, 0.0), 3.0 * noise)
     kind = AlertKind.CONVERGED if learned and arrived else AlertKind.PLATEAU
     during, _ = line_change(flat, noise)
-    return FlatStretch(start, kind, progress, shortfall, during, noise, learned)
+    return FlatStretch(start, kind, progress, shortfall, during, noise, learned, regressed)
 
 
 def heading_shortfall(before: F64, flat: F64, noise: float) -> float:
     """How much more a series would have improved over its flat stretch ``flat`` had it
     kept the pace it had in the points ``before`` it, slowing down as it was.
 
-    The last three blocks of ``before`` (each at most as long as the flat stretch) give
-    the pace: their means' two drops ``d1`` and ``d2``, and how fast it was slowing
-    (``r = d2/d1``). Continued geometrically over as many blocks as the flat stretch is
-    long (linearly when it was not slowing), that pace says where the series should be
-    by now; the shortfall is how far above that its best fifth is. A last drop within two
-    standard errors of zero means it had already arrived (0).
+    The pace is read from the blocks just before the flat stretch (:func:`_pace_shortfall`)
+    and, once more, from the blocks one block earlier, projected over that last block too;
+    the smaller answer wins. A learning-rate drop right before the flat stretch is a sudden
+    fall, not a pace: judged from before it, the run got where it was heading (and further),
+    so it converged, while a run that froze in the middle of a steady descent falls short
+    by both readings.
     """
-    # Blocks no longer than the flat stretch: the pace just before it went flat, at its
-    # own scale (a learning-rate drop long before does not count as a pace kept).
     third = min(before.shape[0] // 3, max(flat.shape[0], 3))
     if third < 1 or flat.shape[0] == 0:
         return 0.0  # too short a history to say it was heading anywhere
+    shortfall = _pace_shortfall(before, flat, noise, third)
+    block = min(third, before.shape[0] // 4)
+    if shortfall > 0 and block >= 1:
+        earlier = _pace_shortfall(
+            before[:-block], np.concatenate([before[-block:], flat]), noise, block
+        )
+        shortfall = min(shortfall, earlier)
+    return shortfall
+
+
+def _pace_shortfall(before: F64, flat: F64, noise: float, third: int) -> float:
+    """:func:`heading_shortfall` from the last three blocks of ``third`` points of
+    ``before``: their means' two drops ``d1`` and ``d2``, and how fast it was slowing
+    (``r = d2/d1``). Continued geometrically over as many blocks as the flat stretch is
+    long (linearly when it was not slowing), but never further ahead than the three blocks
+    it was measured on, that pace says where the series should be by now; the shortfall is
+    how far above that its best fifth is. A last drop within two standard errors of zero
+    means it had already arrived (0).
+    """
     a, b, c = (float(np.mean(before[-(3 - i) * third :][:third])) for i in range(3))
     d1, d2 = a - b, b - c
     if d2 <= 2.0 * noise * math.sqrt(2.0 / third):
         return 0.0
-    # From the middle of the last block: half a block, then the flat stretch.
-    m = flat.shape[0] / third + 0.5
+    # From the middle of the last block: half a block, then the flat stretch; a pace read
+    # over three blocks says nothing about where the series would be ten blocks on.
+    m = min(flat.shape[0] / third + 0.5, 3.5)
     if d1 <= d2:
         expected = d2 * m
     else:
@@ -165,6 +197,25 @@ def flat_start(
         if _flat_from(bad, start, first, noise, s):
             found = start
     return found
+
+
+def arrival(bad: F64, start: int, noise: float) -> int:
+    """Where the series first came down to the level of its flat stretch (the points from
+    ``start`` on): the first index where a short moving average is within two of its
+    standard errors of that level, ``start`` at the latest. The best evaluation, where the
+    flat stretch is otherwise said to begin, is often a lucky one well after the metric
+    stopped moving; judged from there, the points before it are flat too and any stall
+    reads as arrived. Judged from its arrival, a series is judged by the descent that led
+    to the flat stretch: a converged one slowed down into it, a frozen one did not."""
+    if start <= 0:
+        return start
+    level = float(np.mean(bad[start:]))
+    w = max(3, bad.shape[0] // 40)
+    if start < w:
+        return start
+    avg = np.convolve(bad[: start + w], np.ones(w) / w, mode="valid")
+    near = np.flatnonzero(avg <= level + 2.0 * noise / math.sqrt(w))
+    return min(start, int(near[0]) + w // 2) if near.shape[0] else start
 
 
 def flat_end(

@@ -1,6 +1,7 @@
 """The app's refresh cost: one tick over 1,000 runs × 3 metrics, and idle CPU with 200 runs.
 
-Usage: ``python bench/ui_tick.py [--runs 1000] [--idle-runs 200] [--idle-seconds 20]``.
+Usage: ``python bench/ui_tick.py [--runs 1000] [--idle-runs 200] [--idle-seconds 20]``;
+``--groups-only``: just the grouped table, 1,000 runs in 100 groups (``g``).
 Targets (issue 3): a tick ≤ 50 ms with 1,000 rows × 3 metrics; idle CPU ≤ 5 % of one
 core with 200 runs. A tick is two halves: the snapshot built in the ingest thread, and
 the table update plus repaint on the UI thread; both are reported.
@@ -20,12 +21,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.gen_logdir import generate
+from tfwatch.analysis.grouping import parse_group_by
+from tfwatch.filtering import parse_filter
 from tfwatch.live.factory import open_session
+from tfwatch.live.group_view import GroupBuilder
 from tfwatch.live.health_source import health_alerts
 from tfwatch.live.session import Published
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import make_tailer
 from tfwatch.ui.app import TfwatchApp
+from tfwatch.ui.group_rows import grouped_rows
+from tfwatch.ui.sorting import SORT_MODES
 
 SIZE = (160, 50)
 
@@ -89,6 +95,77 @@ def bench_tick(root: str, ticks: int) -> None:
         print(f"table update + repaint (UI thread) at {SIZE[0]}x{SIZE[1]}, {label}: {_ms(samples)}")
 
 
+#: The generator's runs are ``trial_0000``…: their last two digits make 100 groups of 10.
+GROUPS = parse_group_by(r"re:trial_\d\d(\d\d)$")
+
+
+def bench_groups(root: str, ticks: int) -> None:
+    """Groups built on the ingest thread; sorting, filtering and the table on the UI's."""
+    tailer = make_tailer([root])
+    tailer.poll()
+    tags = tuple(sorted({t for r in tailer.runs.values() for t in r.scalars})[:3])
+    builder = SnapshotBuilder(metrics=tags, health=health_alerts())
+    snap = builder.build(tailer.runs)
+    groups = GroupBuilder()
+    start = time.perf_counter()
+    grouping = groups.build(GROUPS, snap, tailer.runs)
+    first = time.perf_counter() - start
+    print(f"{len(snap.runs)} runs in {len(grouping.groups)} groups, metrics {', '.join(tags)}")
+    print(f"groups, first build (ingest thread): {first * 1e3:.0f} ms")
+    builds: dict[str, list[float]] = {"unchanged": [], "10% changed": []}
+    names = sorted(tailer.runs)
+    for i in range(ticks):
+        snap = builder.build(tailer.runs, time.time() + i)
+        start = time.perf_counter()
+        groups.build(GROUPS, snap, tailer.runs)
+        builds["unchanged"].append(time.perf_counter() - start)
+        for name in names[i % 10 :: 10]:
+            tailer.runs[name].version += 1
+        snap = builder.build(tailer.runs, time.time() + i)
+        start = time.perf_counter()
+        grouping = groups.build(GROUPS, snap, tailer.runs)
+        builds["10% changed"].append(time.perf_counter() - start)
+    for label, samples in builds.items():
+        print(f"groups (ingest thread), {label}: {_ms(samples)}")
+    metric = tags[0] if tags else None
+    for query in ("", "trial_00", "state:fin"):
+        run_filter = parse_filter(query)
+        samples = []
+        for mode in SORT_MODES:
+            start = time.perf_counter()
+            grouped_rows(grouping, snap.runs, run_filter, mode.key, metric, False, ())
+            samples.append(time.perf_counter() - start)
+        print(f"sort + filter groups (UI thread) every sort mode, filter {query!r}: {_ms(samples)}")
+    for label, samples in asyncio.run(_grouped_ticks(root, tags, ticks)).items():
+        print(f"grouped table update + repaint (UI thread), {label}: {_ms(samples)}")
+
+
+async def _grouped_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[str, list[float]]:
+    session = open_session([root], metrics=tags, live=False, system=False)
+    tailer = session.tailer
+    app = TfwatchApp(session, group_by=GROUPS)
+    times: dict[str, list[float]] = {"100 groups": [], "10 groups open (200 rows)": []}
+    async with app.run_test(size=SIZE) as pilot:
+        while not app.grouping.active:
+            await pilot.pause(0.1)
+        await pilot.pause(0.5)
+        builder = SnapshotBuilder(metrics=tags, health=health_alerts())
+        groups = GroupBuilder()
+        for label in times:
+            if label.startswith("10 groups"):
+                for group in list(app.grouping.grouping.groups)[:10]:  # type: ignore[union-attr]
+                    app.grouping.expanded.add(group.id)
+            for i in range(ticks):
+                with tailer.lock:
+                    snap = builder.build(tailer.runs, time.time() + i)
+                    grouping = groups.build(GROUPS, snap, tailer.runs)
+                start = time.perf_counter()
+                app._apply_snapshot(Published(snap, groups=grouping))
+                await pilot.pause()
+                times[label].append(time.perf_counter() - start)
+    return times
+
+
 async def _idle(root: str, seconds: float) -> float:
     app = TfwatchApp(open_session([root], interval=1.0, system=False))
     async with app.run_test(size=SIZE) as pilot:
@@ -107,9 +184,13 @@ def main() -> int:
     parser.add_argument("--idle-seconds", type=float, default=20.0)
     parser.add_argument("--ticks", type=int, default=10)
     parser.add_argument("--dir", help="where to generate logdirs (default: a temp dir)")
+    parser.add_argument("--groups-only", action="store_true", help="only the grouped table")
     args = parser.parse_args()
     base = args.dir or tempfile.mkdtemp(prefix="tfwatch-bench-ui-")
     big = generate(os.path.join(base, f"ui-{args.runs}"), args.runs, 3, 300)
+    bench_groups(big, args.ticks)
+    if args.groups_only:
+        return 0
     bench_tick(big, args.ticks)
     small = generate(os.path.join(base, f"ui-{args.idle_runs}"), args.idle_runs, 3, 300)
     share = asyncio.run(_idle(small, args.idle_seconds))

@@ -1,8 +1,9 @@
 """Regenerate ``screenshots/*.svg`` and ``*.png`` from fixed demo data.
 
-Usage: ``python scripts/screenshots.py [OUT_DIR]``. The data are the demo sweep written
-with fixed wall times and the app's clock is pinned, so the images only change when the
-app does. PNGs need ``rsvg-convert`` (Debian/Ubuntu: ``apt-get install librsvg2-bin``).
+Usage: ``python scripts/screenshots.py [OUT_DIR] [VIEW...]`` (every view by default). The
+data are the demo sweep (and, for the group views, a seeded sweep) written with fixed wall
+times and the app's clock is pinned, so the images only change when the app does. PNGs
+need ``rsvg-convert`` (Debian/Ubuntu: ``apt-get install librsvg2-bin``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tfwatch.demo import fixed_end_time, write_fixed
+from tfwatch.demo import FIXED_START, Trainer, fixed_end_time, write_fixed, write_run
 from tfwatch.live.factory import open_session
 from tfwatch.ui.app import TfwatchApp
 
@@ -66,6 +67,53 @@ async def _help(pilot: Any) -> None:
     await pilot.press("question_mark")
 
 
+async def _groups(pilot: Any) -> None:
+    await pilot.press("g")  # by hparams except seeds
+    await pilot.pause(0.5)
+    await pilot.press("s", "enter")  # best mean first; open it
+
+
+async def _bands(pilot: Any) -> None:
+    await pilot.press("g")
+    await pilot.pause(0.5)
+    await pilot.press("c")
+
+
+async def _hparams(pilot: Any) -> None:
+    await pilot.press("h")
+
+
+#: A seeded sweep for the group views: three configurations × three seeds under
+#: ``seeds/lr=…/seed=…`` (the seed comes from the path). Seeds of one configuration
+#: behave differently, as real ones do, and the third stops early: the bands are wide and
+#: narrow where it stops.
+SEEDED = [
+    (Trainer(f"seeds/lr={lr}/seed={seed}", lr, behaviour, optimizer=opt), steps)
+    for lr, opt, behaviours in (
+        (0.1, "adam", ("fast", "fast", "slow")),
+        (0.03, "sgd", ("slow", "plateau", "fast")),
+        (0.01, "adam", ("plateau", "slow", "plateau")),
+    )
+    for seed, (behaviour, steps) in enumerate(
+        zip(behaviours, (STEPS, STEPS, STEPS * 2 // 3), strict=True), start=1
+    )
+]
+
+
+def write_seeded(root: Path) -> None:
+    """Write :data:`SEEDED` with fixed wall times and file names (as ``write_fixed``)."""
+    for i, (trainer, steps) in enumerate(SEEDED):
+        write_run(trainer, str(root), steps, 0.0, FIXED_START, seed=100 + i)
+        run_dir = root / trainer.name
+        for n, path in enumerate(sorted(run_dir.glob("*tfevents*"))):
+            path.rename(
+                run_dir / f"events.out.tfevents.{int(FIXED_START)}.demo-host.{2000 + i}.{n}"
+            )
+
+
+#: Views shot on the seeded sweep rather than the demo's.
+ON_SEEDS = ("groups", "bands", "hparams")
+
 VIEWS: dict[str, Callable[[Any], Awaitable[None]]] = {
     "main": _main,
     "filter": _filter,
@@ -74,6 +122,9 @@ VIEWS: dict[str, Callable[[Any], Awaitable[None]]] = {
     "alerts": _alerts,
     "tree": _tree,
     "help": _help,
+    "groups": _groups,
+    "bands": _bands,
+    "hparams": _hparams,
 }
 
 
@@ -118,8 +169,10 @@ def main() -> int:
         os.environ["HOME"] = home  # the header shows the root as ~/runs
         root = Path(home, "runs")
         write_fixed(str(root), STEPS)
-        for name in VIEWS:
-            svg = asyncio.run(shoot(root, name, out))
+        seeds = Path(home, "sweep")
+        write_seeded(seeds)
+        for name in sys.argv[2:] or VIEWS:
+            svg = asyncio.run(shoot(seeds if name in ON_SEEDS else root, name, out))
             png = to_png(svg)
             print(svg, png or "")
     return 0

@@ -22,7 +22,7 @@ def make_app() -> Callable[..., TfwatchApp]:
         options.setdefault("system", False)
         app_options = {
             k: options.pop(k)
-            for k in ("readonly", "bell", "desktop_notify", "alert_mutes")
+            for k in ("readonly", "bell", "desktop_notify", "alert_mutes", "group_by")
             if k in options
         }
         session = open_session([str(root)], **options)  # type: ignore[arg-type]

@@ -1,10 +1,10 @@
 """Health configuration: defaults, the TOML file, and its validation.
 
 The file is ``$XDG_CONFIG_HOME/tfwatch/config.toml`` (``~/.config/tfwatch/config.toml``)
-or the one given with ``--config``. This module reads the ``[analysis]``, ``[detectors.*]``
-and ``[plugins.*]`` tables and leaves the others to the app. Any unknown key or wrong type
-in those tables is a :class:`ConfigError` naming the file and the key, so a typo never
-silently falls back to a default.
+or the one given with ``--config``. This module reads the ``[analysis]``, ``[groups]``,
+``[detectors.*]`` and ``[plugins.*]`` tables and leaves the others to the app. Any unknown
+key or wrong type in those tables is a :class:`ConfigError` naming the file and the key,
+so a typo never silently falls back to a default.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from tfwatch.analysis.grouping import SEED_KEYS
 from tfwatch.analysis.settings import (
     TAG_DETECTORS,
     DetectorSettings,
@@ -70,11 +71,14 @@ class HealthConfig:
     too_frequent: TooFrequentSettings = field(default_factory=TooFrequentSettings)
     #: ``[plugins.NAME]`` tables, passed through to third-party detectors untouched.
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    #: ``[groups] seed_keys``: glob patterns of the hparams that tell seeds apart (grouping
+    #: by hparams leaves them out).
+    seed_keys: tuple[str, ...] = SEED_KEYS
     #: File the config came from (None: built-in defaults).
     source: str | None = None
 
 
-_NOT_DETECTORS = ("smoothing", "maximize", "minimize", "plugins", "source")
+_NOT_DETECTORS = ("smoothing", "maximize", "minimize", "plugins", "seed_keys", "source")
 #: Names of the built-in detectors' tables (``[detectors.NAME]``).
 DETECTOR_NAMES: tuple[str, ...] = tuple(
     f.name for f in fields(HealthConfig) if f.name not in _NOT_DETECTORS
@@ -147,6 +151,11 @@ def config_from_dict(doc: Mapping[str, Any], source: str | None = None) -> Healt
     for key, raw in plugins.items():
         if not isinstance(raw, Mapping):
             raise ConfigError(source, f"plugins.{key}", "expected a table")
+    groups = _table(doc, "groups", source)
+    for key, raw in groups.items():
+        if key != "seed_keys":
+            raise _unknown(source, f"groups.{key}", ("seed_keys",))
+        values["seed_keys"] = _patterns(raw, "groups.seed_keys", source)
     values["plugins"] = MappingProxyType({k: MappingProxyType(dict(v)) for k, v in plugins.items()})
     return HealthConfig(**values)
 

@@ -136,12 +136,7 @@ def write_table(rows: list[dict[str, Any]], tags: list[str], out: IO[str]) -> No
             else:
                 line += ["-", "-", "-"]
         table.append(line)
-    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-    for r in table:
-        cells = [r[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)
-        ]
-        out.write("  ".join(cells).rstrip() + "\n")
+    write_aligned(table, out)
     damaged = sum(row["damage"] for row in rows)
     if damaged:
         out.write(f"\n{damaged} damaged region(s) skipped; `tfwatch export` lists them.\n")
@@ -151,6 +146,17 @@ def write_table(rows: list[dict[str, Any]], tags: list[str], out: IO[str]) -> No
             f"\n{tails} file(s) end in an incomplete tail (still being written); "
             "read again on the next poll, not damage.\n"
         )
+
+
+def write_aligned(table: list[list[str]], out: IO[str]) -> None:
+    """Rows of cells, the first column left-aligned and the others right-aligned, two
+    spaces apart (the header is the first row)."""
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    for r in table:
+        cells = [r[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)
+        ]
+        out.write("  ".join(cells).rstrip() + "\n")
 
 
 def emit(rows: list[dict[str, Any]], tags: list[str], fmt: str, out: IO[str] | None = None) -> None:

@@ -8,7 +8,14 @@ from typing import Any
 
 from tfwatch.cli.heavy_imports import collector_paused
 from tfwatch.cli.node_options import add_node_options, node_pollers, read_nodes
-from tfwatch.cli.options import TAGS_HELP, add_roots, add_ssh_node_option, storage_options
+from tfwatch.cli.options import (
+    TAGS_HELP,
+    add_group_by,
+    add_roots,
+    add_ssh_node_option,
+    group_by,
+    storage_options,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,12 +27,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     fmt.add_argument("--json", action="store_const", const="json", dest="format")
     fmt.add_argument("--csv", action="store_const", const="csv", dest="format")
     ls.add_argument("--tags", action="append", metavar="GLOB", help=TAGS_HELP % "tag columns")
+    add_group_by(ls)
     add_node_options(ls)
     ls.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Read the roots once and print a row per run."""
+    """Read the roots once and print a row per run (or per group, with ``--group-by``)."""
+    spec = group_by(args)
+    if spec is not None and args.format == "csv":
+        from tfwatch.errors import UsageError
+
+        raise UsageError("--group-by prints a table or --json, not --csv")
     with collector_paused():
         from tfwatch.cli.listing import emit, finished_row, listed
         from tfwatch.loading import summarize_once
@@ -59,13 +72,19 @@ def run(args: argparse.Namespace) -> int:
 
     from functools import partial
 
-    summarize = partial(listed, args.tags)
+    # Groups need every run's figures to pick the default tag from (as the app does).
+    summarize = partial(listed, args.tags or (["*"] if spec is not None else None))
     runs = summarize_once(
         args.roots, summarize, storage_options=storage_options(args), meanwhile=scan
     )
     from tfwatch.system.state_tracker import assess_runs
     from tfwatch.tag_patterns import select_tags, warn_unmatched
 
+    if spec is not None:
+        from tfwatch.cli.group_listing import emit_groups
+
+        emit_groups([r.row for r in runs], spec, args.tags, args.format or "table")
+        return 0
     tags = select_tags((t for r in runs for t in r.row["metrics"]), args.tags)
     if args.tags:
         warn_unmatched("--tags", args.tags, (t for r in runs for t in r.tags), sys.stderr)

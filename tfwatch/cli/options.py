@@ -7,6 +7,10 @@ other scripting commands load only what they use.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tfwatch.analysis.grouping import GroupBy
 
 TAGS_HELP = (
     "%s: a glob, any case; without '/' it may match the tag's last part "
@@ -131,3 +135,26 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="desktop notification (notify-send, when present) when a new alert fires",
     )
+    add_group_by(parser)
+
+
+GROUP_BY_HELP = (
+    "group runs: hparams (all but seed-like keys: seed, *_seed, rng, trial, run, rep, fold; "
+    "[groups] seed_keys in the config), dir (parent directory), 're:REGEX' (its capture "
+    "groups in the run name; (?P<name>...) names them) or KEY[,KEY] (those hparams)"
+)
+
+
+def add_group_by(parser: argparse.ArgumentParser) -> None:
+    """``--group-by hparams|dir|re:REGEX|KEY[,KEY]`` (the app, ``ls``, ``report``)."""
+    parser.add_argument("--group-by", metavar="HOW", default=None, help=GROUP_BY_HELP)
+
+
+def group_by(args: argparse.Namespace, seed_keys: tuple[str, ...] | None = None) -> GroupBy | None:
+    """The parsed ``--group-by`` (None when not given; raises ``GroupByError``, one line)."""
+    text = getattr(args, "group_by", None)
+    if text is None:
+        return None
+    from tfwatch.analysis.grouping import SEED_KEYS, parse_group_by
+
+    return parse_group_by(text, seed_keys if seed_keys is not None else SEED_KEYS)

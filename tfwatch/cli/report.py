@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tfwatch.cli.heavy_imports import collector_paused
-from tfwatch.cli.options import add_roots, storage_options
+from tfwatch.cli.options import add_group_by, add_roots, group_by, storage_options
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,15 +21,21 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     rp.add_argument("--run", metavar="REGEX", help="only runs whose name matches")
     rp.add_argument("--target", metavar="TAG=VALUE", help="who reached this value first")
     rp.add_argument("--config", metavar="FILE", help="health config (TOML)")
+    add_group_by(rp)
     rp.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the roots once, render the comparison, write it."""
+    spec = group_by(args)
+    if spec is not None and args.format not in ("md", "html"):
+        from tfwatch.errors import UsageError
+
+        raise UsageError("--group-by adds group tables to md and html; use ls --group-by --json")
     with collector_paused():
         from tfwatch.cli.reporting import run_report
 
     return run_report(
         args.roots, args.format, args.metric, args.baseline, args.target, args.output,
-        args.config, args.run, storage_options(args),
+        args.config, args.run, storage_options(args), spec,
     )  # fmt: skip

@@ -11,6 +11,7 @@ from typing import Any
 
 from tfwatch.analysis import HealthConfig, is_quality_metric, load_config, parse_target
 from tfwatch.analysis.direction import is_eval_metric
+from tfwatch.analysis.grouping import GroupBy
 from tfwatch.errors import OutputError, UsageError
 from tfwatch.report.model import build_comparison
 from tfwatch.store.runs import Run
@@ -81,8 +82,10 @@ def chosen_metric_note(runs: Sequence[Run], tags: Sequence[str]) -> str:
 
 
 def render(fmt: str, runs: Sequence[Run], args_metric: Sequence[str] | None, baseline: str | None,
-           target: str | None, config_path: str | None) -> str:  # fmt: skip
-    """The report in ``fmt`` (md, html, json or csv) as a string."""
+           target: str | None, config_path: str | None, spec: GroupBy | None = None,
+           ) -> str:  # fmt: skip
+    """The report in ``fmt`` (md, html, json or csv) as a string; ``spec``: with a section
+    of group tables and bands (md and html) before the footer."""
     cfg = load_config(config_path)
     tags = pick_metrics(runs, args_metric, cfg)
     if tags and not args_metric:
@@ -95,10 +98,21 @@ def render(fmt: str, runs: Sequence[Run], args_metric: Sequence[str] | None, bas
         except ValueError as e:
             raise UsageError(str(e)) from e
     report = build_comparison(runs, tags, base, cfg, goal)
+    groups = None
+    if spec is not None:
+        from tfwatch.report.group_section import build_group_report
+
+        groups = build_group_report(runs, spec, tags, cfg.maximize)
     if fmt == "html":
         from tfwatch.report.html import render_html
 
-        return render_html(report)
+        page = render_html(report)
+        if groups is None:
+            return page
+        from tfwatch.report.group_section import group_html
+
+        head, footer, tail = page.rpartition("<footer>")
+        return head + group_html(groups) + "\n" + footer + tail
     if fmt in ("json", "csv"):
         from tfwatch.report.tabular import write_csv, write_json
 
@@ -107,7 +121,13 @@ def render(fmt: str, runs: Sequence[Run], args_metric: Sequence[str] | None, bas
         return buf.getvalue()
     from tfwatch.report.markdown import render_markdown
 
-    return render_markdown(report)
+    text = render_markdown(report)
+    if groups is None:
+        return text
+    from tfwatch.report.group_section import group_markdown
+
+    head, footer, tail = text.rpartition("<sub>tfwatch")
+    return head + group_markdown(groups) + "\n" + footer + tail
 
 
 def write_report(text: str, output: str | None) -> None:
@@ -132,6 +152,7 @@ def run_report(
     config_path: str | None = None,
     run_pattern: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
+    spec: GroupBy | None = None,
 ) -> int:
     """The ``report`` subcommand: load ``roots`` once, render, write; returns the status."""
     from tfwatch.loading import load_once
@@ -144,5 +165,5 @@ def run_report(
     runs = list(tailer.runs.values())
     if not runs:
         raise UsageError("no run matches --run")
-    write_report(render(fmt, runs, metrics, baseline, target, config_path), output)
+    write_report(render(fmt, runs, metrics, baseline, target, config_path, spec), output)
     return 0

@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
+from tfwatch.analysis.grouping import GroupBy
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.forecasts import ForecastCache
+from tfwatch.live.group_view import GroupBuilder, Grouping
 from tfwatch.live.health_source import health_alerts
 from tfwatch.live.run_copies import RunDetail, run_detail, series_of
 from tfwatch.live.snapshot_builder import SnapshotBuilder
@@ -51,6 +53,8 @@ class Published:
     active_alerts: tuple[Alert, ...] = ()
     #: Alerts raised on this pass and not present at start-up (what rings).
     new_alerts: tuple[Alert, ...] = ()
+    #: The runs grouped as :meth:`LiveSession.set_grouping` asked (None: not grouped).
+    groups: Grouping | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,8 @@ class LiveSession:
         #: (what a headless service reports about itself); None: nobody asks.
         self.poll_observer: Callable[[float, int], object] | None = None
         self._wanted_metrics: tuple[str, ...] | None = None
+        self._grouping: GroupBy | None = None
+        self._groups = GroupBuilder()
         self._latest: Published | None = None
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -161,12 +167,32 @@ class LiveSession:
         alerts = tuple(f"{a.kind} {a.tag}: {a.message}" if a.tag else a.message for a in found)
         return DetailCopy(detail, alerts)
 
+    def groups(self, spec: GroupBy) -> Grouping | None:
+        """The last pass's runs grouped by ``spec`` now (None before the first pass), for
+        a view that switches grouping without waiting for the next pass. Blocks on the
+        store's lock: call it off the UI thread."""
+        latest = self._latest
+        if latest is None:
+            return None
+        with self.tailer.lock:  # the group builder is only used under it
+            return self._groups.build(spec, latest.snapshot, self.tailer.runs)
+
     # -- what the views ask ---------------------------------------------------------------
 
     def set_metrics(self, tags: Sequence[str]) -> None:
         """Show ``tags`` as the metric columns from the next pass on (which starts now)."""
         self._wanted_metrics = tuple(tags)
         self.wake()
+
+    def set_grouping(self, spec: GroupBy | None) -> None:
+        """Group the runs by ``spec`` from the next pass on (None: no groups)."""
+        self._grouping = spec
+        self.wake()
+
+    @property
+    def grouping(self) -> GroupBy | None:
+        """The grouping asked for (None: runs one by one)."""
+        return self._grouping
 
     def wake(self) -> None:
         """Poll now rather than at the end of the interval."""
@@ -260,6 +286,8 @@ class LiveSession:
         with self.tailer.lock:
             snap = self._builder.build(self.tailer.runs, self.clock(), states)
             snap = self._forecasts.apply(snap, self.tailer.runs)
+            spec = self._grouping
+            groups = self._groups.build(spec, snap, self.tailer.runs) if spec else None
         current = [a for run in snap.runs.values() for a in run.alert_list]
         active, news = self.alert_feed.update(current)
-        return Published(snap, errors, tuple(active), tuple(news))
+        return Published(snap, errors, tuple(active), tuple(news), groups)

@@ -189,4 +189,5 @@ class SnapshotBuilder:
             alert_list=alerts,
             recent_rate=sps,
             cadence=cadence,
+            final_metrics=dict(run.final_metrics),
         )

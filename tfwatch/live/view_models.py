@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.convergence import Convergence, convergence
@@ -99,6 +99,8 @@ class RunSummary:
     #: seconds between its points (None when unknown): what :func:`current_rate` reads.
     recent_rate: float = math.nan
     cadence: float | None = None
+    #: The metrics written with the hparams by ``add_hparams`` (one value each).
+    final_metrics: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def warned(self) -> bool:

@@ -16,12 +16,15 @@ from textual.worker import get_current_worker
 
 from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.live.alert_feed import AlertFeed
+from tfwatch.live.facade import SEED_KEYS, GroupBy
 from tfwatch.live.session import DetailCopy, LiveSession, Published
 from tfwatch.live.view_models import RunSummary, Snapshot
 from tfwatch.model.alerts import Alert
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.actions.alert_mutes import AlertMutes
 from tfwatch.ui.actions.alerts import AlertAnnouncer
+from tfwatch.ui.actions.group_views import GroupViews
+from tfwatch.ui.actions.grouping import GroupingControl
 from tfwatch.ui.actions.palette import Chosen, GoToRun, RunCommands, SortBy
 from tfwatch.ui.actions.processes import ProcessControl
 from tfwatch.ui.bindings import APP_BINDINGS, MAIN_SCREEN_ACTIONS
@@ -46,7 +49,7 @@ MAX_METRICS = 3
 COMPARE_TOP = 5
 
 
-class TfwatchApp(App[None]):
+class TfwatchApp(GroupViews):
     """Watch the runs a :class:`LiveSession` publishes: a live table, filter, compare and detail."""
 
     CSS_PATH = Path(__file__).with_name("tfwatch.tcss")
@@ -77,6 +80,7 @@ class TfwatchApp(App[None]):
         bell: bool = False,
         desktop_notify: bool = False,
         alert_mutes: AlertMutes | None = None,
+        group_by: GroupBy | None = None,
     ) -> None:
         super().__init__()
         #: Acknowledged alerts, muted runs and kinds (this session only by default).
@@ -96,6 +100,9 @@ class TfwatchApp(App[None]):
         self.processes = ProcessControl(self.sampler, readonly)
         self.snapshot: Snapshot | None = None
         self.marked: set[str] = set()
+        config = session.health_config
+        #: ``g``: which grouping is shown, which groups are open (``--group-by`` first).
+        self.grouping = GroupingControl(group_by, config.seed_keys if config else SEED_KEYS)
         self.filter: RunFilter = parse_filter("")
         self.sort_index = 0
         self.sort_reverse = False
@@ -138,6 +145,7 @@ class TfwatchApp(App[None]):
         self._no_runs = self.query_one(NoRunsNotice)
         self._update_header()
         self._progress_timer = self.set_interval(0.25, self._show_progress)
+        self.session.set_grouping(self.grouping.spec)
         self._ingest()
 
     def on_unmount(self) -> None:
@@ -183,6 +191,7 @@ class TfwatchApp(App[None]):
         self._told_errors = set(errors)
         for error in fresh[:1]:
             self.notify(printable(error), title="root failing", severity="error", timeout=4)
+        self.grouping.receive(published.groups)
         self._alerts_panel.show_alerts(list(published.active_alerts))
         self.announcer.announce(self, self.alert_mutes.visible(published.new_alerts))
         self.refresh_view()
@@ -220,18 +229,28 @@ class TfwatchApp(App[None]):
             runs = self.visible_runs()
             width = table.size.width or self.size.width
             targets = tuple(tag for tag, _ in self.targets)
-            need, prefix = table.name_needs(runs)
-            columns = fit_columns(
-                self.snapshot.metrics, width, need, targets, self.snapshot.tag_counts, runs, prefix
+            makers = None
+            if self.grouping.active:
+                mode = SORT_MODES[self.sort_index].key
+                runs, makers = self.grouping.rows(
+                    self.snapshot.runs, self.filter, mode, self.primary_metric, self.sort_reverse
+                )
+            need, prefix = (self.grouping.name_need(), "") if makers else table.name_needs(runs)
+            snap = self.snapshot
+            columns = self.grouping.fit_columns(
+                lambda w: fit_columns(
+                    snap.metrics, w, need, targets, snap.tag_counts, runs, prefix
+                ),
+                width,
             )
             table.set_columns(columns)
-            table.show(runs, self.marked, self.clock())
+            table.show(runs, self.marked, self.clock(), makers)
             waiting = self._no_runs.show_for(self.snapshot, self.session.statuses)
             self.set_class(waiting, "no-runs")
         self._update_header()
 
     def _header(self) -> Text:
-        shown = len(self.runs_table.order)
+        shown = self.grouping.runs_shown() if self.grouping.active else len(self.runs_table.order)
         mode = SORT_MODES[self.sort_index]
         label = mode.label + (" ↓" if self.sort_reverse else " ↑")
         metric = self.primary_metric if mode.uses_metric else None
@@ -349,6 +368,8 @@ class TfwatchApp(App[None]):
     def goto_run(self, name: str) -> None:
         """Put the cursor on ``name``, clearing the filter if it hides that run."""
         table = self.runs_table
+        if name not in table.order and self.grouping.open_group_of(name):
+            self.refresh_view()  # the run is in a closed group: open it
         if name not in table.order:
             self.action_clear_filter()
         if name in table.order:
@@ -370,6 +391,9 @@ class TfwatchApp(App[None]):
             self.notify("nothing to compare yet", severity="warning")
             return
         tags = sorted(self.snapshot.tag_counts)
+        if self.grouping.active:
+            self.compare_groups(tag, tags, COMPARE_TOP)
+            return
         self._open_compare(names, tag, tags)
 
     @work(thread=True, exclusive=True, group="compare", exit_on_error=False)
@@ -382,11 +406,12 @@ class TfwatchApp(App[None]):
         self.call_from_thread(self.push_screen, screen)
 
     def action_detail(self) -> None:
-        """Open the run under the cursor."""
+        """Open the run under the cursor (a group: open or close it)."""
         name = self.runs_table.current_run
         if name is None:
             return
-        self._open_detail(name)
+        if not self.toggle_group_row(name):
+            self._open_detail(name)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _open_detail(self, name: str, focus: Alert | None = None) -> None:

@@ -8,7 +8,8 @@ from textual.binding import Binding, BindingType
 MAIN_SCREEN_ACTIONS = frozenset(
     {
         "filter", "sort_next", "sort_reverse", "pick_metric", "mark", "compare", "detail",
-        "system_panel", "alerts", "show_process", "stop_process", "clear_filter",
+        "system_panel", "alerts", "show_process", "stop_process", "clear_filter", "group",
+        "expand_group", "hparams", "group_spread",
     }
 )  # fmt: skip
 
@@ -22,6 +23,10 @@ APP_BINDINGS: list[BindingType] = [
     Binding("m", "pick_metric", "Metric", id="metric"),
     Binding("space", "mark", "Mark", id="mark"),
     Binding("c", "compare", "Compare", id="compare"),
+    # Not in the footer, which must keep ``q Quit`` at 80 columns: ``?`` lists them.
+    Binding("g", "group", "Group", id="group", show=False),
+    Binding("h", "hparams", "Hparams", id="hparams", show=False),
+    Binding("b", "group_spread", "Spread", id="spread", show=False),
     Binding("enter", "detail", "Detail", id="detail", show=False),
     Binding("p", "system_panel", "System", id="system"),
     Binding("a", "alerts", "Alerts", id="alerts"),

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from tfwatch.live.facade import parse_group_by
 from tfwatch.live.factory import open_session
 from tfwatch.ui.app import TfwatchApp
 
@@ -22,6 +23,8 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
     from tfwatch.live.facade import load_config
 
     config = load_config(getattr(args, "config", None))
+    text = getattr(args, "group_by", None)
+    grouping = parse_group_by(text, config.seed_keys) if text is not None else None
     from tfwatch.live.node_sources import node_pollers
 
     pollers = node_pollers(
@@ -56,4 +59,5 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
         bell=getattr(args, "bell", False),
         desktop_notify=getattr(args, "notify", False),
         alert_mutes=mutes,
+        group_by=grouping,
     )

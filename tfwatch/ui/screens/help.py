@@ -16,7 +16,7 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Runs table",
         (
-            ("↑ ↓ j k, PgUp PgDn, g G", "move"),
+            ("↑ ↓ j k, PgUp PgDn, Home G", "move"),
             ("/", "filter: text, re:regex, lr<1e-3, key=value, state:running, alert:nan"),
             ("", "states: running stalled finished crashed unknown remote; alert:any"),
             ("Esc", "clear the filter"),
@@ -26,6 +26,10 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("space", "mark / unmark the run (marked runs are compared)"),
             ("c", "compare the primary metric across marked runs (or the top 5)"),
             ("enter", "run detail: every scalar tag, hparams, files, damage"),
+            ("g", "group: off, hparams except seeds, parent directory, --group-by"),
+            ("enter → ←", "on a group: open / close it (mean±std of the members' last values)"),
+            ("b", "group rows: mean±std ↔ min–max of the members' last values"),
+            ("h", "hparams view: the hparams that differ × metrics, importance, best run"),
             ("p", "system panel: GPUs, processes and their runs / one-line strip"),
             ("a", "alerts panel, newest first (Enter: the run's detail at the alert)"),
             ("x / m / M / U", "in the panel: acknowledge, mute run, mute kind, unmute all"),

@@ -96,7 +96,7 @@ def draw(
     plt.clear_data()
     plt.clear_figure()
     plt.title(printable(title))
-    background = _background(plot)
+    background = plot_background(plot)
     finite_all: list[F64] = []
     drawn = [(name, pts, colour_of.get(name, i) if colour_of else i)
              for i, (name, pts) in enumerate(series.items()) if len(pts)]  # fmt: skip
@@ -121,7 +121,7 @@ def draw(
     if options.x_axis == "wall":
         _wall_ticks(plot, series)
     elif options.x_axis == "step":
-        _step_ticks(plot, series)
+        step_ticks(plot, series)
     plt.xlabel({"step": "step", "relative": "hours", "wall": "time"}[options.x_axis])
     plot.refresh()
 
@@ -146,7 +146,7 @@ def _line(
         plot.plt.plot(x[ok].tolist(), y[ok].tolist(), color=rgb, marker=marker, label=label)
 
 
-def _background(plot: PlotextPlot) -> tuple[int, int, int]:
+def plot_background(plot: PlotextPlot) -> tuple[int, int, int]:
     """The canvas colour textual-plotext gives the plot: the theme's ``surface``."""
     surface = plot.app.theme_variables.get("surface", "black")
     try:
@@ -208,7 +208,7 @@ def nice_ticks(lo: float, hi: float, count: int = 6) -> list[int]:
     return list(range(int(first), int(hi) + 1, gap))
 
 
-def _step_ticks(plot: PlotextPlot, series: dict[str, SeriesArrays]) -> None:
+def step_ticks(plot: PlotextPlot, series: dict[str, SeriesArrays]) -> None:
     ends = [float(p.steps[i]) for p in series.values() if len(p) for i in (0, -1)]
     if not ends:
         return

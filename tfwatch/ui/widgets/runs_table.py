@@ -13,8 +13,8 @@ directory is a row of its own with no run under the cursor.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
-from typing import ClassVar, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -36,16 +36,22 @@ from tfwatch.ui.columns import (
 )
 from tfwatch.ui.run_tree import DIR_KEY, tree_rows, tree_width
 
+#: How a row that is not a plain run (a group, a group's member) becomes cells.
+CellMaker = Callable[[Any, list[Column], bool, float], list[Text]]
+
 
 class RunsTable(DataTable[Text]):
     """The main table. Call :meth:`show` with the runs to display, in order."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("g,home", "scroll_top", "Top", show=False),
+        Binding("home", "scroll_top", "Top", show=False),
         Binding("G,end", "scroll_bottom", "Bottom", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("t", "toggle_tree", "Tree", id="tree", show=False),
+        # Open and close groups (the app's grouping; nothing on a plain run's row).
+        Binding("right", "app.expand_group(True)", "Open group", show=False),
+        Binding("left", "app.expand_group(False)", "Close group", show=False),
     ]
 
     class WidthChanged(Message):
@@ -65,6 +71,8 @@ class RunsTable(DataTable[Text]):
         self._keys: list[str] = []
         #: Show runs as a tree by directory (``t``).
         self.as_tree = False
+        #: Per row drawn otherwise than a run's: the cell maker its cells came from.
+        self._maker_of: dict[str, CellMaker] = {}
 
     @property
     def columns_shown(self) -> list[Column]:
@@ -119,15 +127,25 @@ class RunsTable(DataTable[Text]):
     _pending_cursor: str | None = None
 
     def show(
-        self, runs: Sequence[RunSummary], marked: set[str] | frozenset[str], now: float
+        self,
+        runs: Sequence[RunSummary],
+        marked: set[str] | frozenset[str],
+        now: float,
+        makers: Mapping[str, CellMaker] | None = None,
     ) -> None:
-        """Display ``runs`` in this order, updating only what changed."""
+        """Display ``runs`` in this order, updating only what changed. ``makers``: the
+        cell makers of rows drawn otherwise than a run's (group rows and their members,
+        by row key; such a row's ``name`` is its key); with them the rows are shown as
+        given, neither as a tree nor with shortened names (the makers draw the names)."""
         keep = self._pending_cursor or self.current_run
         self._pending_cursor = None
         cols = self._columns_shown
         width = next((c.width for c in cols if c.key == "name"), 0)
         by_name = {r.name: r for r in runs}
-        if self.as_tree:
+        makers = makers or {}
+        if makers:
+            rows: list[tuple[str, str | None, str]] = [(r.name, r.name, "") for r in runs]
+        elif self.as_tree:
             rows = [(row.key, row.run, row.text) for row in tree_rows(list(by_name), width)]
         else:
             shown = shorten_names(list(by_name), width).shown
@@ -135,6 +153,7 @@ class RunsTable(DataTable[Text]):
         wanted = {key for key, _, _ in rows}
         for key in [k for k in self._built if k not in wanted]:
             del self._built[key]
+            self._maker_of.pop(key, None)
             with contextlib.suppress(RowDoesNotExist):
                 self.remove_row(key)
         age_index = next((i for i, c in enumerate(cols) if c.key == "age"), None)
@@ -144,7 +163,8 @@ class RunsTable(DataTable[Text]):
                 self._show_directory(key, text)
             else:
                 run = by_name[name]
-                self._show_run(run, name in marked, text, now, age_index, name_index)
+                maker = makers.get(name)
+                self._show_run(run, name in marked, text, now, age_index, name_index, maker)
         keys = [key for key, _, _ in rows]
         if keys != self._keys or len(keys) != self.row_count:
             self._reorder(keys)
@@ -174,16 +194,25 @@ class RunsTable(DataTable[Text]):
         now: float,
         age_index: int | None,
         name_index: int,
+        maker: CellMaker | None = None,
     ) -> None:
+        """Add or update ``run``'s row (``maker``: how its cells are made, when not as a
+        plain run's); its cells are kept while its summary, mark, name and maker are."""
         cols = self._columns_shown
         built = self._built.get(run.name)
+        same_maker = self._maker_of.get(run.name) is maker
+        if maker is None:
+            self._maker_of.pop(run.name, None)
+        else:
+            self._maker_of[run.name] = maker
         if built is None:
-            cells = row_cells(run, cols, is_marked, now, text)
+            cells = self._cells(run, is_marked, now, text, maker)
             self.add_row(*cells, key=run.name)
             self._built[run.name] = (run, is_marked, cells)
             return
         old_run, old_marked, old_cells = built
-        if old_run is run and old_marked == is_marked and old_cells[name_index].plain == text:
+        same_name = maker is not None or old_cells[name_index].plain == text
+        if old_run is run and old_marked == is_marked and same_maker and same_name:
             if age_index is not None:
                 # Compare the text before building a cell: most ages do not change.
                 plain = age_text(run, now).rjust(cols[age_index].width)
@@ -192,9 +221,16 @@ class RunsTable(DataTable[Text]):
                     old_cells[age_index] = age
                     self.update_cell(run.name, cols[age_index].key, age)
             return
-        cells = row_cells(run, cols, is_marked, now, text)
+        cells = self._cells(run, is_marked, now, text, maker)
         self._update_changed(run.name, old_cells, cells)
         self._built[run.name] = (run, is_marked, cells)
+
+    def _cells(
+        self, run: RunSummary, marked: bool, now: float, text: str, maker: CellMaker | None
+    ) -> list[Text]:
+        if maker is not None:
+            return maker(run, self._columns_shown, marked, now)
+        return row_cells(run, self._columns_shown, marked, now, text)
 
     def _reorder(self, order: list[str]) -> None:
         """Put rows in ``order`` (row keys), moving them without rebuilding them: sorted

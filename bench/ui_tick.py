@@ -1,7 +1,11 @@
 """The app's refresh cost: one tick over 1,000 runs × 3 metrics, and idle CPU with 200 runs.
 
 Usage: ``python bench/ui_tick.py [--runs 1000] [--idle-runs 200] [--idle-seconds 20]``;
-``--groups-only``: just the grouped table, 1,000 runs in 100 groups (``g``).
+``--groups-only``: just the grouped table, 1,000 runs in 100 groups (``g``);
+``--table-only``: just the large table (``--table-runs 10000`` × 3 metrics at 160×50):
+ticks, a sort and a filter keystroke, a page scrolled, idle CPU with every run finished.
+Targets (issue 18) for the large table: idle tick ≤ 5 ms, 10 % changed ≤ 20 ms, all
+changed ≤ 50 ms, sort or filter ≤ 30 ms, a page ≤ 16 ms, idle CPU ≤ 2 % of a core.
 Targets (issue 3): a tick ≤ 50 ms with 1,000 rows × 3 metrics; idle CPU ≤ 5 % of one
 core with 200 runs. A tick is two halves: the snapshot built in the ingest thread, and
 the table update plus repaint on the UI thread; both are reported.
@@ -166,6 +170,64 @@ async def _grouped_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[s
     return times
 
 
+async def _table_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[str, list[float]]:
+    """The UI thread's share of each tick and keystroke on a large table."""
+    session = open_session([root], metrics=tags, live=False, system=False)
+    tailer = session.tailer
+    app = TfwatchApp(session)
+    times: dict[str, list[float]] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        while app.snapshot is None:
+            await pilot.pause(0.1)
+        await pilot.pause(0.5)
+        builder = SnapshotBuilder(metrics=tags, health=health_alerts())
+        with tailer.lock:
+            builder.build(tailer.runs)
+        names = sorted(tailer.runs)
+        for label, share in (("idle tick", 0), ("10% changed", 10), ("all changed", 1)):
+            for i in range(ticks):
+                if share:
+                    for name in names[i % share :: share]:
+                        tailer.runs[name].version += 1  # what new data does to a run
+                with tailer.lock:
+                    snap = builder.build(tailer.runs, time.time() + i)
+                start = time.perf_counter()
+                app._apply_snapshot(Published(snap))
+                await pilot.pause()  # the repaint
+                times.setdefault(label, []).append(time.perf_counter() - start)
+
+        async def timed(label: str, act: object) -> None:
+            start = time.perf_counter()
+            if isinstance(act, str):
+                await pilot.press(act)
+            else:
+                act()  # type: ignore[operator]
+            await pilot.pause()
+            times.setdefault(label, []).append(time.perf_counter() - start)
+
+        for _ in range(ticks):
+            await timed("sort keystroke (s)", "s")
+        for i in range(ticks):
+            await timed("filter keystroke", lambda i=i: app.set_filter(f"trial_{i % 10}"))
+            await timed("filter keystroke", lambda: app.set_filter(""))
+        for key in ("pagedown", "pageup") * ticks:
+            await timed("page scrolled (PgDn/PgUp)", key)
+    return times
+
+
+def bench_table(root: str, ticks: int, idle_seconds: float) -> None:
+    tailer = make_tailer([root])
+    tailer.poll()
+    tags = tuple(sorted({t for r in tailer.runs.values() for t in r.scalars})[:3])
+    print(f"{len(tailer.runs)} runs, metrics {', '.join(tags)}")
+    del tailer
+    for label, samples in asyncio.run(_table_ticks(root, tags, ticks)).items():
+        print(f"table (UI thread) at {SIZE[0]}x{SIZE[1]}, {label}: {_ms(samples)}")
+    if idle_seconds:
+        share = asyncio.run(_idle(root, idle_seconds))
+        print(f"idle CPU with these runs finished, 1 s refresh: {share * 100:.1f} % of one core")
+
+
 async def _idle(root: str, seconds: float) -> float:
     app = TfwatchApp(open_session([root], interval=1.0, system=False))
     async with app.run_test(size=SIZE) as pilot:
@@ -185,8 +247,15 @@ def main() -> int:
     parser.add_argument("--ticks", type=int, default=10)
     parser.add_argument("--dir", help="where to generate logdirs (default: a temp dir)")
     parser.add_argument("--groups-only", action="store_true", help="only the grouped table")
+    parser.add_argument("--table-only", action="store_true", help="only the large table")
+    parser.add_argument("--table-runs", type=int, default=10000)
+    parser.add_argument("--table-steps", type=int, default=50, help="steps per tag")
     args = parser.parse_args()
     base = args.dir or tempfile.mkdtemp(prefix="tfwatch-bench-ui-")
+    if args.table_only:
+        shape = (args.table_runs, 3, args.table_steps)
+        bench_table(generate(os.path.join(base, "table"), *shape), args.ticks, args.idle_seconds)
+        return 0
     big = generate(os.path.join(base, f"ui-{args.runs}"), args.runs, 3, 300)
     bench_groups(big, args.ticks)
     if args.groups_only:

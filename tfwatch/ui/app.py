@@ -267,6 +267,7 @@ class TfwatchApp(GroupViews):
         return header_text(
             self.snapshot, self.session.statuses, shown, label, self.interval, len(self.marked),
             width=self._status.line_width(loading=self.snapshot is None), sort_metric=metric,
+            counts=self._visible.counts(self.snapshot) if self.snapshot is not None else None,
         )  # fmt: skip
 
     def _update_header(self) -> None:

@@ -11,7 +11,6 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from rich.console import Console
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
@@ -42,20 +41,25 @@ def line_strip(
     console: Console,
 ) -> Strip:  # fmt: skip
     """One table line: each cell cut or padded to its column with a space either side,
-    the rest of ``width`` filled in the row's style."""
-    line = Text(no_wrap=True, end="")
+    the rest of ``width`` filled in the row's style. ``pre`` goes under the cells' own
+    styles (the line's base style: Text.render combines each style once), ``post`` over
+    them (a span over the whole line, after the cells')."""
+    line = Text(style=pre, no_wrap=True, end="")
     pad = " " * (CELL_PADDING // 2)
     for col, cell in zip(columns, cells, strict=False):
-        piece = cell.copy()
-        piece.truncate(col.width, overflow="crop", pad=True)
+        if cell.cell_len != col.width:
+            cell = cell.copy()
+            cell.truncate(col.width, overflow="crop", pad=True)
         line.append(pad)
-        line.append_text(piece)
+        line.append_text(cell)
         line.append(pad)
     rest = width - line.cell_len
     if rest > 0:
         line.append(" " * rest)
-    segments = Segment.apply_style(line.render(console), pre, post or None)
-    return Strip(segments).crop(0, width) if rest < 0 else Strip(segments, max(width, 0))
+    if post:
+        line.stylize(post)
+    strip = Strip(line.render(console))
+    return strip.crop(0, width) if rest < 0 else strip
 
 
 class StripCache:

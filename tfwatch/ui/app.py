@@ -28,6 +28,7 @@ from tfwatch.ui.actions.grouping import GroupingControl
 from tfwatch.ui.actions.palette import Chosen, GoToRun, RunCommands, SortBy
 from tfwatch.ui.actions.processes import ProcessControl
 from tfwatch.ui.bindings import APP_BINDINGS, MAIN_SCREEN_ACTIONS
+from tfwatch.ui.column_voices import ColumnVoices
 from tfwatch.ui.columns import Column, fit_columns
 from tfwatch.ui.messages import SnapshotApplied
 from tfwatch.ui.screens.compare import CompareScreen
@@ -107,6 +108,7 @@ class TfwatchApp(GroupViews):
         self.filter: RunFilter = parse_filter("")
         #: The filtered, sorted runs and their columns, kept while nothing changed.
         self._visible = VisibleRuns()
+        self._voices = ColumnVoices()
         self.sort_index = 0
         self.sort_reverse = False
         self._stopping = False
@@ -244,7 +246,14 @@ class TfwatchApp(GroupViews):
                 need, prefix = (self.grouping.name_need(), "") if makers else table.name_needs(runs)
                 return self.grouping.fit_columns(
                     lambda w: fit_columns(
-                        snap.metrics, w, need, targets, snap.tag_counts, runs, prefix
+                        snap.metrics,
+                        w,
+                        need,
+                        targets,
+                        snap.tag_counts,
+                        runs,
+                        prefix,
+                        self._voices.says_nothing,
                     ),
                     width,
                 )

@@ -13,6 +13,7 @@ from textual.widgets import ProgressBar, Static
 
 from tfwatch.live.view_models import Snapshot
 from tfwatch.model.root_status import RootStatus
+from tfwatch.model.run_states import ALL_STATES
 from tfwatch.text.durations import format_age
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.columns import REMOTE_GLYPH, REMOTE_STYLE, STATE_GLYPHS, STATE_STYLES
@@ -77,8 +78,13 @@ class RunCounts:
 
 def run_counts(snapshot: Snapshot) -> RunCounts:
     """Count once what the header shows (each of its shorter forms reads it again)."""
-    remote = sum(1 for r in snapshot.runs.values() if r.remote)
-    return RunCounts(snapshot.count_by_state(), remote, snapshot.with_alerts)
+    states: dict[str, int] = dict.fromkeys(ALL_STATES, 0)
+    remote = warned = 0
+    for run in snapshot.runs.values():  # one pass: 10,000 runs are read once
+        states[run.state] = states.get(run.state, 0) + 1
+        remote += run.remote
+        warned += bool(run.alerts) and run.warned
+    return RunCounts(states, remote, warned)
 
 
 def header_text(

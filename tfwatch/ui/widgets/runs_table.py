@@ -144,6 +144,8 @@ class RunsTable(ScrollView, can_focus=True):
         self._names_cache: tuple[tuple[str, ...], int, bool, list[tuple[str, str | None, str]]]
         self._names_cache = ((), -1, False, [])
         self._strips = StripCache()
+        #: The name column's needs, kept while the set of names is the same.
+        self._needs_cache: tuple[bool, frozenset[str], tuple[int, str]] | None = None
         #: Show runs as a tree by directory (``t``).
         self.as_tree = False
         self.cursor_row = 0
@@ -184,9 +186,14 @@ class RunsTable(ScrollView, can_focus=True):
     def name_needs(self, runs: Sequence[RunSummary]) -> tuple[int, str]:
         """(cells, header): what the name column needs to show ``runs`` whole, and the
         prefix they all share, which its header shows instead of every row."""
-        names = [r.name for r in runs]
-        width = tree_width(names) if self.as_tree else tail_widths(names)
-        return width, shared_prefix(names)
+        names = frozenset(r.name for r in runs)
+        held = self._needs_cache
+        if held is not None and held[0] == self.as_tree and held[1] == names:
+            return held[2]
+        width = tree_width(sorted(names)) if self.as_tree else tail_widths(names)
+        needs = (width, shared_prefix(names))
+        self._needs_cache = (self.as_tree, names, needs)
+        return needs
 
     # -- what the app sets ----------------------------------------------------------------
 

@@ -26,12 +26,12 @@ class ColumnVoices:
         self._witness: dict[ColumnId, RunSummary] = {}
         #: Per silent column: the summaries (by id, kept alive here) found silent.
         self._silent: dict[ColumnId, dict[int, RunSummary]] = {}
-        #: The last list asked about and the ids of its summaries (one set per list).
-        self._ids_of: tuple[Sequence[RunSummary], set[int]] = ((), set())
+        #: The last list asked about and its summaries by id (one map per list).
+        self._ids_of: tuple[Sequence[RunSummary], dict[int, RunSummary]] = ((), {})
 
-    def _ids(self, runs: Sequence[RunSummary]) -> set[int]:
+    def _ids(self, runs: Sequence[RunSummary]) -> dict[int, RunSummary]:
         if self._ids_of[0] is not runs:
-            self._ids_of = (runs, {id(r) for r in runs})
+            self._ids_of = (runs, {id(r): r for r in runs})
         return self._ids_of[1]
 
     def says_nothing(self, col: Column, runs: Sequence[RunSummary]) -> bool:
@@ -39,22 +39,19 @@ class ColumnVoices:
         if not runs or column_never_silent(col):
             return False
         cid: ColumnId = (col.key, col.metric, col.field)
+        by_id = self._ids(runs)
         witness = self._witness.get(cid)
-        if (
-            witness is not None
-            and id(witness) in self._ids(runs)
-            and not cell_says_nothing(col, witness)
-        ):
+        if witness is not None and id(witness) in by_id and not cell_says_nothing(col, witness):
             return False
         self._witness.pop(cid, None)
         silent = self._silent.setdefault(cid, {})
         if len(silent) > 2 * len(runs) + 1000:
             silent.clear()  # old summaries: let them go
-        for run in runs:
-            if id(run) in silent:
-                continue
+        # Set operations on the ids: only the summaries not yet found silent are read.
+        for key in by_id.keys() - silent.keys():
+            run = by_id[key]
             if not cell_says_nothing(col, run):
                 self._witness[cid] = run
                 return False
-            silent[id(run)] = run
+            silent[key] = run
         return True

@@ -4,6 +4,10 @@ Usage: ``python scripts/screenshots.py [OUT_DIR] [VIEW...]`` (every view by defa
 data are the demo sweep (and, for the group views, a seeded sweep) written with fixed wall
 times and the app's clock is pinned, so the images only change when the app does. PNGs
 need ``rsvg-convert`` (Debian/Ubuntu: ``apt-get install librsvg2-bin``).
+
+The ``nodes`` and ``node`` views show the demo runs spread over a made-up cluster
+(:class:`FixedNodes`: an SSH node with four GPUs and the writers' processes, a node
+read from Prometheus with eight, and an SSH node that does not answer).
 """
 
 from __future__ import annotations
@@ -114,6 +118,98 @@ def write_seeded(root: Path) -> None:
 #: Views shot on the seeded sweep rather than the demo's.
 ON_SEEDS = ("groups", "bands", "hparams")
 
+
+async def _nodes(pilot: Any) -> None:
+    for _ in range(100):  # every run placed on its node
+        runs = pilot.app.snapshot.runs.values() if pilot.app.snapshot else ()
+        if runs and all(r.node for r in runs):
+            break
+        await pilot.pause(0.1)
+    await pilot.press("p")
+
+
+async def _node(pilot: Any) -> None:
+    await _nodes(pilot)
+    await pilot.pause(0.5)
+    pilot.app.query_one("#nodes").focus()
+    await pilot.press("enter")
+
+
+#: Which made-up node each demo run is written on (by its directory).
+NODE_OF_RUN = {
+    "lr=0.003": "gpu-a",
+    "lr=0.01": "gpu-a",
+    "lr=0.03": "gpu-a",
+    "lr=0.1": "gpu-b",
+    "lr=0.3": "gpu-b",
+    "baseline[bs=64]": "gpu-b",
+}
+
+
+def spread_over_nodes(root: Path) -> dict[int, str]:
+    """Rename the demo runs' event files as written on their nodes; the writer PID (in
+    each name) → its event file's path."""
+    from tfwatch.model.event_file_names import parse_event_file_name
+
+    files = {}
+    for path in sorted(root.rglob("events.out.tfevents.*")):
+        node = NODE_OF_RUN[path.parent.name]
+        named = parse_event_file_name(path.name)
+        assert named.host is not None and named.pid is not None
+        moved = path.with_name(path.name.replace(f".{named.host}.", f".{node}."))
+        path.rename(moved)
+        files[named.pid] = str(moved)
+    return files
+
+
+class FixedNodes:
+    """A node poller of fixed readings (``NodePoller``), for the screenshots."""
+
+    label = "ssh fixed"
+
+    def __init__(self, files: dict[int, str], now: float) -> None:
+        from tfwatch.model.nodes import (
+            NodeGpu,
+            NodeGpuProcess,
+            NodeProcess,
+            NodeReading,
+            NodeSource,
+        )
+
+        on_a = sorted(pid for pid, path in files.items() if ".gpu-a." in path)
+        h100, gib = "NVIDIA H100 80GB HBM3", 81559.0
+        utils_a = (97, 94, 12, 0)
+        gpus_a = tuple(
+            NodeGpu(i, f"GPU-a{i}", h100, utils_a[i], gib * (0.82 - 0.15 * i), gib, 64 - i,
+                    610.0 - 90 * i, processes=(NodeGpuProcess(on_a[i]),) if i < len(on_a) else ())
+            for i in range(4)
+        )  # fmt: skip
+        procs = tuple(
+            NodeProcess(pid, 1, "alice", now - 3600,
+                        f"python train.py --logdir {Path(files[pid]).parent}", (files[pid],))
+            for pid in on_a
+        )  # fmt: skip
+        utils_b = (88, 91, 90, 87, 3, 2, 0, 0)
+        gpus_b = tuple(
+            NodeGpu(i, f"GPU-b{i}", "NVIDIA A100-SXM4-80GB", utils_b[i],
+                    gib * (0.7 if utils_b[i] > 50 else 0.01), gib, 58, 300.0)
+            for i in range(8)
+        )  # fmt: skip
+        self.readings = [
+            NodeReading("gpu-a", NodeSource.SSH, True, None, now, gpus_a, None, 71.5,
+                        180 << 30, 503 << 30, 14.2, procs),
+            NodeReading("gpu-b", NodeSource.PROMETHEUS, True, None, now, gpus_b, None, 48.0,
+                        402 << 30, 1007 << 30, 30.1),
+            NodeReading("gpu-c", NodeSource.SSH, False, "gpu-c: no answer within 5 s", now),
+        ]  # fmt: skip
+
+    def poll(self, deadline: float) -> list[Any]:
+        return list(self.readings)
+
+    def close(self) -> None:
+        pass
+
+
 VIEWS: dict[str, Callable[[Any], Awaitable[None]]] = {
     "main": _main,
     "filter": _filter,
@@ -125,11 +221,17 @@ VIEWS: dict[str, Callable[[Any], Awaitable[None]]] = {
     "groups": _groups,
     "bands": _bands,
     "hparams": _hparams,
+    "nodes": _nodes,
+    "node": _node,
 }
+#: Views of the made-up cluster (their own copy of the demo runs).
+CLUSTER_VIEWS = ("nodes", "node")
 
 
-async def shoot(root: Path, name: str, out: Path) -> Path:
+async def shoot(root: Path, name: str, out: Path, files: dict[int, str] | None = None) -> Path:
     """Open the app on ``root``, run view ``name``'s keys, save an SVG."""
+    now = fixed_end_time(STEPS) + 5
+    pollers = [FixedNodes(files, now)] if files is not None else []
     session = open_session(
         [str(root)],
         metrics=["train/loss", "val/accuracy"],
@@ -140,7 +242,10 @@ async def shoot(root: Path, name: str, out: Path) -> Path:
         system=name == "main",
         link_runs=False,
         targets=[("val/accuracy", 0.7)],
+        node_pollers=pollers,
     )
+    if session.cluster is not None:
+        session.cluster.poll_once()  # the nodes read before the one build
     app = TfwatchApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await _settle(pilot)
@@ -171,8 +276,14 @@ def main() -> int:
         write_fixed(str(root), STEPS)
         seeds = Path(home, "sweep")
         write_seeded(seeds)
+        cluster = Path(home, "cluster")
+        write_fixed(str(cluster), STEPS)
+        files = spread_over_nodes(cluster)
         for name in sys.argv[2:] or VIEWS:
-            svg = asyncio.run(shoot(seeds if name in ON_SEEDS else root, name, out))
+            if name in CLUSTER_VIEWS:
+                svg = asyncio.run(shoot(cluster, name, out, files))
+            else:
+                svg = asyncio.run(shoot(seeds if name in ON_SEEDS else root, name, out))
             png = to_png(svg)
             print(svg, png or "")
     return 0

@@ -14,6 +14,8 @@ Terms are separated by spaces and must all hold (AND); ``!`` before a term negat
                        prefixes work; ``state:remote``: written on another host
 ``alert:nan``          has an alert of that kind (``alert:any`` for any alert)
 ``tag:acc``            has a scalar tag containing the text
+``node:gpu-a``         runs on that node (its name or the host its event files
+                       name; a short name matches its FQDN; prefixes work)
 =====================  ====================================================
 
 Double quotes keep spaces inside one term (``"my run"``). A term that cannot be
@@ -28,6 +30,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from tfwatch.model.event_file_names import same_host
 
 _COMPARISON = re.compile(r"^([A-Za-z_][\w.\-/]*?)(<=|>=|!=|==|=|<|>)(.*)$")
 
@@ -122,6 +126,8 @@ def _term(term: str) -> Predicate:
         if kind in ("", "any", "*"):
             return lambda run: any(True for _ in run.alerts)
         return lambda run: any(a.lower().startswith(kind) for a in run.alerts)
+    if lowered.startswith("node:"):
+        return _on_node(lowered[5:])
     if lowered.startswith("tag:"):
         part = lowered[4:]
         return lambda run: any(part in t.lower() for t in run.tags)
@@ -129,6 +135,19 @@ def _term(term: str) -> Predicate:
     if m:
         return _comparison(m.group(1), m.group(2), m.group(3), term.lower())
     return lambda run: fuzzy_match(term, run.name)
+
+
+def _on_node(want: str) -> Predicate:
+    if not want:
+        raise ValueError("node: needs a name")
+
+    def check(run: Filterable) -> bool:
+        names = (getattr(run, "node", None), getattr(run, "host", None))
+        return any(
+            n is not None and (same_host(want, n) or n.lower().startswith(want)) for n in names
+        )
+
+    return check
 
 
 def _regex(pattern: str) -> Predicate:

@@ -48,6 +48,23 @@ def node_pollers(args: argparse.Namespace) -> list[NodePoller]:
     )
 
 
+def cluster_pollers(args: argparse.Namespace, local: bool = True) -> list[NodePoller]:
+    """This machine (``local``), each SSH node (the SSH roots' hosts and ``--node``),
+    then the Prometheus servers: every node source the command line names."""
+    from tfwatch.ingest.sources.options import parse_storage_options
+    from tfwatch.system.nodes.local import LocalNodePoller
+    from tfwatch.system.nodes.ssh_poller import ssh_node_pollers
+
+    pollers: list[NodePoller] = [LocalNodePoller()] if local else []
+    roots = getattr(args, "roots", None) or []
+    pollers += ssh_node_pollers(
+        roots,
+        getattr(args, "nodes", []),
+        parse_storage_options(getattr(args, "storage_options", None) or []),
+    )
+    return pollers + node_pollers(args)
+
+
 def read_nodes(pollers: list[NodePoller]) -> tuple[NodeReading, ...]:
     """Every source polled once, side by side; the first failing source's error raised
     (one line, exit 2)."""

@@ -8,18 +8,18 @@ import sys
 import threading
 from typing import IO, TYPE_CHECKING, Any
 
-from tfwatch.cli.node_options import add_node_options, node_pollers, read_nodes
-from tfwatch.cli.options import add_roots
-from tfwatch.errors import UsageError
+from tfwatch.cli.node_options import add_node_options, cluster_pollers, read_nodes
+from tfwatch.cli.options import add_roots, add_ssh_node_option
 
 if TYPE_CHECKING:
     from tfwatch.model.nodes import NodeGpu, NodeReading
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``nodes [ROOT...] [--prometheus URL...] [--json]``."""
+    """``nodes [ROOT...] [--node DEST...] [--prometheus URL...] [--json]``."""
     parser = sub.add_parser("nodes", help="the nodes of the cluster and the runs on each")
     add_roots(parser, optional=True, what="log root whose runs are listed on their nodes")
+    add_ssh_node_option(parser)
     add_node_options(parser)
     parser.add_argument(
         "--config", metavar="FILE", default=None, help="TOML config ([prometheus] names)"
@@ -29,10 +29,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    """Poll every node source once (while the roots are read) and print the nodes."""
-    pollers = node_pollers(args)
-    if not pollers:
-        raise UsageError("no node source: give --prometheus URL (or set TFWATCH_PROMETHEUS_URL)")
+    """Poll every node source once (while the roots are read) and print the nodes:
+    this machine first among them, whatever else is named."""
+    pollers = cluster_pollers(args)
     polled: list[tuple[NodeReading, ...]] = []
     failed: list[BaseException] = []
 

@@ -125,6 +125,11 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
         help="health thresholds (TOML; default ~/.config/tfwatch/config.toml if present)",
     )
     parser.add_argument(
+        "--allow-remote-kill",
+        action="store_true",
+        help="let K signal a run's process on an SSH node (through its SSH connection)",
+    )
+    parser.add_argument(
         "--bell", action="store_true", help="ring the terminal bell when a new alert fires"
     )
     from tfwatch.cli.node_options import add_node_options

@@ -16,9 +16,11 @@ from tfwatch.analysis.smoothing import smooth
 from tfwatch.ingest.sources.options import parse_storage_options
 from tfwatch.report.hparam_importance import HparamValue, Importance
 from tfwatch.report.wording import hparam_value
+from tfwatch.system.nodes.ssh_poller import SshNodePoller
+from tfwatch.system.nodes.ssh_signal import signal_node_process
 from tfwatch.system.processes import describe_process
 from tfwatch.system.sampler import SystemSampler
-from tfwatch.system.signals import ProcessRef, send_signal
+from tfwatch.system.signals import ProcessRef, SignalOutcome, send_signal
 from tfwatch.system.snapshot import GpuRow, SystemSnapshot
 
 __all__ = [
@@ -29,6 +31,8 @@ __all__ = [
     "HparamValue",
     "Importance",
     "ProcessRef",
+    "SignalOutcome",
+    "SshNodePoller",
     "SystemSampler",
     "SystemSnapshot",
     "aligned_band",
@@ -40,5 +44,6 @@ __all__ = [
     "parse_storage_options",
     "send_signal",
     "short_labels",
+    "signal_node_process",
     "smooth",
 ]

@@ -60,17 +60,24 @@ def open_session(
     that do; ``system``: sample the host and GPUs, linking runs to their writers unless
     ``link_runs`` is False; ``live`` False: one poll only (tests, screenshots);
     ``node_pollers``: other nodes' sources (``NodePoller``), polled every
-    ``node_interval`` seconds on threads of their own (``session.nodes``)."""
+    ``node_interval`` seconds on threads of their own (``session.nodes``; with
+    ``system``, this machine is listed first)."""
     tailer = make_tailer(roots, storage_options=storage_options, wait_for_missing=wait_for_missing)
     log_roots = tuple(status.root for status in tailer.statuses)
     sampler = (
         make_sampler(tailer if link_runs else None, log_roots, process_interval) if system else None
     )
     cluster = None
-    if node_pollers:
+    pollers = list(node_pollers)
+    if sampler is not None:
+        # This machine is a node too, read from the sampler's figures (no second read).
+        from tfwatch.system.nodes.local import LocalNodePoller
+
+        pollers.insert(0, LocalNodePoller(lambda: sampler.snapshot))
+    if pollers:
         from tfwatch.system.nodes.cluster import ClusterMonitor
 
-        cluster = ClusterMonitor(node_pollers, interval=node_interval)
+        cluster = ClusterMonitor(pollers, interval=node_interval)
     return LiveSession(
         tailer,
         sampler=sampler,

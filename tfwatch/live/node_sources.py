@@ -33,6 +33,15 @@ def node_pollers(
     return prometheus_pollers(chosen, every, config_names(config_path))
 
 
+def ssh_pollers(
+    roots: Sequence[str], nodes: Sequence[str], storage_options: Mapping[str, object]
+) -> list[NodePoller]:
+    """One poller per SSH node: every SSH root's host, then each ``--node`` destination."""
+    from tfwatch.system.nodes.ssh_poller import ssh_node_pollers  # asyncssh: only when asked
+
+    return list(ssh_node_pollers(roots, nodes, dict(storage_options)))
+
+
 def config_names(path: str | None) -> PrometheusNames | None:
     """The ``[prometheus]`` names of ``path``, else of the default config file when
     there is one (None: the defaults)."""

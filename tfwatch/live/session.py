@@ -26,6 +26,8 @@ from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.forecasts import ForecastCache
 from tfwatch.live.group_view import GroupBuilder, Grouping
 from tfwatch.live.health_source import health_alerts
+from tfwatch.live.node_alerts import NodeAlerts
+from tfwatch.live.node_states import NodeStates, with_places
 from tfwatch.live.run_copies import RunDetail, run_detail, series_of
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.live.view_models import Snapshot
@@ -107,6 +109,10 @@ class LiveSession:
         #: Called on the ingest thread after each poll with its seconds and bytes read
         #: (what a headless service reports about itself); None: nobody asks.
         self.poll_observer: Callable[[float, int], object] | None = None
+        #: Runs placed on nodes and given their node's state: only when a source reads
+        #: other nodes than this one (else the sampler alone knows every run).
+        self._on_nodes = NodeStates() if cluster is not None and cluster.remote else None
+        self._node_alerts = NodeAlerts(cluster.interval if cluster is not None else 2.0)
         self._wanted_metrics: tuple[str, ...] | None = None
         self._grouping: GroupBy | None = None
         self._groups = GroupBuilder()
@@ -283,11 +289,17 @@ class LiveSession:
         if wanted is not None:
             self._builder.set_metrics(wanted)
         states = self.sampler.snapshot.states if self.sampler is not None else None
+        now = self.clock()
+        nodes = self.nodes if self._on_nodes is not None else ()
+        if self._on_nodes is not None and nodes:
+            states = self._on_nodes.refreshed(nodes, self.tailer, states, now)
         with self.tailer.lock:
-            snap = self._builder.build(self.tailer.runs, self.clock(), states)
+            snap = self._builder.build(self.tailer.runs, now, states)
             snap = self._forecasts.apply(snap, self.tailer.runs)
             spec = self._grouping
             groups = self._groups.build(spec, snap, self.tailer.runs) if spec else None
+        if self._on_nodes is not None and nodes:
+            snap = self._node_alerts.apply(with_places(snap, self._on_nodes), nodes, now)
         current = [a for run in snap.runs.values() for a in run.alert_list]
         active, news = self.alert_feed.update(current)
         return Published(snap, errors, tuple(active), tuple(news), groups)

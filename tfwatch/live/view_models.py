@@ -99,6 +99,12 @@ class RunSummary:
     #: seconds between its points (None when unknown): what :func:`current_rate` reads.
     recent_rate: float = math.nan
     cadence: float | None = None
+    #: The host its event files name, its node and the mean utilisation and memory use
+    #: (%) of its own GPUs, when node sources know them (None: unknown).
+    host: str | None = None
+    node: str | None = None
+    gpu_util: float | None = None
+    gpu_memory: float | None = None
     #: The metrics written with the hparams by ``add_hparams`` (one value each).
     final_metrics: Mapping[str, float] = field(default_factory=dict)
 

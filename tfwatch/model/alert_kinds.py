@@ -21,6 +21,9 @@ class AlertKind(TextEnum):
     FROZEN = "frozen"
     TWO_WRITERS = "two_writers"
     TOO_FREQUENT = "too_frequent"
+    NODE_DOWN = "node_down"
+    GPU_IDLE = "gpu_idle"
+    NO_PROGRESS = "no_progress"
     DETECTOR_ERROR = "detector_error"
 
 

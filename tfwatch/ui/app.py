@@ -83,6 +83,7 @@ class TfwatchApp(GroupViews):
         desktop_notify: bool = False,
         alert_mutes: AlertMutes | None = None,
         group_by: GroupBy | None = None,
+        allow_remote_kill: bool = False,
     ) -> None:
         super().__init__()
         #: Acknowledged alerts, muted runs and kinds (this session only by default).
@@ -99,7 +100,7 @@ class TfwatchApp(GroupViews):
         #: The system monitor (run states, processes, GPU); None without it.
         self.sampler = session.sampler
         #: Showing and stopping runs' processes (``P``, ``K``).
-        self.processes = ProcessControl(self.sampler, readonly)
+        self.processes = ProcessControl(self.sampler, readonly, session, allow_remote_kill)
         self.snapshot: Snapshot | None = None
         self.marked: set[str] = set()
         config = session.health_config
@@ -133,7 +134,10 @@ class TfwatchApp(GroupViews):
         yield FilterBar(id="filter-bar")
         yield Label("", id="filter-error")
         yield SystemSlot(
-            enabled=self.sampler is not None, log_roots=self.session.roots, sampler=self.sampler
+            enabled=self.sampler is not None or self.session.cluster is not None,
+            log_roots=self.session.roots,
+            sampler=self.sampler,
+            session=self.session,
         )
         yield AdaptiveFooter()
 
@@ -241,6 +245,7 @@ class TfwatchApp(GroupViews):
                     self.snapshot.runs, self.filter, mode, self.primary_metric, self.sort_reverse
                 )
             snap = self.snapshot
+            nodes = any(r.node is not None for r in snap.runs.values())
 
             def fit() -> list[Column]:
                 need, prefix = (self.grouping.name_need(), "") if makers else table.name_needs(runs)
@@ -254,13 +259,14 @@ class TfwatchApp(GroupViews):
                         runs,
                         prefix,
                         self._voices.says_nothing,
+                        nodes=nodes,
                     ),
                     width,
                 )
 
             # Kept while the shown list is the same object (no summary changed).
             key = (self._visible.generation, width, targets, table.as_tree, snap.metrics,
-                   dict(snap.tag_counts))  # fmt: skip
+                   dict(snap.tag_counts), nodes)  # fmt: skip
             columns = fit() if makers else self._visible.columns(key, fit)
             table.set_columns(columns)
             table.show(runs, self.marked, self.clock(), makers)

@@ -56,12 +56,15 @@ ALERT_LETTERS = {
     "frozen": "F",
     "two_writers": "W",
     "too_frequent": "T",
+    "node_down": "X",
+    "gpu_idle": "I",
+    "no_progress": "B",
     "detector_error": "?",
     "health_check_failed": "?",
 }
 #: Kinds that need a person now (red); information (green, see ``INFO_KINDS``) is good
 #: news or advice; the others are hints (yellow).
-SEVERE_ALERTS = frozenset({"nan", "diverging", "exploding_grad", "crashed"})
+SEVERE_ALERTS = frozenset({"nan", "diverging", "exploding_grad", "crashed", "node_down"})
 
 
 def alert_style(kind: str) -> str:
@@ -112,10 +115,14 @@ def _fit_label(label: str, least: int) -> tuple[str, int]:
 
 
 def all_columns(
-    metrics: tuple[str, ...], targets: tuple[str, ...] = (), known_tags: Iterable[str] = ()
+    metrics: tuple[str, ...],
+    targets: tuple[str, ...] = (),
+    known_tags: Iterable[str] = (),
+    nodes: bool = False,
 ) -> list[Column]:
     """Every column the table can show for ``metrics`` (and ``--target`` tags), in order;
-    headers name each tag by the shortest suffix that no other of ``known_tags`` shares."""
+    headers name each tag by the shortest suffix that no other of ``known_tags`` shares.
+    ``nodes``: the run's node and its own GPUs' utilisation and memory (node sources)."""
     universe = {*known_tags, *metrics, *targets}
     cols = [
         Column("flags", "", 3, 0),
@@ -124,6 +131,12 @@ def all_columns(
         Column("speed", "steps/s", 7, 6),
         Column("age", "upd", 4, 3),
     ]
+    if nodes:
+        cols += [
+            Column("node", "node", NODE_WIDTH, 4),
+            Column("gpu_util", "gpu%", 4, 5),
+            Column("gpu_memory", "gmem", 4, 6),
+        ]
     cols.append(Column("badge", "!", BADGE_WIDTH, 1))
     for i, tag in enumerate(metrics):
         base = 0 if i == 0 else 7 + i
@@ -143,6 +156,7 @@ def all_columns(
 
 
 FORECAST_WIDTH = 16
+NODE_WIDTH = 10
 ETA_WIDTH = 9
 #: Width of a metric's value cells, and the most a header may widen a column to.
 VALUE_WIDTH = 9
@@ -163,6 +177,7 @@ def fit_columns(
     runs: Sequence[RunSummary] = (),
     name_label: str = "",
     says_nothing: Callable[[Column, Sequence[RunSummary]], bool] | None = None,
+    nodes: bool = False,
 ) -> list[Column]:
     """The columns that fit in ``width`` cells. ``longest_name``: the cells the visible
     names need. The name column keeps up to a third of the width for them (NAME_MIN at
@@ -175,7 +190,7 @@ def fit_columns(
     ``says_nothing``: how a column's silence is found (a remembering one: see
     :mod:`tfwatch.ui.column_voices`)."""
     silent = says_nothing or _says_nothing
-    cols = [c for c in all_columns(metrics, targets, known_tags) if not silent(c, runs)]
+    cols = [c for c in all_columns(metrics, targets, known_tags, nodes) if not silent(c, runs)]
     budget = width - 2 - CELL_PADDING  # the vertical scrollbar, the name column's padding
     need = max(longest_name, len("run"))
     reserve = min(need, max(NAME_MIN, budget // NAME_SHARE))
@@ -224,6 +239,8 @@ def cell_says_nothing(col: Column, run: RunSummary) -> bool:
         return run.activity <= 0
     if col.key == "badge":
         return not run.alerts
+    if col.key in ("node", "gpu_util", "gpu_memory"):
+        return getattr(run, col.key) is None
     if col.key == "forecast":
         return run.forecast is not None and not run.forecast.known
     if col.field == "eta":
@@ -439,6 +456,11 @@ def _raw_cells(
             out.append(age_cell(run, now))
         elif col.key == "badge":
             out.append(badge_cell(run))
+        elif col.key == "node":
+            out.append(Text(printable(run.node or "-")[: col.width], no_wrap=True))
+        elif col.key in ("gpu_util", "gpu_memory"):
+            value = run.gpu_util if col.key == "gpu_util" else run.gpu_memory
+            out.append(Text("-" if value is None else f"{value:.0f}", justify="right"))
         elif col.key == "forecast":
             out.append(forecast_cell(run, col.width))
         elif col.field == "eta":

@@ -25,13 +25,15 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
     config = load_config(getattr(args, "config", None))
     text = getattr(args, "group_by", None)
     grouping = parse_group_by(text, config.seed_keys) if text is not None else None
-    from tfwatch.live.node_sources import node_pollers
+    from tfwatch.live.node_sources import node_pollers, ssh_pollers
 
     pollers = node_pollers(
         getattr(args, "prometheus", []),
         getattr(args, "prometheus_headers", []),
         getattr(args, "config", None),
     )
+    # Every SSH root's host and every --node are read over SSH, before Prometheus.
+    pollers = [*ssh_pollers(roots, getattr(args, "nodes", []), options or {}), *pollers]
     # A root that is not there yet is waited for, as TensorBoard does, beside roots that
     # are; a lone missing root is a mistake worth an exit status.
     session = open_session(
@@ -60,4 +62,5 @@ def create_app(roots: Sequence[str], args: argparse.Namespace, **kwargs: Any) ->
         desktop_notify=getattr(args, "notify", False),
         alert_mutes=mutes,
         group_by=grouping,
+        allow_remote_kill=getattr(args, "allow_remote_kill", False),
     )

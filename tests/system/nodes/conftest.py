@@ -13,9 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.ingest.sources.backends import SSHKeys
 from tests.services.cluster_exporters import DcgmExporter, FakeGpu, NodeFacts, PodPhases
 from tests.services.prometheus import MetricsServer, NodeExporter, PrometheusServer, ScrapeTarget
 from tests.system.nodes.cluster import Cluster
+from tests.system.nodes.ssh_node_server import NodeServer, serve_nodes
 
 
 def _gpus(node: str) -> list[FakeGpu]:
@@ -81,3 +83,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         node_exporter.close()
         exporters.close()
         lone.close()
+
+
+@pytest.fixture(scope="module")
+def node_server(
+    ssh_keys: SSHKeys, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[NodeServer]:
+    """The SSH server playing nodes ``gpu`` and ``cpu`` (see ssh_node_server.py)."""
+    yield from serve_nodes(ssh_keys, tmp_path_factory)

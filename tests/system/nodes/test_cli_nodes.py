@@ -140,11 +140,6 @@ def test_an_unreachable_prometheus_is_one_line_and_exit_2(
 
 def test_mistakes_are_one_line_and_exit_2(logs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TFWATCH_PROMETHEUS_URL", raising=False)
-    result = run_cli(monkeypatch, "nodes")
-    assert (result.status, result.err) == (
-        2,
-        "tfwatch: no node source: give --prometheus URL (or set TFWATCH_PROMETHEUS_URL)\n",
-    )
     result = run_cli(monkeypatch, "nodes", "--prometheus", "localhost:9090")
     assert result.status == 2 and result.err.startswith("tfwatch: not an http(s) URL")
     result = run_cli(
@@ -152,3 +147,13 @@ def test_mistakes_are_one_line_and_exit_2(logs: Path, monkeypatch: pytest.Monkey
     )
     assert result.status == 2 and "sEcReT" not in result.err
     assert result.err.count("\n") == 1
+
+
+def test_without_other_sources_nodes_lists_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TFWATCH_PROMETHEUS_URL", raising=False)
+    result = run_cli(monkeypatch, "nodes", "--json")
+    assert result.status == 0, result.err
+    (node,) = json.loads(result.out)["nodes"]
+    assert (node["name"], node["source"], node["up"]) == (local_hostname(), "local", True)
+    assert node["memory_total_bytes"] > node["memory_used_bytes"] > 0
+    assert 0.0 <= node["cpu_percent"] <= 100.0

@@ -82,6 +82,11 @@ class ClusterMonitor:
         self._polls = 0
         self._snapshot = ClusterSnapshot()
 
+    @property
+    def remote(self) -> bool:
+        """Whether a source reads other nodes than this machine."""
+        return any(poller.label != "local" for poller in self.pollers)
+
     def snapshot(self) -> ClusterSnapshot:
         """The last published state (never blocks on a source)."""
         return self._snapshot

@@ -90,6 +90,11 @@ class SshNodePoller:
         self._retry_at = 0.0
         self._error: str | None = None
 
+    @property
+    def node_name(self) -> str:
+        """The node's own name once it answered (else the destination's host)."""
+        return self._name
+
     def poll(self, deadline: float) -> list[NodeReading]:
         """The node's reading, by ``deadline`` (``time.monotonic()`` seconds)."""
         with self._lock:
@@ -123,7 +128,22 @@ class SshNodePoller:
         left = deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("no time left after connecting")
-        command = probe_command(self._gpu_timeout(left))
+        return self._exec(probe_command(self._gpu_timeout(left)), deadline)
+
+    def run(self, command: str, deadline: float) -> bytes:
+        """Run one more ``command`` over the node's connection (a signal from ``K``):
+        its output, by ``deadline``; raises on failure."""
+        with self._lock:
+            if self._fs is None:
+                self._fs = self._connections.get(
+                    self.target, self._options, timeout=deadline - time.monotonic()
+                )
+            return self._exec(command, deadline)
+
+    def _exec(self, command: str, deadline: float) -> bytes:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("no time left after connecting")
         future = asyncio.run_coroutine_threadsafe(
             _run(self._fs.client, command, left), self._fs.loop
         )

@@ -35,6 +35,8 @@ class RunProcess:
     command: str = ""
     user: str | None = None
     method: str | None = None
+    #: The node the run is written on, when it is another node a source reads.
+    node: str | None = None
 
 
 def process_text(proc: RunProcess) -> Text:
@@ -43,12 +45,15 @@ def process_text(proc: RunProcess) -> Text:
     text.append("run      ", style="dim")
     text.append(printable(proc.run) + "\n", style="bold")
     text.append("state    ", style="dim")
-    text.append(proc.state + (" (another host)" if proc.remote else "") + "\n")
+    where = f" (node {printable(proc.node)})" if proc.node else " (another host)"
+    text.append(proc.state + (where if proc.remote else "") + "\n")
     text.append("why      ", style="dim")
     text.append(printable(proc.reason or "-") + "\n")
     if proc.ref is None:
         text.append("process  ", style="dim")
-        if proc.remote:
+        if proc.node:
+            text.append(f"no live process on node {printable(proc.node)}", style="yellow")
+        elif proc.remote:
             text.append("written on another host: no process to see here", style="yellow")
         else:
             text.append("no live process linked to this run", style="yellow")
@@ -57,6 +62,8 @@ def process_text(proc: RunProcess) -> Text:
     text.append(f"{proc.ref.pid}", style="bold cyan")
     if proc.method:
         text.append(f"  (linked by {proc.method})", style="dim")
+    if proc.node:
+        text.append(f"  on node {printable(proc.node)}", style="dim")
     text.append("\nuser     ", style="dim")
     text.append(printable(proc.user or "?") + "\n")
     text.append("command  ", style="dim")

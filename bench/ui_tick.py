@@ -2,7 +2,11 @@
 
 Usage: ``python bench/ui_tick.py [--runs 1000] [--idle-runs 200] [--idle-seconds 20]``;
 ``--passes-only --runs 5000``: only the ingest thread's pass (idle and 10 % changed);
-``--groups-only``: just the grouped table, 1,000 runs in 100 groups (``g``).
+``--groups-only``: just the grouped table, 1,000 runs in 100 groups (``g``);
+``--table-only``: just the large table (``--table-runs 10000`` × 3 metrics at 160×50):
+ticks, a sort and a filter keystroke, a page scrolled, idle CPU with every run finished.
+Targets (issue 18) for the large table: idle tick ≤ 5 ms, 10 % changed ≤ 20 ms, all
+changed ≤ 50 ms, sort or filter ≤ 30 ms, a page ≤ 16 ms, idle CPU ≤ 2 % of a core.
 Targets (issue 3): a tick ≤ 50 ms with 1,000 rows × 3 metrics; idle CPU ≤ 5 % of one
 core with 200 runs. A tick is two halves: the snapshot built in the ingest thread, and
 the table update plus repaint on the UI thread; both are reported.
@@ -18,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -41,6 +46,13 @@ def _ms(samples: list[float]) -> str:
     return f"median {statistics.median(samples) * 1e3:.1f} ms, max {max(samples) * 1e3:.1f} ms"
 
 
+def _loaded(tailer: Any) -> bool:
+    """Whether every run found holds its points (a large root fills in after discovery)."""
+    with tailer.lock:
+        runs = list(tailer.runs.values())
+    return bool(runs) and all(r.scalars for r in runs)
+
+
 async def _ui_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[str, list[float]]:
     session = open_session([root], metrics=tags, live=False, system=False)
     tailer = session.tailer
@@ -49,6 +61,8 @@ async def _ui_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[str, l
     async with app.run_test(size=SIZE) as pilot:
         while app.snapshot is None:
             await pilot.pause(0.1)
+        while not _loaded(tailer):  # one pass without live ticks: read the rest here
+            tailer.poll()
         await pilot.pause(0.5)
         builder = SnapshotBuilder(metrics=tags, health=health_alerts())
         with tailer.lock:
@@ -190,6 +204,77 @@ async def _grouped_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[s
     return times
 
 
+async def _table_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[str, list[float]]:
+    """The UI thread's CPU time for each tick and keystroke on a large table (the wall
+    time of a pilot's press and pause also counts its waits: reported beside it)."""
+    session = open_session([root], metrics=tags, live=False, system=False)
+    tailer = session.tailer
+    app = TfwatchApp(session)
+    times: dict[str, list[float]] = {}
+
+    def record(label: str, wall: float, cpu: float) -> None:
+        times.setdefault(f"{label} (UI-thread CPU)", []).append(time.thread_time() - cpu)
+        times.setdefault(f"{label} (wall, pilot)", []).append(time.perf_counter() - wall)
+
+    async with app.run_test(size=SIZE) as pilot:
+        while app.snapshot is None:
+            await pilot.pause(0.1)
+        while not _loaded(tailer):  # one pass without live ticks: read the rest here
+            tailer.poll()
+        await pilot.pause(0.5)
+        # No budget: every changed run gets a new summary, as the label says.
+        builder = SnapshotBuilder(metrics=tags, health=health_alerts(), budget=None)
+        with tailer.lock:
+            builder.build(tailer.runs)
+        names = sorted(tailer.runs)
+        for _ in range(ticks):
+            wall, cpu = time.perf_counter(), time.thread_time()
+            await pilot.pause()
+            record("a pilot pause alone", wall, cpu)
+        for label, share in (("idle tick", 0), ("10% changed", 10), ("all changed", 1)):
+            for i in range(ticks):
+                if share:
+                    for name in names[i % share :: share]:
+                        tailer.runs[name].version += 1  # what new data does to a run
+                with tailer.lock:
+                    snap = builder.build(tailer.runs, time.time() + i)
+                wall, cpu = time.perf_counter(), time.thread_time()
+                app._apply_snapshot(Published(snap))
+                await pilot.pause()  # the repaint
+                record(label, wall, cpu)
+
+        async def timed(label: str, act: object) -> None:
+            wall, cpu = time.perf_counter(), time.thread_time()
+            if isinstance(act, str):
+                await pilot.press(act)
+            else:
+                act()  # type: ignore[operator]
+            await pilot.pause()
+            record(label, wall, cpu)
+
+        for _ in range(ticks):
+            await timed("sort keystroke (s)", "s")
+        for i in range(ticks):
+            await timed("filter keystroke", lambda i=i: app.set_filter(f"trial_{i % 10}"))
+            await timed("filter keystroke", lambda: app.set_filter(""))
+        for key in ("pagedown", "pageup") * ticks:
+            await timed("page scrolled (PgDn/PgUp)", key)
+    return times
+
+
+def bench_table(root: str, ticks: int, idle_seconds: float) -> None:
+    tailer = make_tailer([root])
+    tailer.poll()
+    tags = tuple(sorted({t for r in tailer.runs.values() for t in r.scalars})[:3])
+    print(f"{len(tailer.runs)} runs, metrics {', '.join(tags)}")
+    del tailer
+    for label, samples in asyncio.run(_table_ticks(root, tags, ticks)).items():
+        print(f"table (UI thread) at {SIZE[0]}x{SIZE[1]}, {label}: {_ms(samples)}")
+    if idle_seconds:
+        share = asyncio.run(_idle(root, idle_seconds))
+        print(f"idle CPU with these runs finished, 1 s refresh: {share * 100:.1f} % of one core")
+
+
 async def _idle(root: str, seconds: float) -> float:
     app = TfwatchApp(open_session([root], interval=1.0, system=False))
     async with app.run_test(size=SIZE) as pilot:
@@ -214,10 +299,16 @@ def main() -> int:
         help="only the ingest thread's pass at --runs runs (no UI, no idle CPU)",
     )
     parser.add_argument("--groups-only", action="store_true", help="only the grouped table")
+    parser.add_argument("--table-only", action="store_true", help="only the large table")
+    parser.add_argument("--table-runs", type=int, default=10000)
+    parser.add_argument("--table-steps", type=int, default=50, help="steps per tag")
     args = parser.parse_args()
     base = args.dir or tempfile.mkdtemp(prefix="tfwatch-bench-ui-")
     if args.passes_only:
         bench_passes(generate(os.path.join(base, f"ui-{args.runs}"), args.runs, 3, 300), 10)
+    elif args.table_only:
+        shape = (args.table_runs, 3, args.table_steps)
+        bench_table(generate(os.path.join(base, "table"), *shape), args.ticks, args.idle_seconds)
         return 0
     big = generate(os.path.join(base, f"ui-{args.runs}"), args.runs, 3, 300)
     bench_groups(big, args.ticks)

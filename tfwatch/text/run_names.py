@@ -67,7 +67,12 @@ def shared_prefix(names: Iterable[str]) -> str:
 
 def tail_widths(names: Iterable[str]) -> int:
     """Cells the widest of ``names`` takes once their shared prefix is dropped."""
-    _, tails = _prefix_and_tails(tuple(sorted(set(names))))
+    return _widest_tail(tuple(sorted(set(names))))
+
+
+@lru_cache(maxsize=16)
+def _widest_tail(names: tuple[str, ...]) -> int:
+    _, tails = _prefix_and_tails(names)
     return max((cell_len(t) for t in tails), default=0)
 
 

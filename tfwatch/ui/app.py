@@ -11,7 +11,7 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import Input, Label
 from textual.worker import get_current_worker
 
 from tfwatch.filtering import RunFilter, parse_filter
@@ -28,13 +28,15 @@ from tfwatch.ui.actions.grouping import GroupingControl
 from tfwatch.ui.actions.palette import Chosen, GoToRun, RunCommands, SortBy
 from tfwatch.ui.actions.processes import ProcessControl
 from tfwatch.ui.bindings import APP_BINDINGS, MAIN_SCREEN_ACTIONS
-from tfwatch.ui.columns import fit_columns
+from tfwatch.ui.column_voices import ColumnVoices
+from tfwatch.ui.columns import Column, fit_columns
 from tfwatch.ui.messages import SnapshotApplied
 from tfwatch.ui.screens.compare import CompareScreen
 from tfwatch.ui.screens.detail import DetailScreen
 from tfwatch.ui.screens.help import HelpScreen
 from tfwatch.ui.screens.metric_picker import MetricPicker
-from tfwatch.ui.sorting import SORT_MODES, sort_runs
+from tfwatch.ui.sorting import SORT_MODES
+from tfwatch.ui.visible_runs import VisibleRuns
 from tfwatch.ui.widgets.alerts_panel import AlertsPanel
 from tfwatch.ui.widgets.filter_bar import FilterBar
 from tfwatch.ui.widgets.footer import AdaptiveFooter
@@ -105,6 +107,9 @@ class TfwatchApp(GroupViews):
         #: ``g``: which grouping is shown, which groups are open (``--group-by`` first).
         self.grouping = GroupingControl(group_by, config.seed_keys if config else SEED_KEYS)
         self.filter: RunFilter = parse_filter("")
+        #: The filtered, sorted runs and their columns, kept while nothing changed.
+        self._visible = VisibleRuns()
+        self._voices = ColumnVoices()
         self.sort_index = 0
         self.sort_reverse = False
         self._stopping = False
@@ -224,10 +229,10 @@ class TfwatchApp(GroupViews):
         """Runs passing the filter, in display order."""
         if self.snapshot is None:
             return []
-        runs = [r for r in self.snapshot.runs.values() if self.filter.matches(r)]
         mode = SORT_MODES[self.sort_index].key
-        order = sort_runs(runs, mode, self.primary_metric, self.sort_reverse)
-        return [self.snapshot.runs[n] for n in order]
+        return self._visible.runs(
+            self.snapshot, self.filter, mode, self.primary_metric, self.sort_reverse
+        )
 
     def refresh_view(self) -> None:
         """Apply the snapshot, filter, sort and marks to the table and header."""
@@ -242,15 +247,30 @@ class TfwatchApp(GroupViews):
                 runs, makers = self.grouping.rows(
                     self.snapshot.runs, self.filter, mode, self.primary_metric, self.sort_reverse
                 )
-            need, prefix = (self.grouping.name_need(), "") if makers else table.name_needs(runs)
             snap = self.snapshot
             nodes = any(r.node is not None for r in snap.runs.values())
-            columns = self.grouping.fit_columns(
-                lambda w: fit_columns(
-                    snap.metrics, w, need, targets, snap.tag_counts, runs, prefix, nodes=nodes
-                ),
-                width,
-            )
+
+            def fit() -> list[Column]:
+                need, prefix = (self.grouping.name_need(), "") if makers else table.name_needs(runs)
+                return self.grouping.fit_columns(
+                    lambda w: fit_columns(
+                        snap.metrics,
+                        w,
+                        need,
+                        targets,
+                        snap.tag_counts,
+                        runs,
+                        prefix,
+                        self._voices.says_nothing,
+                        nodes=nodes,
+                    ),
+                    width,
+                )
+
+            # Kept while the shown list is the same object (no summary changed).
+            key = (self._visible.generation, width, targets, table.as_tree, snap.metrics,
+                   dict(snap.tag_counts), nodes)  # fmt: skip
+            columns = fit() if makers else self._visible.columns(key, fit)
             table.set_columns(columns)
             table.show(runs, self.marked, self.clock(), makers)
             waiting = self._no_runs.show_for(self.snapshot, self.session.statuses)
@@ -267,6 +287,7 @@ class TfwatchApp(GroupViews):
         text = header_text(
             self.snapshot, self.session.statuses, shown, label, self.interval, len(self.marked),
             width=max(1, width), sort_metric=metric,
+            counts=self._visible.counts(self.snapshot) if self.snapshot is not None else None,
         )  # fmt: skip
         if words:
             text.append(words, style="dim")
@@ -438,8 +459,8 @@ class TfwatchApp(GroupViews):
         process = self.processes.process_of(name, summary)
         self.push_screen(DetailScreen(copy.detail, list(copy.alerts), process, focus=focus))
 
-    @on(DataTable.RowSelected, "#runs")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(RunsTable.RowSelected, "#runs")
+    def _row_selected(self, event: RunsTable.RowSelected) -> None:
         self.action_detail()
 
     def action_system_panel(self) -> None:

@@ -8,7 +8,7 @@ go through :func:`printable` so no control character reaches the terminal.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -176,6 +176,7 @@ def fit_columns(
     known_tags: Iterable[str] = (),
     runs: Sequence[RunSummary] = (),
     name_label: str = "",
+    says_nothing: Callable[[Column, Sequence[RunSummary]], bool] | None = None,
     nodes: bool = False,
 ) -> list[Column]:
     """The columns that fit in ``width`` cells. ``longest_name``: the cells the visible
@@ -185,10 +186,11 @@ def fit_columns(
     to its need. Columns with nothing to say for any of ``runs`` (every cell ``n/a`` or
     ``-``) are left out. ``name_label``: the name column's header (the prefix all
     visible names share; "run" when empty), cut from the left to fit.
-    ``known_tags``: every tag seen, so that headers tell apart tags ending alike."""
-    cols = [
-        c for c in all_columns(metrics, targets, known_tags, nodes) if not _says_nothing(c, runs)
-    ]
+    ``known_tags``: every tag seen, so that headers tell apart tags ending alike.
+    ``says_nothing``: how a column's silence is found (a remembering one: see
+    :mod:`tfwatch.ui.column_voices`)."""
+    silent = says_nothing or _says_nothing
+    cols = [c for c in all_columns(metrics, targets, known_tags, nodes) if not silent(c, runs)]
     budget = width - 2 - CELL_PADDING  # the vertical scrollbar, the name column's padding
     need = max(longest_name, len("run"))
     reserve = min(need, max(NAME_MIN, budget // NAME_SHARE))
@@ -219,12 +221,18 @@ def fit_columns(
 
 def _says_nothing(col: Column, runs: Sequence[RunSummary]) -> bool:
     """Whether every one of ``runs`` (at least one) shows ``n/a`` or nothing in ``col``."""
-    if not runs or col.key in ("flags", "name", "step"):
+    if not runs or column_never_silent(col):
         return False
-    return all(_cell_says_nothing(col, run) for run in runs)
+    return all(cell_says_nothing(col, run) for run in runs)
 
 
-def _cell_says_nothing(col: Column, run: RunSummary) -> bool:
+def column_never_silent(col: Column) -> bool:
+    """The columns always shown, whatever the runs hold."""
+    return col.key in ("flags", "name", "step")
+
+
+def cell_says_nothing(col: Column, run: RunSummary) -> bool:
+    """Whether ``run``'s cell in ``col`` shows ``n/a``, ``-`` or nothing."""
     if col.key == "speed":
         return math.isnan(run.steps_per_second)
     if col.key == "age":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,6 +14,7 @@ from textual.widgets import ProgressBar, Static
 from tfwatch.live.view_models import Snapshot
 from tfwatch.model.load_progress import LoadProgress
 from tfwatch.model.root_status import RootStatus
+from tfwatch.model.run_states import ALL_STATES
 from tfwatch.text.durations import format_age
 from tfwatch.text.load_progress import load_progress_line
 from tfwatch.text.safe_text import printable
@@ -79,6 +81,26 @@ SHORT_ROOT = 20
 PROGRESS_WIDTH = 32
 
 
+@dataclass(frozen=True)
+class RunCounts:
+    """What the header counts over every run: runs per state, remote, with alerts."""
+
+    states: dict[str, int]
+    remote: int
+    with_alerts: int
+
+
+def run_counts(snapshot: Snapshot) -> RunCounts:
+    """Count once what the header shows (each of its shorter forms reads it again)."""
+    states: dict[str, int] = dict.fromkeys(ALL_STATES, 0)
+    remote = warned = 0
+    for run in snapshot.runs.values():  # one pass: 10,000 runs are read once
+        states[run.state] = states.get(run.state, 0) + 1
+        remote += run.remote
+        warned += bool(run.alerts) and run.warned
+    return RunCounts(states, remote, warned)
+
+
 def header_text(
     snapshot: Snapshot | None,
     roots: list[RootStatus],
@@ -88,15 +110,18 @@ def header_text(
     marked: int,
     width: int = 0,
     sort_metric: str | None = None,
+    counts: RunCounts | None = None,
 ) -> Text:
     """The header line as styled text (plain text where NO_COLOR is set): the whole line,
     or when it is wider than ``width`` (0: no limit), the first of the ever shorter forms
     of :data:`SHORTENINGS` that fits; parts are dropped or shortened, never cut."""
     now = time.time()
     text = Text()
+    if snapshot is not None and counts is None:
+        counts = run_counts(snapshot)
     for level in range(len(SHORTENINGS) + 1):
         text = _header_line(
-            snapshot, roots, shown, sort_label, interval, marked, sort_metric,
+            snapshot, counts, roots, shown, sort_label, interval, marked, sort_metric,
             set(SHORTENINGS[:level]), now,
         )  # fmt: skip
         if not width or text.cell_len <= width:
@@ -106,6 +131,7 @@ def header_text(
 
 def _header_line(
     snapshot: Snapshot | None,
+    counts: RunCounts | None,
     roots: list[RootStatus],
     shown: int,
     sort_label: str,
@@ -130,17 +156,17 @@ def _header_line(
     text.append("  ")
     total = len(snapshot.runs) if snapshot else 0
     words = "state_words" not in short
-    if snapshot is not None:
-        for state, count in snapshot.count_by_state().items():
+    if counts is not None:
+        for state, count in counts.states.items():
             if count:
                 label = f" {state}" if words else ""
                 text.append(f"{STATE_GLYPHS[state]}{count}{label} ", style=STATE_STYLES[state])
-        remote = sum(1 for r in snapshot.runs.values() if r.remote)
+        remote = counts.remote
         if remote:
             text.append(f"{REMOTE_GLYPH}{remote}{' remote' if words else ''} ", style=REMOTE_STYLE)
-        if snapshot.with_alerts:
+        if counts.with_alerts:
             label = " with alerts" if words else ""
-            text.append(f"!{snapshot.with_alerts}{label} ", style="bold red")
+            text.append(f"!{counts.with_alerts}{label} ", style="bold red")
     text.append(f" {shown}/{total} runs", style="bold")
     if marked:
         text.append(f"  {marked} marked", style="magenta")

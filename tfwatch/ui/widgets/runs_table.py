@@ -1,8 +1,11 @@
-"""The runs table: one row per run, updated in place on each tick.
+"""The runs table: one row per run, drawn line by line for the rows on screen only.
 
-Rows are keyed by run name so the cursor follows its run through sorting, filtering and
-refreshes. A tick touches only the cells whose text changed; the columns are rebuilt
-only when the metric set or the width changes (a resize), never on a refresh.
+A tick hands the table every visible run in order (plain lists: sorting and filtering
+happen before); the table keeps the row keys and, per row on screen, a Strip drawn
+from the run's summary object (:mod:`row_strips`). Rows scrolled off are never styled,
+and a row on screen is drawn again only when its summary, mark, name, age text, zebra
+place or the cursor changed. Rows are keyed by run name so the cursor follows its run
+through sorting, filtering and refreshes.
 
 Names show without the prefix they all share (the name column's header shows it) and
 cut to the column so that no two rows look alike (:mod:`tfwatch.text.run_names`); ``t``
@@ -12,42 +15,92 @@ directory is a row of its own with no run under the cursor.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.events import Resize
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from tfwatch.live.view_models import RunSummary
 from tfwatch.text.run_names import shared_prefix, shorten_names, tail_widths
 from tfwatch.ui.columns import (
+    CELL_PADDING,
     Column,
-    RunNameText,
-    age_cell,
     age_text,
     directory_cells,
     header_label,
     row_cells,
 )
-from tfwatch.ui.run_tree import DIR_KEY, tree_rows, tree_width
+from tfwatch.ui.run_tree import tree_rows, tree_width
+from tfwatch.ui.widgets.row_strips import RowStyles, StripCache, line_strip
 
 #: How a row that is not a plain run (a group, a group's member) becomes cells.
 CellMaker = Callable[[Any, list[Column], bool, float], list[Text]]
+NO_MAKERS: Mapping[str, CellMaker] = {}
 
 
-class RunsTable(DataTable[Text]):
+class RunsTable(ScrollView, can_focus=True):
     """The main table. Call :meth:`show` with the runs to display, in order."""
 
+    DEFAULT_CSS = """
+    RunsTable {
+        background: $surface;
+        color: $foreground;
+        height: auto;
+        max-height: 100%;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .runs-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .runs-table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        &:dark > .runs-table--even-row {
+            background: $surface-darken-1 40%;
+        }
+        & > .runs-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .runs-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .runs-table--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        & > .runs-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "runs-table--header",
+        "runs-table--even-row",
+        "runs-table--odd-row",
+        "runs-table--cursor",
+    }
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("home", "scroll_top", "Top", show=False),
-        Binding("G,end", "scroll_bottom", "Bottom", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("enter", "select_cursor", "Select", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,ctrl+home", "scroll_top", "Top", show=False),
+        Binding("G,end,ctrl+end", "scroll_bottom", "Bottom", show=False),
         Binding("t", "toggle_tree", "Tree", id="tree", show=False),
         # Open and close groups (the app's grouping; nothing on a plain run's row).
         Binding("right", "app.expand_group(True)", "Open group", show=False),
@@ -58,21 +111,47 @@ class RunsTable(DataTable[Text]):
         """The table was resized, or its names need another width (the tree was toggled):
         the columns that fit may have changed."""
 
-    def on_resize(self, event: Resize) -> None:
-        self.post_message(self.WidthChanged())
+    class RowSelected(Message):
+        """Enter, or a click on the row under the cursor: ``row_key`` was chosen."""
+
+        def __init__(self, table: RunsTable, row_key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.row_key = row_key
+
+        @property
+        def control(self) -> RunsTable:
+            """The table the row was chosen in."""
+            return self.table
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id)
         self._columns_shown: list[Column] = []
-        #: Per run: the summary object and mark the cached cells were built from.
-        self._built: dict[str, tuple[RunSummary | None, bool, list[Text]]] = {}
-        self._order: list[str] = []
         #: Every row's key in display order (runs, and directories in the tree).
         self._keys: list[str] = []
+        #: Row key → its place in ``_keys``.
+        self._index: dict[str, int] = {}
+        #: Per row: the run it shows (None for a directory) and its name's shown form.
+        self._run_of: list[RunSummary | None] = []
+        self._text_of: list[str] = []
+        self._order: list[str] = []
+        self._marked: frozenset[str] = frozenset()
+        self._makers: Mapping[str, CellMaker] = {}
+        self._now = 0.0
+        #: What the rows were last built from: a tick that hands the same list again
+        #: (nothing changed) costs only the ages of the rows on screen.
+        self._shown_from: tuple[Any, ...] | None = None
+        self._names_cache: tuple[tuple[str, ...], int, bool, list[tuple[str, str | None, str]]]
+        self._names_cache = ((), -1, False, [])
+        self._strips = StripCache()
+        #: The name column's needs, kept while the set of names is the same.
+        self._needs_cache: tuple[bool, frozenset[str], tuple[int, str]] | None = None
         #: Show runs as a tree by directory (``t``).
         self.as_tree = False
-        #: Per row drawn otherwise than a run's: the cell maker its cells came from.
-        self._maker_of: dict[str, CellMaker] = {}
+        self.cursor_row = 0
+        self._pending_cursor: str | None = None
+
+    # -- what the app reads ---------------------------------------------------------------
 
     @property
     def columns_shown(self) -> list[Column]:
@@ -85,46 +164,57 @@ class RunsTable(DataTable[Text]):
         return list(self._order)
 
     @property
+    def row_count(self) -> int:
+        """Rows in the table (runs, groups and directories)."""
+        return len(self._keys)
+
+    @property
     def current_run(self) -> str | None:
-        """Name of the run under the cursor."""
-        if not self._order or self.cursor_row < 0 or self.cursor_row >= len(self._order):
+        """Name of the run under the cursor (None on a directory or an empty table)."""
+        if not 0 <= self.cursor_row < len(self._keys):
             return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except CellDoesNotExist:
-            return None
-        if key.value is None or key.value.startswith(DIR_KEY):
-            return None
-        return key.value
+        return self._keys[self.cursor_row] if self._run_of[self.cursor_row] is not None else None
+
+    def get_row_index(self, key: str) -> int:
+        """The row showing ``key`` (KeyError when none does)."""
+        return self._index[key]
+
+    def get_row(self, key: str) -> list[Text]:
+        """The cells of ``key``'s row as they are shown."""
+        return self._cells(self._index[key])
 
     def name_needs(self, runs: Sequence[RunSummary]) -> tuple[int, str]:
         """(cells, header): what the name column needs to show ``runs`` whole, and the
         prefix they all share, which its header shows instead of every row."""
-        names = [r.name for r in runs]
-        width = tree_width(names) if self.as_tree else tail_widths(names)
-        return width, shared_prefix(names)
+        names = frozenset(r.name for r in runs)
+        held = self._needs_cache
+        if held is not None and held[0] == self.as_tree and held[1] == names:
+            return held[2]
+        width = tree_width(sorted(names)) if self.as_tree else tail_widths(names)
+        needs = (width, shared_prefix(names))
+        self._needs_cache = (self.as_tree, names, needs)
+        return needs
+
+    # -- what the app sets ----------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.WidthChanged())
 
     def action_toggle_tree(self) -> None:
         """Show the runs as a tree by directory, or as a flat list."""
         self.as_tree = not self.as_tree
+        self._shown_from = None
         self.post_message(self.WidthChanged())
 
     def set_columns(self, columns: list[Column]) -> bool:
-        """Use ``columns``; returns True when they changed (rows are then re-added)."""
+        """Use ``columns``; returns True when they changed (rows are then drawn anew)."""
         if columns == self._columns_shown:
             return False
-        keep = self.current_run
-        self.clear(columns=True)
-        for col in columns:
-            self.add_column(header_label(col), key=col.key, width=col.width)
+        self._pending_cursor = self.current_run
         self._columns_shown = columns
-        self._built.clear()
-        self._order = []
-        self._keys = []
-        self._pending_cursor = keep
+        self._shown_from = None
+        self.refresh()
         return True
-
-    _pending_cursor: str | None = None
 
     def show(
         self,
@@ -133,118 +223,196 @@ class RunsTable(DataTable[Text]):
         now: float,
         makers: Mapping[str, CellMaker] | None = None,
     ) -> None:
-        """Display ``runs`` in this order, updating only what changed. ``makers``: the
-        cell makers of rows drawn otherwise than a run's (group rows and their members,
-        by row key; such a row's ``name`` is its key); with them the rows are shown as
-        given, neither as a tree nor with shortened names (the makers draw the names)."""
+        """Display ``runs`` in this order. ``makers``: the cell makers of rows drawn
+        otherwise than a run's (group rows and their members, by row key; such a row's
+        ``name`` is its key); with them the rows are shown as given, neither as a tree
+        nor with shortened names (the makers draw the names)."""
+        self._now = now
+        makers = makers or NO_MAKERS
+        source = (runs, len(runs), makers, self.as_tree)
+        held = self._shown_from
+        same = held is not None and held[0] is runs and held[2] is makers and held[1:] == source[1:]
+        if same and marked == self._marked:
+            self._refresh_changed_ages()
+            return
         keep = self._pending_cursor or self.current_run
         self._pending_cursor = None
-        cols = self._columns_shown
-        width = next((c.width for c in cols if c.key == "name"), 0)
+        self._marked = frozenset(marked)
+        self._makers = makers
+        rows = self._rows(runs, makers)
+        self._keys = [key for key, _, _ in rows]
+        self._index = {key: i for i, key in enumerate(self._keys)}
         by_name = {r.name: r for r in runs}
-        makers = makers or {}
-        if makers:
-            rows: list[tuple[str, str | None, str]] = [(r.name, r.name, "") for r in runs]
-        elif self.as_tree:
-            rows = [(row.key, row.run, row.text) for row in tree_rows(list(by_name), width)]
-        else:
-            shown = shorten_names(list(by_name), width).shown
-            rows = [(r.name, r.name, shown[r.name]) for r in runs]
-        wanted = {key for key, _, _ in rows}
-        for key in [k for k in self._built if k not in wanted]:
-            del self._built[key]
-            self._maker_of.pop(key, None)
-            with contextlib.suppress(RowDoesNotExist):
-                self.remove_row(key)
-        age_index = next((i for i, c in enumerate(cols) if c.key == "age"), None)
-        name_index = next((i for i, c in enumerate(cols) if c.key == "name"), 0)
-        for key, name, text in rows:
-            if name is None:
-                self._show_directory(key, text)
-            else:
-                run = by_name[name]
-                maker = makers.get(name)
-                self._show_run(run, name in marked, text, now, age_index, name_index, maker)
-        keys = [key for key, _, _ in rows]
-        if keys != self._keys or len(keys) != self.row_count:
-            self._reorder(keys)
-        self._keys = keys
+        self._run_of = [by_name[name] if name is not None else None for _, name, _ in rows]
+        self._text_of = [text for _, _, text in rows]
         self._order = [name for _, name, _ in rows if name is not None]
-        self._restore_cursor(keep)
+        self._shown_from = source
+        if len(self._strips) > 2 * len(self._keys) + 200:
+            self._strips.forget_except(self._index)
+        width = sum(c.width + CELL_PADDING for c in self._columns_shown)
+        self.virtual_size = Size(width, len(self._keys) + 1)
+        index = self._index.get(keep) if keep is not None else None
+        self.cursor_row = self._clamp(self.cursor_row if index is None else index)
+        self._scroll_to_cursor()
+        self.refresh()
 
-    def _show_directory(self, key: str, text: str) -> None:
-        cells = directory_cells(self._columns_shown, key, text)
-        built = self._built.get(key)
-        if built is None:
-            self.add_row(*cells, key=key)
+    def _rows(
+        self, runs: Sequence[RunSummary], makers: Mapping[str, CellMaker]
+    ) -> list[tuple[str, str | None, str]]:
+        """(row key, run name or None for a directory, the name as shown) per row; the
+        names' shortening is kept while the names and the column's width are."""
+        if makers:
+            return [(r.name, r.name, "") for r in runs]
+        width = next((c.width for c in self._columns_shown if c.key == "name"), 0)
+        names = tuple(r.name for r in runs)
+        held_names, held_width, held_tree, held_rows = self._names_cache
+        if held_width == width and held_tree == self.as_tree and held_names == names:
+            return held_rows
+        if self.as_tree:
+            rows = [(row.key, row.run, row.text) for row in tree_rows(list(names), width)]
         else:
-            self._update_changed(key, built[2], cells)
-        self._built[key] = (None, False, cells)
+            shown = shorten_names(list(names), width).shown
+            rows = [(name, name, shown[name]) for name in names]
+        self._names_cache = (names, width, self.as_tree, rows)
+        return rows
 
-    def _update_changed(self, key: str, old_cells: list[Text], cells: list[Text]) -> None:
-        for col, old, new in zip(self._columns_shown, old_cells, cells, strict=True):
-            if old != new:
-                self.update_cell(key, col.key, new)
+    # -- drawing --------------------------------------------------------------------------
 
-    def _show_run(
-        self,
-        run: RunSummary,
-        is_marked: bool,
-        text: str,
-        now: float,
-        age_index: int | None,
-        name_index: int,
-        maker: CellMaker | None = None,
-    ) -> None:
-        """Add or update ``run``'s row (``maker``: how its cells are made, when not as a
-        plain run's); its cells are kept while its summary, mark, name and maker are."""
-        cols = self._columns_shown
-        built = self._built.get(run.name)
-        same_maker = self._maker_of.get(run.name) is maker
-        if maker is None:
-            self._maker_of.pop(run.name, None)
-        else:
-            self._maker_of[run.name] = maker
-        if built is None:
-            cells = self._cells(run, is_marked, now, text, maker)
-            self.add_row(*cells, key=run.name)
-            self._built[run.name] = (run, is_marked, cells)
-            return
-        old_run, old_marked, old_cells = built
-        same_name = maker is not None or old_cells[name_index].plain == text
-        if old_run is run and old_marked == is_marked and same_maker and same_name:
-            if age_index is not None:
-                # Compare the text before building a cell: most ages do not change.
-                plain = age_text(run, now).rjust(cols[age_index].width)
-                if plain != old_cells[age_index].plain:
-                    age = age_cell(run, now, cols[age_index].width)
-                    old_cells[age_index] = age
-                    self.update_cell(run.name, cols[age_index].key, age)
-            return
-        cells = self._cells(run, is_marked, now, text, maker)
-        self._update_changed(run.name, old_cells, cells)
-        self._built[run.name] = (run, is_marked, cells)
-
-    def _cells(
-        self, run: RunSummary, marked: bool, now: float, text: str, maker: CellMaker | None
-    ) -> list[Text]:
+    def _cells(self, index: int) -> list[Text]:
+        key, run, cols = self._keys[index], self._run_of[index], self._columns_shown
+        if run is None:
+            return directory_cells(cols, key, self._text_of[index])
+        marked = run.name in self._marked
+        maker = self._makers.get(run.name)
         if maker is not None:
-            return maker(run, self._columns_shown, marked, now)
-        return row_cells(run, self._columns_shown, marked, now, text)
+            return maker(run, cols, marked, self._now)
+        return row_cells(run, cols, marked, self._now, self._text_of[index])
 
-    def _reorder(self, order: list[str]) -> None:
-        """Put rows in ``order`` (row keys), moving them without rebuilding them: sorted
-        by the position of the key each name cell holds (its text may be shortened). The
-        name column is always shown (:func:`fit_columns` never drops it)."""
-        position = {name: i for i, name in enumerate(order)}
-        self.sort("name", key=lambda cell: position[cast(RunNameText, cell).run])
+    def _styles(self) -> RowStyles:
+        get = self.get_component_rich_style
+        return RowStyles(
+            get("runs-table--header"),
+            get("runs-table--even-row"),
+            get("runs-table--odd-row"),
+            get("runs-table--cursor"),
+        )
 
-    def _restore_cursor(self, name: str | None) -> None:
-        if name is None or name not in self._built:
+    def _signature(self, index: int) -> tuple[Any, ...]:
+        """What row ``index``'s Strip shows: it is drawn again when this changes."""
+        run = self._run_of[index]
+        if run is None:
+            return (None, self._text_of[index], index % 2, index == self.cursor_row)
+        age = age_text(run, self._now) if run.activity > 0 else ""
+        return (
+            run,
+            run.name in self._marked,
+            self._text_of[index],
+            self._makers.get(run.name),
+            age,
+            index % 2,
+            index == self.cursor_row,
+        )
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        styles = self._styles()
+        self._strips.check_common((tuple(self._columns_shown), width, styles))
+        scroll_x = int(self.scroll_offset.x)
+        if y == 0:
+            header = self._strips.get("\0header", ())
+            if header is None:
+                cells = [header_label(c) for c in self._columns_shown]
+                header = line_strip(
+                    cells, self._columns_shown, width, styles.header, styles.header,
+                    self.app.console,
+                )  # fmt: skip
+                self._strips.put("\0header", (), header)
+            return header.crop(scroll_x, scroll_x + width) if scroll_x else header
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= len(self._keys):
+            return Strip.blank(width, self.rich_style)
+        key = self._keys[index]
+        signature = self._signature(index)
+        strip = self._strips.get(key, signature)
+        if strip is None:
+            pre, post = styles.row(index, index == self.cursor_row)
+            cells = self._cells(index)
+            strip = line_strip(cells, self._columns_shown, width, pre, post, self.app.console)
+            self._strips.put(key, signature, strip)
+        return strip.crop(scroll_x, scroll_x + width) if scroll_x else strip
+
+    def _refresh_changed_ages(self) -> None:
+        """Redraw the rows on screen whose age text moved on (``5s`` → ``6s``)."""
+        top = int(self.scroll_offset.y)
+        for index in range(top, min(len(self._keys), top + self._body_height())):
+            key = self._keys[index]
+            if self._strips.get(key, self._signature(index)) is None:
+                self.refresh_line(index - top + 1)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- the cursor -----------------------------------------------------------------------
+
+    def _body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _clamp(self, row: int) -> int:
+        return max(0, min(row, len(self._keys) - 1))
+
+    def _scroll_to_cursor(self) -> None:
+        top, body = int(self.scroll_offset.y), self._body_height()
+        row = self.cursor_row
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + body:
+            self.scroll_to(y=row - body + 1, animate=False, immediate=True)
+
+    def move_cursor(self, *, row: int, animate: bool = False, scroll: bool = True) -> None:
+        """Put the cursor on ``row`` (clamped to the table), scrolled into view."""
+        old, self.cursor_row = self.cursor_row, self._clamp(row)
+        if old != self.cursor_row:
+            top = int(self.scroll_offset.y)
+            self.refresh_line(old - top + 1)
+            self.refresh_line(self.cursor_row - top + 1)
+        if scroll:
+            self._scroll_to_cursor()
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - self._body_height())
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + self._body_height())
+
+    def action_scroll_top(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_scroll_bottom(self) -> None:
+        self.move_cursor(row=len(self._keys) - 1)
+
+    def action_select_cursor(self) -> None:
+        if 0 <= self.cursor_row < len(self._keys):
+            self.post_message(self.RowSelected(self, self._keys[self.cursor_row]))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a row puts the cursor there; a click on the cursor's row opens it."""
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
             return
-        try:
-            index = self.get_row_index(name)
-        except RowDoesNotExist:
+        row = int(self.scroll_offset.y) + offset.y - 1
+        if row >= len(self._keys):
             return
-        if index != self.cursor_row:
-            self.move_cursor(row=index, animate=False, scroll=True)
+        event.stop()
+        if row == self.cursor_row:
+            self.action_select_cursor()
+        else:
+            self.move_cursor(row=row)

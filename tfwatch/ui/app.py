@@ -7,11 +7,10 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
-from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Input, Label
+from textual.widgets import Label
 from textual.worker import get_current_worker
 
 from tfwatch.filtering import RunFilter, parse_filter
@@ -23,9 +22,9 @@ from tfwatch.model.alerts import Alert
 from tfwatch.text.safe_text import printable
 from tfwatch.ui.actions.alert_mutes import AlertMutes
 from tfwatch.ui.actions.alerts import AlertAnnouncer
-from tfwatch.ui.actions.group_views import GroupViews
 from tfwatch.ui.actions.grouping import GroupingControl
 from tfwatch.ui.actions.palette import Chosen, GoToRun, RunCommands, SortBy
+from tfwatch.ui.actions.panel_keys import PanelKeys
 from tfwatch.ui.actions.processes import ProcessControl
 from tfwatch.ui.bindings import APP_BINDINGS, MAIN_SCREEN_ACTIONS
 from tfwatch.ui.column_voices import ColumnVoices
@@ -33,8 +32,6 @@ from tfwatch.ui.columns import Column, fit_columns
 from tfwatch.ui.messages import SnapshotApplied
 from tfwatch.ui.screens.compare import CompareScreen
 from tfwatch.ui.screens.detail import DetailScreen
-from tfwatch.ui.screens.help import HelpScreen
-from tfwatch.ui.screens.metric_picker import MetricPicker
 from tfwatch.ui.sorting import SORT_MODES
 from tfwatch.ui.visible_runs import VisibleRuns
 from tfwatch.ui.widgets.alerts_panel import AlertsPanel
@@ -45,13 +42,11 @@ from tfwatch.ui.widgets.no_runs import NoRunsNotice
 from tfwatch.ui.widgets.runs_table import RunsTable
 from tfwatch.ui.widgets.system_slot import SystemSlot
 
-#: Metric columns shown at most (the picker adds in front and drops the last).
-MAX_METRICS = 3
 #: Runs compared when none is marked: the top of the current order.
 COMPARE_TOP = 5
 
 
-class TfwatchApp(GroupViews):
+class TfwatchApp(PanelKeys):
     """Watch the runs a :class:`LiveSession` publishes: a live table, filter, compare and detail."""
 
     CSS_PATH = Path(__file__).with_name("tfwatch.tcss")
@@ -301,102 +296,6 @@ class TfwatchApp(GroupViews):
     def _table_resized(self) -> None:
         self.refresh_view()
 
-    # -- filter ---------------------------------------------------------------------------
-
-    def action_filter(self) -> None:
-        """Open the filter line and give it the keys that follow."""
-        if isinstance(self.focused, Input):
-            raise SkipAction  # a "/" typed into an input (``/regex/``, ``sweep/lr``)
-        self.add_class("filtering")
-        if self._filter_bar is not None:
-            # Now, not after a refresh as ``focus()`` does: the next key is handled
-            # before that and would sort or mark in the table.
-            self.screen.set_focus(self._filter_bar.box)
-
-    @on(FilterBar.Changed)
-    def _filter_changed(self, event: FilterBar.Changed) -> None:
-        self.set_filter(event.text)
-
-    @on(FilterBar.Submitted)
-    def _filter_submitted(self, event: FilterBar.Submitted) -> None:
-        self.set_filter(event.text)
-        if not event.text:
-            self.remove_class("filtering")
-        self.runs_table.focus()
-
-    def set_filter(self, text: str) -> None:
-        """Filter the table with ``text`` (see :mod:`tfwatch.filtering`). A query that
-        cannot be understood is shown as an error beside the box, and the table keeps
-        the last filter that could."""
-        parsed = parse_filter(text)
-        if not parsed.errors:
-            self.filter = parsed
-        bar = self._filter_bar
-        if bar is None or self._stopping:
-            return
-        self.filter_error = "; ".join(parsed.errors)
-        shown = Text(f"✗ {printable(self.filter_error)}") if self.filter_error else Text("")
-        self.query_one("#filter-error", Label).update(shown)
-        self.set_class(bool(parsed.errors), "filter-invalid")
-        bar.box.set_class(bool(parsed.errors), "error")
-        self.refresh_view()
-
-    def action_clear_filter(self) -> None:
-        """Clear the filter and close its line."""
-        if self._filter_bar is None:
-            return
-        self._filter_bar.clear()
-        self.set_filter("")
-        self.remove_class("filtering")
-        self.runs_table.focus()
-
-    # -- sorting, marks, metrics ----------------------------------------------------------
-
-    def action_sort_next(self) -> None:
-        """Sort by the next column in the cycle."""
-        self.sort_index = (self.sort_index + 1) % len(SORT_MODES)
-        self.refresh_view()
-
-    def action_sort_reverse(self) -> None:
-        """Reverse the current order."""
-        self.sort_reverse = not self.sort_reverse
-        self.refresh_view()
-
-    def sort_by(self, key: str) -> None:
-        """Sort by the mode named ``key`` (for the command palette)."""
-        self.sort_index = next(i for i, m in enumerate(SORT_MODES) if m.key == key)
-        self.refresh_view()
-
-    def action_clear_marks(self) -> None:
-        """Unmark every run."""
-        self.marked.clear()
-        self.refresh_view()
-
-    def action_mark(self) -> None:
-        """Mark or unmark the run under the cursor and move down."""
-        table = self.runs_table
-        name = table.current_run
-        if name is None:
-            return
-        self.marked.symmetric_difference_update({name})
-        self.refresh_view()
-        table.action_cursor_down()
-
-    def action_pick_metric(self) -> None:
-        """Choose the metric columns from the tags seen."""
-        if self.snapshot is None:
-            return
-        counts = self.snapshot.tag_counts
-        tags = sorted(counts, key=lambda t: (-counts[t], t))
-        self.push_screen(MetricPicker(tags, self.snapshot.metrics), self.set_primary_metric)
-
-    def set_primary_metric(self, tag: str | None) -> None:
-        """Show ``tag`` as the first metric column (keeping up to two others)."""
-        if not tag:
-            return
-        current = self.session.wanted_metrics or (self.snapshot.metrics if self.snapshot else ())
-        self.session.set_metrics((tag, *[t for t in current if t != tag])[:MAX_METRICS])
-
     # -- other views ----------------------------------------------------------------------
 
     def goto_run(self, name: str) -> None:
@@ -471,51 +370,6 @@ class TfwatchApp(GroupViews):
             return
         slot.toggle_full()
         slot.select_run(self.runs_table.current_run)
-
-    # -- processes ------------------------------------------------------------------------
-
-    def _selected_run(self) -> tuple[str, RunSummary | None] | None:
-        name = self.runs_table.current_run
-        if name is None:
-            return None
-        return name, self.snapshot.runs.get(name) if self.snapshot else None
-
-    def action_show_process(self) -> None:
-        """Show the selected run's process (PID, command, why its state)."""
-        selected = self._selected_run()
-        if selected is not None:
-            self.processes.show(self, *selected)
-
-    def action_stop_process(self) -> None:
-        """SIGTERM (then SIGKILL) the selected run's process, after a confirmation."""
-        selected = self._selected_run()
-        if selected is not None:
-            self.processes.stop(self, *selected)
-
-    # -- alerts ---------------------------------------------------------------------------
-
-    def action_alerts(self) -> None:
-        """Show or hide the alerts panel (focused when shown)."""
-        panel = self._alerts_panel
-        panel.toggle_class("shown")
-        if panel.has_class("shown"):
-            panel.focus()
-        else:
-            self.runs_table.focus()
-
-    @on(AlertsPanel.JumpToRun)
-    def _jump_to_alert(self, event: AlertsPanel.JumpToRun) -> None:
-        self.goto_run(event.run)
-        if event.alert is not None:
-            self._open_detail(event.run, event.alert)
-
-    @on(AlertsPanel.MutesFailed)
-    def _mutes_failed(self, event: AlertsPanel.MutesFailed) -> None:
-        self.notify(printable(event.problem), severity="warning", markup=False)
-
-    def action_help(self) -> None:
-        """Show every binding."""
-        self.push_screen(HelpScreen())
 
     # -- command palette ------------------------------------------------------------------
 

@@ -74,13 +74,18 @@ def test_the_app_runs_in_a_browser_tab(logs: Path, tmp_path: Path) -> None:
         type_keys(driver, "K")
         wait_for("K to be refused", lambda: shows(driver, lambda t: "read-only" in t))
         driver.save_screenshot(str(tmp_path / "serve.png"))
-        # Closing the tab ends its app process.
+        # Leaving the page ends its app process, although Chromium keeps the page in its
+        # back-forward cache: the page closes its socket when hidden.
         driver.get("about:blank")
         wait_for("the app process to end", lambda: ended(app) or None)
         assert serve.app_processes() == []
         wait_for("the session count", lambda: "session closed (0 of 1)" in serve.log.read_text()
                  or None)  # fmt: skip
         assert serve.get("/")[0] == 200  # the session is free again
+        # Back to the page: it opens a new session (a new app process) and draws again.
+        driver.back()
+        wait_for("a new session", lambda: serve.app_processes() or None)
+        wait_for("the runs table again", lambda: shows(driver, lambda t: "2/2 runs" in t))
 
 
 @pytest.mark.slow

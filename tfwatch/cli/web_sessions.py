@@ -14,7 +14,8 @@ added here, in front of its handlers, so nothing reaches an app process unchecke
 - **same-origin websockets**: a page of another site cannot open a session with the
   user's cookie;
 - the page's websocket address is built from the address the browser used, so the
-  cookie set for that host is sent with it.
+  cookie set for that host is sent with it;
+- a tab that navigates away closes its websocket (see :data:`CLOSE_ON_PAGEHIDE`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,34 @@ from textual_serve.server import Server
 COOKIE = "tfwatch_token"
 #: Seconds the server waits on exit for the app processes to quit.
 SHUTDOWN_SECONDS = 10.0
+
+#: Put first in the page's <head>. A browser may keep a page the user navigated away
+#: from, frozen, in its back-forward cache, websocket open: its session (and app process)
+#: would stay taken until the cache drops it. So the page's sockets are closed when it is
+#: hidden, and a page brought back from that cache reloads to open a new session.
+CLOSE_ON_PAGEHIDE = """<script>
+(() => {
+  const sockets = new Set();
+  const NativeWebSocket = window.WebSocket;
+  function TrackedWebSocket(url, protocols) {
+    const ws = protocols === undefined
+      ? new NativeWebSocket(url) : new NativeWebSocket(url, protocols);
+    sockets.add(ws);
+    return ws;
+  }
+  TrackedWebSocket.prototype = NativeWebSocket.prototype;
+  for (const name of ["CONNECTING", "OPEN", "CLOSING", "CLOSED"]) {
+    TrackedWebSocket[name] = NativeWebSocket[name];
+  }
+  window.WebSocket = TrackedWebSocket;
+  window.addEventListener("pagehide", () => {
+    for (const ws of sockets) ws.close(1000, "page hidden");
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) location.reload();
+  });
+})();
+</script>"""
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -131,7 +160,9 @@ class WebSessions(Server):
                 "sessions in use"
             },
         }
-        return aiohttp_jinja2.render_template("app_index.html", request, context)
+        page = aiohttp_jinja2.render_string("app_index.html", request, context)
+        page = page.replace("<head>", "<head>\n" + CLOSE_ON_PAGEHIDE, 1)
+        return web.Response(text=page, content_type="text/html")
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         """One browser tab: one app process, while the cap allows and the page is ours."""

@@ -83,6 +83,25 @@ def test_forked_workers_read_what_one_process_reads(logs) -> None:
     assert not list(handoff.iterdir())  # every handoff file taken, the directory gone
 
 
+def test_passes_after_a_parallel_load_read_only_what_was_appended(logs, tbx_run) -> None:
+    """A live tailer after a cold load in workers: an idle pass reads nothing (it read
+    every byte again each pass when its index still held the runs as sent), and a file
+    added later is read into the run the workers handed back."""
+    root, want, _ = logs
+    assert threading.active_count() == 1
+    t = Tailer([("", LocalSource(root))], RunFactory(retain_all=True), workers=2)
+    assert t.poll().changed == set(want)
+    idle = t.poll()
+    assert (idle.changed, idle.bytes_read) == (set(), 0)
+    tbx_run("logs/run1", {"loss": [(300, 0.5), (301, 0.25)]})  # a restart: a new file
+    grew = t.poll()
+    assert grew.changed == {"run1"} and 0 < grew.bytes_read < 1000
+    pts = t.runs["run1"].scalars["loss"].recent()
+    assert pts.steps.tolist()[-3:] == [299, 300, 301]
+    assert pts.values.tolist()[-2:] == [0.5, 0.25]
+    assert t.poll().bytes_read == 0
+
+
 def test_runs_a_worker_could_not_hand_back_are_read_here(logs, monkeypatch) -> None:
     root, want, handoff = logs
 

@@ -257,6 +257,10 @@ class Tailer(Generic[R]):
                     with self.lock:
                         self.runs[name] = read.run
                         self._plugins[name] = read.plugins
+                    # The next pass must find the files' states in the adopted run: an
+                    # index left on the unread run had every later pass read it all again.
+                    for path, file_state in read.run.files.items():
+                        self._index[path] = (read.run, file_state)
                 for message in read.errors:
                     self._fail(roots[name], message, result, failed)
                 done += read.handled

@@ -45,6 +45,9 @@ class _Root:
     label: str
     source: Source
     status: RootStatus
+    #: The listing last matched with nothing left undecided: a source gives the same
+    #: list again while nothing changed, and then there is nothing to match.
+    settled: list[FileInfo] | None = None
 
 
 class Tailer(Generic[R]):
@@ -70,6 +73,8 @@ class Tailer(Generic[R]):
         self._index: dict[str, tuple[R, EventFileState]] = {}  # file path -> where it goes
         #: Directory -> whether it is an add_hparams session (decided once, on its head).
         self._sessions: dict[str, bool] = {}
+        #: Whether the listing being matched holds a file whose place is not known yet.
+        self._undecided = False
         self.runs: dict[str, R] = {}
         #: Runs kept between processes (a cache): restored on a root's first listing,
         #: and given each run whose version moved since it was last kept.
@@ -125,9 +130,13 @@ class Tailer(Generic[R]):
                     root.status.state = "missing"
                 result.unlisted_roots.append(listing.error)
                 continue
+            if listed is root.settled:
+                continue
             if self._kept is not None:
                 self._restore(root, listed, result)
+            self._undecided = False
             work.extend(self._reconcile(root, listed, result))
+            root.settled = None if self._undecided else listed
             for directory in root.source.denied:
                 self._fail(root, f"{directory}: permission denied", result, failed)
         total = sum(size - f.offset for _, _, f, size in work)
@@ -358,12 +367,15 @@ class Tailer(Generic[R]):
         try:
             head = root.source.read(info.path, 0, min(info.size, HEAD_BYTES)) if info.size else b""
         except SourceError:
+            self._undecided = True
             return None  # the read is tried again next poll; the real error shows then
         decided = session_layout(head)
         if decided is None and info.size >= HEAD_BYTES:
             decided = False  # a big first record (a graph): not the writers' small session
         if decided is not None:
             self._sessions[directory] = decided
+        else:
+            self._undecided = True
         return decided
 
     def _restart_file(self, run: R, state: EventFileState, kind: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pytest
+
 from tests.demo_runs import DEMO_STEPS, FIXED_NOW
 from tfwatch.demo import FIXED_START, STEP_SECONDS, fixed_end_time
 from tfwatch.live.recency import run_state
@@ -139,3 +141,21 @@ def test_a_pass_costs_what_changed(demo_root: Path) -> None:
     assert [r.state for r in later.runs.values()] == [
         run_state(r.activity, False, end + 31.0) for r in later.runs.values()
     ]
+
+
+def test_a_pass_told_nothing_changed_still_moves_states_with_the_clock(demo_root: Path) -> None:
+    """``unchanged`` (the tailer touched no run) skips the look at each run only until
+    some run's state or speed is due to move: the states and speeds over an hour match a
+    builder that looks at every run each time."""
+    tailer = load_once([str(demo_root)])
+    told, looking = SnapshotBuilder(), SnapshotBuilder()
+    end = fixed_end_time(DEMO_STEPS)
+    first = told.build(tailer.runs, end + 2.0, unchanged=True)  # (nothing to reuse yet)
+    assert told.build(tailer.runs, end + 2.1, unchanged=True) is first
+    for later in (2.0, 2.5, 9.0, 15.0, 15.2, 40.0, 200.0, 201.0, 3600.0, 3600.5, 2.0):
+        a = told.build(tailer.runs, end + later, unchanged=True)
+        b = looking.build(tailer.runs, end + later)
+        assert {n: (r.state, r.steps_per_second) for n, r in a.runs.items()} == pytest.approx(
+            {n: (r.state, r.steps_per_second) for n, r in b.runs.items()}, nan_ok=True
+        ), later
+    assert a.count_by_state()["running"] == 5  # (the clock back: running again)

@@ -135,6 +135,7 @@ class Tailer(Generic[R]):
             if self._kept is not None:
                 self._restore(root, listed, result)
             self._undecided = False
+            result.listings_matched += 1
             work.extend(self._reconcile(root, listed, result))
             root.settled = None if self._undecided else listed
             for directory in root.source.denied:

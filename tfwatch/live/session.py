@@ -133,6 +133,8 @@ class LiveSession:
         self._kept_at = 0.0  # monotonic time of the last write to the cache
         self._on_publish: Callable[[Published], object] | None = None
         self._partial_at = 0.0  # monotonic time of the last partial publication
+        #: Whether the last poll left every run as it was (see SnapshotBuilder.build).
+        self._runs_untouched = False
 
     # -- what the views read --------------------------------------------------------------
 
@@ -306,8 +308,10 @@ class LiveSession:
         started = time.perf_counter()
         read = 0
         try:
+            self._runs_untouched = False
             result = self.tailer.poll(on_progress=self._partial)
             read = result.bytes_read
+            self._runs_untouched = not result.listings_matched and not result.changed
             if result.changed:  # (series come only with new data)
                 with self.tailer.lock:
                     fit_memory(self.tailer.runs)
@@ -353,7 +357,7 @@ class LiveSession:
         if self._on_nodes is not None and nodes:
             states = self._on_nodes.refreshed(nodes, self.tailer, states, now)
         with self.tailer.lock:
-            snap = self._builder.build(self.tailer.runs, now, states)
+            snap = self._builder.build(self.tailer.runs, now, states, self._runs_untouched)
             snap = self._forecasts.apply(snap, self.tailer.runs)
             spec = self._grouping
             latest = self._latest

@@ -65,6 +65,11 @@ class SnapshotBuilder:
     _clock: dict[str, tuple[float, float, RunStatus | None]] = field(default_factory=dict)
     #: The last snapshot built (returned as it is when nothing changed).
     _last: Snapshot | None = None
+    #: What the last full look at every run saw: the monitor's states, its time, the
+    #: earliest time a run's state or speed moves on, and whether changed runs were left
+    #: for a later build (over the budget). Until one of them moves, a build told that no
+    #: run changed needs no look at each run.
+    _seen: tuple[Mapping[str, RunStatus], float, float, bool] | None = None
 
     def set_metrics(self, metrics: Iterable[str]) -> None:
         """Change the metric columns; every run is summarised again on the next build."""
@@ -75,12 +80,14 @@ class SnapshotBuilder:
             self._summarised_at.clear()
             self._clock.clear()
             self._last = None
+            self._seen = None
 
     def build(
         self,
         runs: Mapping[str, Run],
         now: float | None = None,
         states: Mapping[str, RunStatus] | None = None,
+        unchanged: bool = False,
     ) -> Snapshot:
         """Summaries of ``runs`` (the caller holds the store's lock). ``states``: the
         system monitor's run states by name; runs it lacks fall back to recency.
@@ -88,9 +95,14 @@ class SnapshotBuilder:
         What a pass costs follows what changed: a run whose data, monitor state and
         clock-driven state (see :func:`~tfwatch.live.recency.next_change`) all stand
         costs a few lookups, and a pass where nothing changed returns the previous
-        snapshot itself (so the forecasts, the alert feed and the views skip it too)."""
+        snapshot itself (so the forecasts, the alert feed and the views skip it too).
+        ``unchanged``: the caller knows no run was added, dropped or given data since the
+        last build; then, until a state is due to move, not even each run is looked at."""
         now = time.time() if now is None else now
         states = states or {}
+        previous = self._last
+        if unchanged and previous is not None and self._stands(states, now, len(runs)):
+            return previous
         if not self.metrics:
             self._count_tags(runs)
             self.metrics = default_metrics(self._tag_counts)
@@ -111,14 +123,16 @@ class SnapshotBuilder:
                 changed.append(name)
         stale.sort(key=lambda n: self._summarised_at.get(n, 0.0))
         started = time.perf_counter()
+        left = False
         for name in stale:
             if self.budget is not None and time.perf_counter() - started > self.budget:
+                left = True
                 break
             self._store(name, runs[name], self._summarize(runs[name], now, states.get(name)))
             changed.append(name)
         gone = [n for n in cache if n not in runs]
-        previous = self._last
         if previous is not None and not changed and not gone and len(runs) == len(previous.runs):
+            self._seen = (dict(states), now, self._next_due(), left)
             return previous  # nothing changed: nothing recomputed
         out = dict(previous.runs) if previous is not None else {}
         for name in changed:
@@ -132,7 +146,19 @@ class SnapshotBuilder:
             out = {n: out[n] if n in out else cache[n][1] for n in runs}
         self._count_tags(runs, changed)
         self._last = Snapshot(out, dict(self._tag_counts), self.metrics)
+        self._seen = (dict(states), now, self._next_due(), left)
         return self._last
+
+    def _stands(self, states: Mapping[str, RunStatus], now: float, runs: int) -> bool:
+        """Whether the last full look still holds for runs that did not change."""
+        seen, last = self._seen, self._last
+        if seen is None or last is None or seen[3] or len(last.runs) != runs:
+            return False
+        return seen[0] == states and seen[1] <= now < seen[2]
+
+    def _next_due(self) -> float:
+        """The earliest time a run's state or speed moves on with the clock alone."""
+        return min((span[1] for span in self._clock.values()), default=float("inf"))
 
     def _with_clock(self, name: str, run: Run, now: float, status: RunStatus | None) -> RunSummary:
         """The cached summary with the state and speed that ``now`` and ``status`` give,

@@ -45,8 +45,8 @@ class _Root:
     label: str
     source: Source
     status: RootStatus
-    #: The listing last matched with nothing left undecided: a source gives the same
-    #: list again while nothing changed, and then there is nothing to match.
+    #: The listing last matched with nothing undecided (a source gives the same list
+    #: again while nothing changed: nothing to match then).
     settled: list[FileInfo] | None = None
 
 
@@ -194,16 +194,22 @@ class Tailer(Generic[R]):
             name = run.name
             if name in self.runs or (self._run_filter is not None and not self._run_filter(name)):
                 continue
-            with self.lock:
-                self.runs[name] = run
-            self._plugins[name] = plugins
+            self._adopt(run, plugins)
             self._kept.mark_kept(run)
             for path, state in run.files.items():
-                self._index[path] = (run, state)
                 if state.hparams_session:
                     self._sessions[root.source.parent(path)] = True
             result.new_runs.append(name)
             result.changed.add(name)
+
+    def _adopt(self, run: R, plugins: TagPlugins) -> None:
+        """Take ``run``, read elsewhere (a worker, the cache), with its files indexed (an
+        index left on the run sent to a worker made every later pass read it all again)."""
+        with self.lock:
+            self.runs[run.name] = run
+        self._plugins[run.name] = plugins
+        for path, state in run.files.items():
+            self._index[path] = (run, state)
 
     def remember(self) -> int:
         """Give the memory every run changed since it was last kept; return how many.
@@ -264,13 +270,7 @@ class Tailer(Generic[R]):
                     if self._kept is not None:
                         self._kept.mark_kept(self.runs[name])
                 else:
-                    with self.lock:
-                        self.runs[name] = read.run
-                        self._plugins[name] = read.plugins
-                    # The next pass must find the files' states in the adopted run: an
-                    # index left on the unread run had every later pass read it all again.
-                    for path, file_state in read.run.files.items():
-                        self._index[path] = (read.run, file_state)
+                    self._adopt(read.run, read.plugins)
                 for message in read.errors:
                     self._fail(roots[name], message, result, failed)
                 done += read.handled

@@ -101,7 +101,7 @@ class SnapshotBuilder:
         now = time.time() if now is None else now
         states = states or {}
         previous = self._last
-        if unchanged and previous is not None and self._stands(states, now, len(runs)):
+        if unchanged and previous is not None and self._stands(previous, len(runs), states, now):
             return previous
         if not self.metrics:
             self._count_tags(runs)
@@ -149,10 +149,13 @@ class SnapshotBuilder:
         self._seen = (dict(states), now, self._next_due(), left)
         return self._last
 
-    def _stands(self, states: Mapping[str, RunStatus], now: float, runs: int) -> bool:
-        """Whether the last full look still holds for runs that did not change."""
-        seen, last = self._seen, self._last
-        if seen is None or last is None or seen[3] or len(last.runs) != runs:
+    def _stands(
+        self, last: Snapshot, runs: int, states: Mapping[str, RunStatus], now: float
+    ) -> bool:
+        """Whether the last full look (which built ``last``) still holds for ``runs``
+        runs that did not change."""
+        seen = self._seen
+        if seen is None or seen[3] or len(last.runs) != runs:
             return False
         return seen[0] == states and seen[1] <= now < seen[2]
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from operator import is_
 
 from tfwatch.ingest.sources.base import EVENT_MARKER, FileInfo, Source
 from tfwatch.ingest.sources.errors import RootNotFound, SourceError
@@ -42,16 +43,12 @@ def _next_check(key: str, mtime: float, now: float) -> float:
     return now + quiet_wait(age) * (0.5 + (hash(key) & 0xFFFF) / 0x20000)
 
 
-def _same(a: FileInfo, b: FileInfo) -> bool:
-    return a is b
-
-
 @dataclass
 class _Listing:
     mtime: float
     dirs: list[tuple[str, bool]]  # (path, is a symlink)
     event_files: list[str]
-    next_check: float = field(default=0.0)
+    next_check: float = 0.0
 
 
 @dataclass
@@ -118,7 +115,7 @@ class LocalSource(Source):
                     found.append(known.info)
         self._listings, self._stats = listings, stats
         last = self._last
-        if last is not None and len(last) == len(found) and all(map(_same, last, found)):
+        if last is not None and len(last) == len(found) and all(map(is_, last, found)):
             return last
         self._last = found
         return found

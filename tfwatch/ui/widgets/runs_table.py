@@ -23,7 +23,6 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tfwatch.live.view_models import RunSummary
@@ -37,6 +36,7 @@ from tfwatch.ui.columns import (
     row_cells,
 )
 from tfwatch.ui.run_tree import tree_rows, tree_width
+from tfwatch.ui.widgets.row_cursor import RowCursor
 from tfwatch.ui.widgets.row_strips import RowStyles, StripCache, line_strip
 
 #: How a row that is not a plain run (a group, a group's member) becomes cells.
@@ -44,7 +44,7 @@ CellMaker = Callable[[Any, list[Column], bool, float], list[Text]]
 NO_MAKERS: Mapping[str, CellMaker] = {}
 
 
-class RunsTable(ScrollView, can_focus=True):
+class RunsTable(RowCursor, can_focus=True):
     """The main table. Call :meth:`show` with the runs to display, in order."""
 
     DEFAULT_CSS = """
@@ -355,64 +355,6 @@ class RunsTable(ScrollView, can_focus=True):
     def on_blur(self) -> None:
         self.refresh()
 
-    # -- the cursor -----------------------------------------------------------------------
-
-    def _body_height(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
-
-    def _clamp(self, row: int) -> int:
-        return max(0, min(row, len(self._keys) - 1))
-
-    def _scroll_to_cursor(self) -> None:
-        top, body = int(self.scroll_offset.y), self._body_height()
-        row = self.cursor_row
-        if row < top:
-            self.scroll_to(y=row, animate=False, immediate=True)
-        elif row >= top + body:
-            self.scroll_to(y=row - body + 1, animate=False, immediate=True)
-
-    def move_cursor(self, *, row: int, animate: bool = False, scroll: bool = True) -> None:
-        """Put the cursor on ``row`` (clamped to the table), scrolled into view."""
-        old, self.cursor_row = self.cursor_row, self._clamp(row)
-        if old != self.cursor_row:
-            top = int(self.scroll_offset.y)
-            self.refresh_line(old - top + 1)
-            self.refresh_line(self.cursor_row - top + 1)
-        if scroll:
-            self._scroll_to_cursor()
-
-    def action_cursor_up(self) -> None:
-        self.move_cursor(row=self.cursor_row - 1)
-
-    def action_cursor_down(self) -> None:
-        self.move_cursor(row=self.cursor_row + 1)
-
-    def action_page_up(self) -> None:
-        self.move_cursor(row=self.cursor_row - self._body_height())
-
-    def action_page_down(self) -> None:
-        self.move_cursor(row=self.cursor_row + self._body_height())
-
-    def action_scroll_top(self) -> None:
-        self.move_cursor(row=0)
-
-    def action_scroll_bottom(self) -> None:
-        self.move_cursor(row=len(self._keys) - 1)
-
     def action_select_cursor(self) -> None:
         if 0 <= self.cursor_row < len(self._keys):
             self.post_message(self.RowSelected(self, self._keys[self.cursor_row]))
-
-    def on_click(self, event: events.Click) -> None:
-        """A click on a row puts the cursor there; a click on the cursor's row opens it."""
-        offset = event.get_content_offset(self)
-        if offset is None or offset.y < 1:
-            return
-        row = int(self.scroll_offset.y) + offset.y - 1
-        if row >= len(self._keys):
-            return
-        event.stop()
-        if row == self.cursor_row:
-            self.action_select_cursor()
-        else:
-            self.move_cursor(row=row)

@@ -46,11 +46,16 @@ def _ms(samples: list[float]) -> str:
     return f"median {statistics.median(samples) * 1e3:.1f} ms, max {max(samples) * 1e3:.1f} ms"
 
 
-def _loaded(tailer: Any) -> bool:
-    """Whether every run found holds its points (a large root fills in after discovery)."""
-    with tailer.lock:
-        runs = list(tailer.runs.values())
-    return bool(runs) and all(r.scalars for r in runs)
+async def _wait_loaded(app: TfwatchApp, session: Any, pilot: Any) -> None:
+    """Wait for the session's one pass (no live ticks) to end and reach the table: a
+    large root is published while it still reads, and polling the tailer here beside
+    that pass would race it."""
+    while session.running or app.snapshot is None or app._loading:
+        await pilot.pause(0.1)
+    with session.tailer.lock:
+        runs = list(session.tailer.runs.values())
+    if not runs or not all(r.scalars for r in runs):
+        raise SystemExit("the load ended with runs that hold no points")
 
 
 async def _ui_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[str, list[float]]:
@@ -59,10 +64,7 @@ async def _ui_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[str, l
     app = TfwatchApp(session)
     times: dict[str, list[float]] = {"idle tick": [], "10% changed": [], "all changed": []}
     async with app.run_test(size=SIZE) as pilot:
-        while app.snapshot is None:
-            await pilot.pause(0.1)
-        while not _loaded(tailer):  # one pass without live ticks: read the rest here
-            tailer.poll()
+        await _wait_loaded(app, session, pilot)
         await pilot.pause(0.5)
         builder = SnapshotBuilder(metrics=tags, health=health_alerts())
         with tailer.lock:
@@ -217,10 +219,7 @@ async def _table_ticks(root: str, tags: tuple[str, ...], ticks: int) -> dict[str
         times.setdefault(f"{label} (wall, pilot)", []).append(time.perf_counter() - wall)
 
     async with app.run_test(size=SIZE) as pilot:
-        while app.snapshot is None:
-            await pilot.pause(0.1)
-        while not _loaded(tailer):  # one pass without live ticks: read the rest here
-            tailer.poll()
+        await _wait_loaded(app, session, pilot)
         await pilot.pause(0.5)
         # No budget: every changed run gets a new summary, as the label says.
         builder = SnapshotBuilder(metrics=tags, health=health_alerts(), budget=None)

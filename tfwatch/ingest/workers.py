@@ -249,6 +249,20 @@ def _serve(
         os._exit(status)
 
 
+def prepare_pool() -> None:
+    """Start now what a pool of workers needs to start later from a threaded process.
+
+    Call it before a full-screen app runs: the app replaces ``sys.stderr`` with an object
+    whose descriptor is -1, and multiprocessing's resource tracker, started with the
+    first pool, passes that descriptor on and fails ("bad value(s) in fds_to_keep")."""
+    if not hasattr(os, "fork"):
+        return  # (Windows: pools start otherwise)
+    from multiprocessing import resource_tracker
+
+    with contextlib.suppress(OSError, ValueError):
+        resource_tracker.ensure_running()
+
+
 def _pooled(
     jobs: Sequence[Job[R]], workers: int, meanwhile: Callable[[], object] | None
 ) -> Iterator[list[RunReadResult[R]]]:
@@ -256,7 +270,15 @@ def _pooled(
 
     methods = mp.get_all_start_methods()
     context = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with context.Pool(min(workers, len(jobs)), initializer=reuse_freed_memory) as pool:
+    try:
+        pool = context.Pool(min(workers, len(jobs)), initializer=reuse_freed_memory)
+    except (OSError, ValueError):  # no processes to be had: every job read here
+        if meanwhile is not None:
+            meanwhile()
+        for job in jobs:
+            yield read_job(job)
+        return
+    with pool:
         _widen_pipes(pool)
         answers = pool.imap_unordered(_pool_answer, jobs)
         if meanwhile is not None:

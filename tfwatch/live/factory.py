@@ -9,6 +9,7 @@ from typing import Any
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.ingest.run_memory import RunMemory
 from tfwatch.ingest.tailer import Tailer
+from tfwatch.ingest.workers import prepare_pool
 from tfwatch.live.run_inputs import RunInputsCache
 from tfwatch.live.session import LiveSession
 from tfwatch.loading import make_tailer
@@ -68,6 +69,7 @@ def open_session(
     tailer = make_tailer(
         roots, storage_options=storage_options, wait_for_missing=wait_for_missing, cache=cache
     )
+    prepare_pool()  # before the app captures stderr: a large first load reads in a pool
     log_roots = tuple(status.root for status in tailer.statuses)
     sampler = (
         make_sampler(tailer if link_runs else None, log_roots, process_interval) if system else None

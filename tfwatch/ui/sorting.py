@@ -99,22 +99,24 @@ def numeric_key(run: RunSummary, mode: str, metric: str | None) -> float:
     return _metric_key(mode, m)
 
 
+def sort_key(
+    run: RunSummary, mode: str, metric: str | None, reverse: bool = False
+) -> tuple[int, float, str]:
+    """Where ``run`` goes in ``mode`` order, as a key that sorts ascending: missing values
+    after every present one, ties by name (in ``name`` mode, sort the keys in reverse
+    for ``reverse``: a name cannot be negated)."""
+    if mode == "name":
+        return (0, 0.0, run.name)
+    k = numeric_key(run, mode, metric)
+    if math.isnan(k):
+        return (1, 0.0, run.name)
+    return (0, -k if reverse else k, run.name)
+
+
 def sort_runs(
     runs: Iterable[RunSummary], mode: str, metric: str | None, reverse: bool = False
 ) -> list[str]:
     """Run names in display order for ``mode`` (``reverse`` flips all but missing values)."""
-    items = list(runs)
-    if mode == "name":
-        return sorted((r.name for r in items), reverse=reverse)
-    present: list[tuple[float, str]] = []
-    missing: list[str] = []
-    for run in items:
-        k = numeric_key(run, mode, metric)
-        if math.isnan(k):
-            missing.append(run.name)
-        else:
-            present.append((k, run.name))
-    present.sort()
-    if reverse:
-        present.sort(key=lambda p: -p[0])  # stable: ties keep name order
-    return [n for _, n in present] + sorted(missing)
+    keys = sorted((sort_key(r, mode, metric, reverse) for r in runs),
+                  reverse=reverse and mode == "name")  # fmt: skip
+    return [name for _, _, name in keys]

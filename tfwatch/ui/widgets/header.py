@@ -188,6 +188,8 @@ class StatusHeader(Horizontal):
     StatusHeader.loading ProgressBar { display: block; }
     """
 
+    _text: Text | None = None
+
     def compose(self) -> ComposeResult:
         yield Static(id="status-line")
         yield ProgressBar(id="load-progress", show_eta=False)
@@ -200,7 +202,11 @@ class StatusHeader(Horizontal):
 
     def show(self, text: Text, progress: tuple[int, int] | None) -> None:
         """Show ``text``; a progress bar while ``progress`` (done, total) is not complete."""
-        self.query_one("#status-line", Static).update(text)
+        # The line is one row wide whatever it says: no layout, and nothing when unchanged
+        # (a layout pass redraws the whole screen).
+        if text != self._text:
+            self._text = text
+            self.query_one("#status-line", Static).update(text, layout=False)
         loading = progress is not None and progress[1] > 0 and progress[0] < progress[1]
         self.set_class(loading, "loading")
         if loading and progress is not None:

@@ -143,6 +143,7 @@ class RunsTable(RowCursor, can_focus=True):
         self._shown_from: tuple[Any, ...] | None = None
         self._names_cache: tuple[tuple[str, ...], int, bool, list[tuple[str, str | None, str]]]
         self._names_cache = ((), -1, False, [])
+        self._rows_shown: list[tuple[str, str | None, str]] | None = None
         self._strips = StripCache()
         #: The name column's needs, kept while the set of names is the same.
         self._needs_cache: tuple[bool, frozenset[str], tuple[int, str]] | None = None
@@ -240,12 +241,18 @@ class RunsTable(RowCursor, can_focus=True):
         self._marked = frozenset(marked)
         self._makers = makers
         rows = self._rows(runs, makers)
-        self._keys = [key for key, _, _ in rows]
-        self._index = {key: i for i, key in enumerate(self._keys)}
-        by_name = {r.name: r for r in runs}
-        self._run_of = [by_name[name] if name is not None else None for _, name, _ in rows]
-        self._text_of = [text for _, _, text in rows]
-        self._order = [name for _, name, _ in rows if name is not None]
+        if rows is not self._rows_shown:  # (the same rows: only their summaries are new)
+            self._rows_shown = rows
+            self._keys = [key for key, _, _ in rows]
+            self._index = {key: i for i, key in enumerate(self._keys)}
+            self._text_of = [text for _, _, text in rows]
+            self._order = [name for _, name, _ in rows if name is not None]
+        if makers or not self.as_tree:  # a row per run, in their order
+            run_of: list[RunSummary | None] = list(runs)
+            self._run_of = run_of
+        else:
+            by_name = {r.name: r for r in runs}
+            self._run_of = [by_name[name] if name is not None else None for _, name, _ in rows]
         self._shown_from = source
         if len(self._strips) > 2 * len(self._keys) + 200:
             self._strips.forget_except(self._index)

@@ -105,3 +105,48 @@ def test_count_follows_folds_and_restarts_between_reads() -> None:
     series.extend(np.array([12_345]), np.array([1.0]), np.array([2.0]))
     assert series.count == int(series._buckets["count"].sum()) + len(series.recent())
     assert series.count < 30_000 and series.last_step == 12_345
+
+
+def _adopted(series: ScalarSeries) -> tuple[ScalarSeries, bytes]:
+    """A series adopting read-only views of one buffer holding what ``series`` holds
+    (as a restart from the cache makes it), and that buffer."""
+    p = series.parts()
+    raw = b"".join(
+        a.tobytes() for a in (p.recent.steps, p.recent.values, p.recent.wall_times, p.buckets)
+    )
+    n, m = len(p.recent), p.buckets.shape[0]
+    recent = (
+        np.frombuffer(raw, np.int64, n, 0),
+        np.frombuffer(raw, np.float64, n, 8 * n),
+        np.frombuffer(raw, np.float64, n, 16 * n),
+    )
+    buckets = np.frombuffer(raw, p.buckets.dtype, m, 24 * n)
+    return ScalarSeries.adopt(
+        p.tag, recent, buckets, p.width, p.first, int(p.buckets["count"].sum())
+    ), raw
+
+
+@pytest.mark.parametrize("then", ["append", "rewind", "rewind_into_buckets", "shrink", "big_batch"])
+def test_an_adopted_series_copies_its_borrowed_arrays_before_writing(then: str) -> None:
+    """A series restored over read-only bytes behaves as the series it came from,
+    whatever write comes first, and never writes into those bytes."""
+    rng = np.random.default_rng(5)
+    steps = np.arange(3000, dtype=np.int64)
+    values = rng.normal(0, 1, 3000)
+    original = ScalarSeries("loss")
+    _feed(original, steps, values, [2000, 1000])
+    adopted, raw = _adopted(original)
+    before = bytes(raw)
+    assert adopted.count == original.count and adopted.last_step == 2999
+    start = {"append": 3000, "rewind": 2900, "rewind_into_buckets": 100}.get(then, 3000)
+    more = np.arange(start, start + (5000 if then == "big_batch" else 10), dtype=np.int64)
+    for series in (original, adopted):
+        if then == "shrink":
+            series.shrink()
+        else:
+            series.extend(more, more * 0.5, more * 0.1)
+    assert raw == before
+    for name in ("count", "first_step", "last_step", "min_value", "max_value", "min_step"):
+        assert getattr(adopted, name) == getattr(original, name), name
+    np.testing.assert_array_equal(adopted.recent().steps, original.recent().steps)
+    np.testing.assert_array_equal(adopted.overview().values, original.overview().values)

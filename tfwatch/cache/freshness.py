@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from tfwatch.ingest.file_state import EventFileState
 from tfwatch.ingest.sources.base import FileInfo, Source
 from tfwatch.ingest.sources.errors import SourceError
-from tfwatch.model.record_marks import RecordMark, record_digest
+from tfwatch.model.record_marks import record_digest
 from tfwatch.store.runs import Run
 
 
@@ -68,17 +68,15 @@ def _file_doubt(state: EventFileState, info: FileInfo, source: Source) -> str | 
         return None if unchanged_size else "another size under the same object version"
     # A remote object put again (a sync copies whole files, with a new time each) is
     # judged by its bytes alone.
-    for mark in (state.first_record, state.last_record):
-        if mark is None:
-            return "no record marks"
-        if not _same_bytes(source, state.path, mark):
+    first, last = state.first_record, state.last_record
+    if first is None or last is None:
+        return "no record marks"
+    marks = (first, last)
+    try:
+        found = source.read_spans(state.path, [(m.offset, m.length) for m in marks])
+    except (SourceError, OSError):
+        return "different bytes where records were read"
+    for mark, data in zip(marks, found, strict=True):
+        if len(data) != mark.length or record_digest(data) != mark.digest:
             return "different bytes where records were read"
     return None
-
-
-def _same_bytes(source: Source, path: str, mark: RecordMark) -> bool:
-    try:
-        data = source.read(path, mark.offset, mark.length)
-    except (SourceError, OSError):
-        return False
-    return len(data) == mark.length and record_digest(data) == mark.digest

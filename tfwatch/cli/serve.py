@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import shlex
 import sys
@@ -55,6 +54,8 @@ def is_loopback(host: str) -> bool:
     """Whether ``host`` is reachable from this machine only."""
     if host == "localhost":
         return True
+    import ipaddress  # (not at import: every command's parser imports this module)
+
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:

@@ -1,16 +1,27 @@
-"""Keep freed buffers in the process while event files are decoded in bulk.
+"""Keep freed buffers in the process while event files are decoded in bulk, and keep the
+garbage collector out of bulk work that makes only long-lived objects.
 
 The decoder makes many short-lived NumPy arrays of a few hundred kilobytes. With
 glibc's defaults each one may be mapped fresh from the kernel and given back when
 freed, so a cold load spends a fifth of its time in page faults. Raising the mmap and
 trim thresholds lets freed memory be reused instead; it only affects this process's
 allocator (nothing happens where glibc's ``mallopt`` is absent).
+
+Objects that live as long as the process (a command's modules, the runs a restart takes
+from the cache) are made by the tens of thousands; the collections they would set off
+free nothing, and a full one walks every object made so far (:func:`collector_paused`).
 """
 
 from __future__ import annotations
 
-import ctypes
+import gc
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ctypes
 
 _M_TRIM_THRESHOLD = -1
 _M_TOP_PAD = -2
@@ -22,6 +33,8 @@ _TRIM_THRESHOLD = 256 << 20
 def _libc() -> ctypes.CDLL | None:
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # (not at import: the command-line parser imports this module)
+
     try:
         libc = ctypes.CDLL(None)  # the interpreter's own symbols, libc's among them
         libc.mallopt  # noqa: B018 - absent outside glibc (e.g. musl)
@@ -40,3 +53,17 @@ def reuse_freed_memory() -> bool:
         and libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
         and libc.mallopt(_M_TOP_PAD, 16 << 20)
     )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The garbage collector paused (as it was, after): for a command's imports, or the
+    runs restored from a cache (see bench/README.md, "Command start-up")."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+

@@ -8,6 +8,10 @@ Memory is bounded: the most recent points are kept at full resolution (what the
 convergence maths reads); older ones are folded into at most ``MAX_BUCKETS`` buckets that
 keep each bucket's min, max and first non-finite point, so a plot of the whole history
 never hides a spike or a NaN.
+
+A series restored from a cache (:meth:`ScalarSeries.adopt`) holds read-only views of the
+cache's bytes instead of copies; its first write copies them (copy on write), so a
+restart that only reads costs no copy. Buckets are never changed in place.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class _Limits:
 
 
 LIMITS = _Limits()
+_NO_BUCKETS = np.empty(0, dtype=BUCKET)
 
 
 class ScalarSeries:
@@ -66,6 +71,9 @@ class ScalarSeries:
         self._width = 1  # points per bucket; doubles when the buckets are merged pairwise
         self._first: tuple[int, float] | None = None  # step, value
         self._agg: npt.NDArray[np.void] | None = None
+        #: The point arrays are views of someone else's (read-only) bytes: copied before
+        #: the first write (see :meth:`adopt`).
+        self._borrowed = False
         #: Bumped on every change, so views can skip unchanged series.
         self.version = 0
 
@@ -107,6 +115,7 @@ class ScalarSeries:
             self._first = None
 
     def _append(self, steps: I64, values: F64, walls: F64) -> None:
+        self._own()
         n, m = self._size, steps.shape[0]
         if not self.retain_all and n + m > 2 * LIMITS.recent:
             self._append_folding(steps, values, walls)
@@ -124,6 +133,7 @@ class ScalarSeries:
     def _append_folding(self, steps: I64, values: F64, walls: F64) -> None:
         """A large batch (a cold load): fold its older points straight from the input
         instead of copying them in first."""
+        self._own()
         n = self._size
         if n:
             steps = np.concatenate([self._steps[:n], steps])
@@ -139,6 +149,11 @@ class ScalarSeries:
         self._walls[:keep] = walls[k:]
         self._size = keep
 
+    def _own(self) -> None:
+        """Copy borrowed point arrays before writing to them."""
+        if self._borrowed:
+            self._resize(max(self._size, 64))
+
     def _resize(self, cap: int) -> None:
         n = self._size
         for name in ("_steps", "_values", "_walls"):
@@ -146,13 +161,17 @@ class ScalarSeries:
             new = np.empty(cap, dtype=old.dtype)
             new[:n] = old[:n]
             setattr(self, name, new)
+        self._borrowed = False
 
     def _fold(self) -> None:
         """Fold the oldest held points into buckets, keeping about ``LIMITS.recent``."""
         n = self._size
+        if n <= LIMITS.recent:
+            return  # (nothing to fold: the memory budget asks this of every series)
         k = self._fold_points(self._steps[:n], self._values[:n], self._walls[:n])
         if not k:
             return
+        self._own()
         keep = n - k
         for arr in (self._steps, self._values, self._walls):
             arr[:keep] = arr[k:n]
@@ -171,7 +190,8 @@ class ScalarSeries:
         room = LIMITS.recent + LIMITS.recent // 4 + 1
         if self._steps.shape[0] > max(room, self._size):
             self._resize(max(room, self._size))
-        self._counted = (self._buckets, int(self._buckets["count"].sum()))  # (frees the old)
+        if self._counted[0] is not self._buckets:  # (frees the old)
+            self._counted = (self._buckets, int(self._buckets["count"].sum()))
 
     def _merge_pairs(self) -> None:
         """Halve the buckets by merging neighbours (the last stays alone when odd)."""
@@ -204,20 +224,33 @@ class ScalarSeries:
         return int(k)
 
     @classmethod
-    def from_parts(cls, parts: SeriesParts) -> ScalarSeries:
-        """A bounded series holding what :meth:`parts` gave."""
-        series = cls(parts.tag)
-        series._size = 0
-        series._resize(max(len(parts.recent), 64))
-        n = len(parts.recent)
-        series._steps[:n] = parts.recent.steps
-        series._values[:n] = parts.recent.values
-        series._walls[:n] = parts.recent.wall_times
-        series._size = n
-        # (copied as opaque records: a structured copy goes field by field)
-        series._buckets = parts.buckets.view(f"V{BUCKET.itemsize}").copy().view(BUCKET)
-        series._width = parts.width
-        series._first = parts.first
+    def adopt(
+        cls,
+        tag: str,
+        recent: tuple[I64, F64, F64],
+        buckets: npt.NDArray[np.void],
+        width: int,
+        first: tuple[int, float] | None,
+        counted: int | None = None,
+    ) -> ScalarSeries:
+        """A bounded series holding what :meth:`parts` gave (its recent steps, values and
+        wall times, buckets, width and first point), taking the arrays as they are:
+        views of a cache's bytes are kept, not copied, until the first write (the
+        caller must not change them; read-only arrays are fine). ``counted``: the
+        points the buckets hold, when known (else summed on first use)."""
+        # (built without __init__ and without a SeriesParts: a restart makes one per
+        # tag of every run, and frozen dataclasses cost microseconds each)
+        series = cls.__new__(cls)
+        series.tag = tag
+        series.retain_all = False
+        series._steps, series._values, series._walls = recent
+        series._size = int(recent[0].shape[0])
+        series._borrowed = True
+        series._buckets = buckets
+        series._counted = (_NO_BUCKETS, 0) if counted is None else (buckets, counted)
+        series._width = width
+        series._first = first
+        series._agg = None
         series.version = 1
         return series
 

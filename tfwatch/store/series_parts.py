@@ -1,5 +1,5 @@
 """Everything a bounded scalar series holds, as plain arrays: what a cache of runs keeps
-and gives back (:meth:`~tfwatch.store.series.ScalarSeries.parts` and ``from_parts``)."""
+(:meth:`~tfwatch.store.series.ScalarSeries.parts`; ``adopt`` takes the same fields back)."""
 
 from __future__ import annotations
 

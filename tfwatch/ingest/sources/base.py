@@ -43,6 +43,11 @@ class Source(ABC):
         """Up to ``size`` bytes of ``path`` starting at ``offset``."""
         ...
 
+    def read_spans(self, path: str, spans: Sequence[tuple[int, int]]) -> list[bytes]:
+        """:meth:`read` of each ``(offset, size)`` of ``path`` (a local file is opened
+        once for all of them)."""
+        return [self.read(path, offset, size) for offset, size in spans]
+
     @abstractmethod
     def relative(self, directory: str) -> str:
         """A run directory's path relative to the root (``.`` for the root itself)."""

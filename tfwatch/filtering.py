@@ -29,6 +29,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from tfwatch.model.event_file_names import same_host
@@ -71,15 +72,23 @@ class RunFilter:
         """Whether ``run`` satisfies every term."""
         if self.errors:
             return False
+        if len(self.predicates) == 1:  # (the usual query: one call, no generator)
+            return self.predicates[0](run)
         return all(p(run) for p in self.predicates)
 
 
 def fuzzy_match(needle: str, haystack: str) -> bool:
     """Whether the characters of ``needle`` appear in ``haystack`` in order (any case)."""
-    if not needle:
-        return True
-    it = iter(haystack.lower())
-    return all(ch in it for ch in needle.lower())
+    return fuzzy_pattern(needle).search(haystack.lower()) is not None
+
+
+@lru_cache(maxsize=64)
+def fuzzy_pattern(needle: str) -> re.Pattern[str]:
+    """A pattern found in a lowered text where :func:`fuzzy_match` holds: each character
+    of ``needle`` after the run of others before it, taken possessively (no
+    backtracking: one pass over the text, whatever the text)."""
+    chars = needle.lower()
+    return re.compile("".join(f"[^{re.escape(c)}]*+{re.escape(c)}" for c in chars), re.DOTALL)
 
 
 def parse_filter(text: str) -> RunFilter:
@@ -134,7 +143,8 @@ def _term(term: str) -> Predicate:
     m = _COMPARISON.match(term)
     if m:
         return _comparison(m.group(1), m.group(2), m.group(3), term.lower())
-    return lambda run: fuzzy_match(term, run.name)
+    pattern = fuzzy_pattern(term)
+    return lambda run: pattern.search(run.name.lower()) is not None
 
 
 def _on_node(want: str) -> Predicate:

@@ -7,7 +7,14 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from tfwatch.text.cell_cuts import cut_middle, head, tail
-from tfwatch.text.run_names import MIN_WIDTH, distinct_forms, shared_prefix, shorten_names
+from tfwatch.text.run_names import (
+    MIN_WIDTH,
+    distinct_forms,
+    prefix_and_widest,
+    shared_prefix,
+    shorten_names,
+    tail_widths,
+)
 from tfwatch.text.safe_text import printable
 
 #: Characters that break naive code: escapes, bidi overrides, wide CJK and emoji, a
@@ -125,3 +132,25 @@ def test_directories_that_differ_in_their_middle_keep_that_middle() -> None:
     first = short.shown[runs[0]]
     assert "50" in first and "1," in first  # the model and the learning rate
     assert len(set(short.shown.values())) == len(runs)
+
+
+#: Names made of few components, so that many share their first ones.
+few_parts = st.lists(
+    st.lists(st.sampled_from(["a", "b", "中", "\x1b"]), min_size=1, max_size=4).map("/".join),
+    max_size=8,
+)
+
+
+@given(st.one_of(names, few_parts), st.booleans())
+@settings(max_examples=400)
+def test_prefix_and_widest_is_the_shared_prefix_and_the_widest_tail(
+    given_names: list[str], nested: bool
+) -> None:
+    """The linear reading a filter keystroke uses against the two sorted ones."""
+    shown = [f"sweep/x/{n}" for n in given_names] if nested else given_names
+    shown = shown + shown[:2]  # (a name twice changes nothing)
+    prefix, widest, plain = prefix_and_widest(shown)
+    assert (prefix, widest) == (shared_prefix(shown), tail_widths(shown))
+    assert plain == all(printable(n) == n for n in shown)
+    three = ["a/x/1", "b/x/2", "a/x/3"]  # the first and last share what the others do not
+    assert prefix_and_widest(three) == ("", 5, True)

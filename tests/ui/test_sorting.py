@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from tests.demo_runs import FIXED_NOW
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import load_once
-from tfwatch.ui.sorting import SORT_MODES, sort_runs
+from tfwatch.ui.sorting import SORT_MODES, key_function, numeric_key, sort_runs
 
 
 def summaries(root: Path):  # type: ignore[no-untyped-def]
@@ -49,3 +50,22 @@ def test_missing_metric_goes_last_and_step_sort(demo_root: Path) -> None:
     assert sort_runs(runs.values(), "value", "no/such/tag") == sorted(runs)
     by_step = sort_runs(runs.values(), "step", None)
     assert by_step[-1] == "sweep/lr=0.003"
+
+
+def test_the_key_function_of_each_order_agrees_with_numeric_key(demo_root: Path) -> None:
+    """The one-call key a sort keystroke uses against the plain reading of numeric_key:
+    missing values last, reversed numbers, ties by name."""
+    runs = list(summaries(demo_root).values())
+    for mode in SORT_MODES:
+        for metric in ("train/loss", "train/accuracy", "no/such", None):
+            for reverse in (False, True):
+                key = key_function(mode.key, metric, reverse)
+                for run in runs:
+                    if mode.key == "name":
+                        want: tuple[int, float, str] = (0, 0.0, run.name)
+                    else:
+                        k = numeric_key(run, mode.key, metric)
+                        want = (1, 0.0, run.name) if math.isnan(k) else (
+                            0, -k if reverse else k, run.name
+                        )  # fmt: skip
+                    assert key(run) == want, (mode.key, metric, reverse, run.name)

@@ -13,9 +13,21 @@ from tfwatch.filtering import parse_filter
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.live.view_models import RunSummary, Snapshot
 from tfwatch.loading import load_once
+from tfwatch.ui.column_voices import ColumnVoices
+from tfwatch.ui.columns import Column, all_columns, cell_says_nothing, column_never_silent
 from tfwatch.ui.sorting import SORT_MODES, sort_runs
 from tfwatch.ui.visible_runs import VisibleRuns
 from tfwatch.ui.widgets.header import run_counts
+
+
+def says_nothing(col: Column, shown: list[RunSummary]) -> bool:
+    """Fresh: whether every shown cell of ``col`` says nothing."""
+    return (
+        bool(shown)
+        and not column_never_silent(col)
+        and all(cell_says_nothing(col, r) for r in shown)
+    )
+
 
 FILTERS = ("", "lr", "state:finished", "!state:finished", "seed", "alert:nan", "zzz")
 STATES = ("running", "finished", "stalled", "crashed")
@@ -25,7 +37,7 @@ def _changed(run: RunSummary, rng: random.Random) -> RunSummary:
     """``run`` after a pass that gave it points: new values, maybe a new state."""
     metrics = {
         tag: dataclasses.replace(
-            m, last_value=rng.choice([m.last_value * rng.uniform(0.5, 1.5), math.nan])
+            m, last_value=rng.choice([rng.uniform(0.1, 2.0), rng.uniform(0.1, 2.0), math.nan])
         )
         for tag, m in run.metrics.items()
     }
@@ -36,6 +48,8 @@ def _changed(run: RunSummary, rng: random.Random) -> RunSummary:
         last_step=run.last_step + rng.randrange(0, 50),
         alerts=rng.choice([(), ("nan",), ("plateau",)]),
         remote=rng.random() < 0.3,
+        node=rng.choice([None, None, "gpu-a"]),
+        steps_per_second=rng.choice([math.nan, 3.0]),
     )
 
 
@@ -48,9 +62,14 @@ def test_a_random_walk_of_snapshots_shows_what_a_fresh_look_shows(demo_root: Pat
             pool[f"copy{k}/{name}"] = dataclasses.replace(run, name=f"copy{k}/{name}")
     rng = random.Random(18)
     visible = VisibleRuns()
+    voices = ColumnVoices(visible)
+    columns = all_columns(base.metrics, (), base.tag_counts, True)
     runs = dict(pool)
     query = ("", "value", "train/loss", False)
-    for step in range(400):
+    want_filter = parse_filter("")
+    before: list[RunSummary] = []
+    tokens = (-1, -1, -1)
+    for step in range(800):
         roll = rng.random()
         if roll < 0.5:  # a pass: some runs changed
             for name in rng.sample(sorted(runs), rng.randrange(0, 6)):
@@ -61,19 +80,47 @@ def test_a_random_walk_of_snapshots_shows_what_a_fresh_look_shows(demo_root: Pat
                 del runs[name]
             else:
                 runs[name] = pool[name]
+        elif roll < 0.65:  # one run gone and another found in one pass, or a new order
+            gone = rng.choice(sorted(runs))
+            found = [n for n in sorted(pool) if n not in runs]
+            del runs[gone]
+            if found and rng.random() < 0.5:
+                name = rng.choice(found)
+                runs[name] = pool[name]
+            else:
+                runs = {gone: pool[gone], **runs}
         elif roll < 0.8:  # a keystroke
             mode = rng.choice(SORT_MODES).key
             metric = rng.choice(["train/loss", None])
             query = (rng.choice(FILTERS), mode, metric, rng.random() < 0.5)
         snap = Snapshot(dict(runs), base.tag_counts, base.metrics)
         text, mode, metric, reverse = query
-        want_filter = parse_filter(text)
-        shown = visible.runs(snap, parse_filter(text) if rng.random() < 0.5 else want_filter,
+        if want_filter.text != text:
+            want_filter = parse_filter(text)  # (parsed once per keystroke, as the app does)
+        shown = visible.runs(snap, parse_filter(text) if rng.random() < 0.1 else want_filter,
                              mode, metric, reverse)  # fmt: skip
         passing = [r for r in runs.values() if want_filter.matches(r)]
         want = sort_runs(passing, mode, metric, reverse)
         assert [r.name for r in shown] == want, (step, query)
         assert all(r is runs[r.name] for r in shown)
+        # What the table and the column fitting keep while these tokens hold.
+        generation, order, names = (
+            visible.generation, visible.order_generation, visible.names_generation
+        )  # fmt: skip
+        if order == tokens[1]:
+            assert [r.name for r in shown] == [r.name for r in before], step
+        if names == tokens[2]:
+            assert {r.name for r in shown} == {r.name for r in before}, step
+        entered = visible.entered_since(tokens[0])
+        if entered is not None:
+            was = {id(r) for r in before}
+            assert {id(r) for r in shown if id(r) not in was} <= {id(r) for r in entered}
+        assert all(visible.holds(r) for r in shown)
+        assert not any(visible.holds(r) for r in before if r is not runs.get(r.name))
+        assert visible.on_nodes == any(r.node is not None for r in runs.values())
+        for col in columns:
+            assert voices.says_nothing(col, shown) == says_nothing(col, shown), (step, col)
+        before, tokens = shown, (generation, order, names)
         assert visible.counts(snap) == run_counts(snap), step
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from rich.cells import cell_len
 
@@ -65,6 +66,52 @@ def shared_prefix(names: Iterable[str]) -> str:
     return _prefix_and_tails(tuple(sorted(set(names))))[0]
 
 
+class NameNeeds(NamedTuple):
+    """What a name column needs to show a set of names whole."""
+
+    #: The leading components they all share, escaped, with their trailing ``/``.
+    prefix: str
+    #: Cells the widest takes without the prefix.
+    widest: int
+    #: Whether every name is its own escaped form: then, where the column is
+    #: ``widest`` wide, each name shows as itself without the prefix.
+    plain: bool
+
+
+def prefix_and_widest(names: Iterable[str]) -> NameNeeds:
+    """:func:`shared_prefix` and :func:`tail_widths` of ``names`` at once, at a cost
+    linear in the names (a filter keystroke asks it of thousands): each name's
+    components and width are kept, and the components every name shares are those the
+    least and the greatest name (as lists of components) share."""
+    parts, widths = [], []
+    plain = True
+    for name in names:
+        held = _PARTS.get(name)
+        if held is None:
+            if len(_PARTS) > _PARTS_KEPT:
+                _PARTS.clear()
+            safe = printable(name)
+            held = _PARTS[name] = (safe.split(SEP), cell_len(safe), safe == name)
+        parts.append(held[0])
+        widths.append(held[1])
+        plain = plain and held[2]
+    if not parts:
+        return NameNeeds("", 0, True)
+    least, greatest = min(parts), max(parts)
+    shared = min(map(len, parts)) - 1  # (a name's last component is never shared)
+    for k in range(shared):
+        if least[k] != greatest[k]:
+            shared = k
+            break
+    prefix = "".join(c + SEP for c in least[:shared])
+    return NameNeeds(prefix, max(widths) - cell_len(prefix), plain)
+
+
+#: Per name: its escaped components, its width, whether it is its own escaped form.
+_PARTS: dict[str, tuple[list[str], int, bool]] = {}
+_PARTS_KEPT = 200_000
+
+
 def tail_widths(names: Iterable[str]) -> int:
     """Cells the widest of ``names`` takes once their shared prefix is dropped."""
     return _widest_tail(tuple(sorted(set(names))))
@@ -100,6 +147,8 @@ def distinct_forms(texts: Sequence[str], width: int) -> list[str]:
     """A form of each of ``texts`` (safe text, ``/`` between components) in at most
     ``width`` cells where ``width`` ≥ :data:`MIN_WIDTH`; forms of different texts differ,
     and so do those of equal texts (numbered)."""
+    if len(set(texts)) == len(texts) and all(cell_len(t) <= width for t in texts):
+        return list(texts)  # every text fits whole: none is cut, none numbered
     index = NameIndex(texts)
     components = [t.split(SEP) for t in texts]
     hints = _sibling_hints(components)

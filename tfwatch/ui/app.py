@@ -104,7 +104,7 @@ class TfwatchApp(PanelKeys):
         self.filter: RunFilter = parse_filter("")
         #: The filtered, sorted runs and their columns, kept while nothing changed.
         self._visible = VisibleRuns()
-        self._voices = ColumnVoices()
+        self._voices = ColumnVoices(self._visible)
         self.sort_index = 0
         self.sort_reverse = False
         self._stopping = False
@@ -112,6 +112,7 @@ class TfwatchApp(PanelKeys):
         #: Whether the first load still reads (the header shows its progress).
         self._loading = True
         self._told_errors: set[str] = set()  # root errors already shown as a toast
+        self._applied: Published | None = None  # the last pass whose alerts were shown
         #: The main screen's widgets, kept so ticks reach them under other screens.
         self.runs_table: RunsTable
         self._status: StatusHeader
@@ -198,9 +199,11 @@ class TfwatchApp(PanelKeys):
         self._told_errors = set(errors)
         for error in fresh[:1]:
             self.notify(printable(error), title="root failing", severity="error", timeout=4)
-        self.grouping.receive(published.groups)
-        self._alerts_panel.show_alerts(list(published.active_alerts))
-        self.announcer.announce(self, self.alert_mutes.visible(published.new_alerts))
+        if published is not self._applied:  # (a quiet pass hands the last one again)
+            self._applied = published
+            self.grouping.receive(published.groups)
+            self._alerts_panel.show_alerts(list(published.active_alerts))
+            self.announcer.announce(self, self.alert_mutes.visible(published.new_alerts))
         self.refresh_view()
         self.screen.post_message(SnapshotApplied())
 
@@ -243,10 +246,13 @@ class TfwatchApp(PanelKeys):
                     self.snapshot.runs, self.filter, mode, self.primary_metric, self.sort_reverse
                 )
             snap = self.snapshot
-            nodes = any(r.node is not None for r in snap.runs.values())
+            nodes = self._visible.on_nodes  # (of the snapshot visible_runs() looked at)
+            names = None if makers else self._visible.names_generation
 
             def fit() -> list[Column]:
-                need, prefix = (self.grouping.name_need(), "") if makers else table.name_needs(runs)
+                need, prefix = (
+                    (self.grouping.name_need(), "") if makers else table.name_needs(runs, names)
+                )
                 return self.grouping.fit_columns(
                     lambda w: fit_columns(
                         snap.metrics,
@@ -267,7 +273,8 @@ class TfwatchApp(PanelKeys):
                    dict(snap.tag_counts), nodes)  # fmt: skip
             columns = fit() if makers else self._visible.columns(key, fit)
             table.set_columns(columns)
-            table.show(runs, self.marked, self.clock(), makers)
+            order = None if makers else (self._visible.order_generation, names)
+            table.show(runs, self.marked, self.clock(), makers, order)
             waiting = self._no_runs.show_for(self.snapshot, self.session.statuses)
             self.set_class(waiting, "no-runs")
         self._update_header()

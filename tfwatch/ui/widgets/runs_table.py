@@ -15,7 +15,7 @@ directory is a row of its own with no run under the cursor.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -26,7 +26,6 @@ from textual.message import Message
 from textual.strip import Strip
 
 from tfwatch.live.view_models import RunSummary
-from tfwatch.text.run_names import shared_prefix, shorten_names, tail_widths
 from tfwatch.ui.columns import (
     CELL_PADDING,
     Column,
@@ -35,8 +34,8 @@ from tfwatch.ui.columns import (
     header_label,
     row_cells,
 )
-from tfwatch.ui.run_tree import tree_rows, tree_width
 from tfwatch.ui.widgets.row_cursor import RowCursor
+from tfwatch.ui.widgets.row_names import RowNames, Rows
 from tfwatch.ui.widgets.row_strips import RowStyles, StripCache, line_strip
 
 #: How a row that is not a plain run (a group, a group's member) becomes cells.
@@ -128,25 +127,23 @@ class RunsTable(RowCursor, can_focus=True):
         super().__init__(id=id)
         self._columns_shown: list[Column] = []
         #: Every row's key in display order (runs, and directories in the tree).
-        self._keys: list[str] = []
-        #: Row key → its place in ``_keys``.
-        self._index: dict[str, int] = {}
+        self._keys: Sequence[str] = []
+        #: Row key → its place in ``_keys`` (made when first asked).
+        self._index_of: dict[str, int] | None = {}
         #: Per row: the run it shows (None for a directory) and its name's shown form.
         self._run_of: list[RunSummary | None] = []
-        self._text_of: list[str] = []
-        self._order: list[str] = []
+        self._text_of: Sequence[str] = []
+        self._order: Sequence[str] = []
         self._marked: frozenset[str] = frozenset()
         self._makers: Mapping[str, CellMaker] = {}
         self._now = 0.0
         #: What the rows were last built from: a tick that hands the same list again
         #: (nothing changed) costs only the ages of the rows on screen.
         self._shown_from: tuple[Any, ...] | None = None
-        self._names_cache: tuple[tuple[str, ...], int, bool, list[tuple[str, str | None, str]]]
-        self._names_cache = ((), -1, False, [])
-        self._rows_shown: list[tuple[str, str | None, str]] | None = None
+        #: The rows and the names they show, kept while the names are.
+        self._names = RowNames()
+        self._rows_shown: Rows | None = None
         self._strips = StripCache()
-        #: The name column's needs, kept while the set of names is the same.
-        self._needs_cache: tuple[bool, frozenset[str], tuple[int, str]] | None = None
         #: Show runs as a tree by directory (``t``).
         self.as_tree = False
         self.cursor_row = 0
@@ -178,23 +175,35 @@ class RunsTable(RowCursor, can_focus=True):
 
     def get_row_index(self, key: str) -> int:
         """The row showing ``key`` (KeyError when none does)."""
-        return self._index[key]
+        return self._index()[key]
 
     def get_row(self, key: str) -> list[Text]:
         """The cells of ``key``'s row as they are shown."""
-        return self._cells(self._index[key])
+        return self._cells(self._index()[key])
 
-    def name_needs(self, runs: Sequence[RunSummary]) -> tuple[int, str]:
+    def _index(self) -> dict[str, int]:
+        """Row key → its place in ``_keys``."""
+        if self._index_of is None:
+            self._index_of = dict(zip(self._keys, range(len(self._keys)), strict=True))
+        return self._index_of
+
+    def _place_of(self, key: str | None) -> int | None:
+        """The row showing ``key`` (None when none does), without making the index: a
+        scan in C is cheaper than a dict of every row for one look."""
+        if key is None:
+            return None
+        if self._index_of is not None:
+            return self._index_of.get(key)
+        try:
+            return self._keys.index(key)
+        except ValueError:
+            return None
+
+    def name_needs(self, runs: Sequence[RunSummary], names: Hashable = None) -> tuple[int, str]:
         """(cells, header): what the name column needs to show ``runs`` whole, and the
-        prefix they all share, which its header shows instead of every row."""
-        names = frozenset(r.name for r in runs)
-        held = self._needs_cache
-        if held is not None and held[0] == self.as_tree and held[1] == names:
-            return held[2]
-        width = tree_width(sorted(names)) if self.as_tree else tail_widths(names)
-        needs = (width, shared_prefix(names))
-        self._needs_cache = (self.as_tree, names, needs)
-        return needs
+        prefix they all share, which its header shows instead of every row. ``names``:
+        a token that is the same only for the same set of names (kept while it is)."""
+        return self._names.needs(runs, names, self.as_tree)
 
     # -- what the app sets ----------------------------------------------------------------
 
@@ -223,65 +232,55 @@ class RunsTable(RowCursor, can_focus=True):
         marked: set[str] | frozenset[str],
         now: float,
         makers: Mapping[str, CellMaker] | None = None,
+        order: tuple[Hashable, Hashable] | None = None,
     ) -> None:
         """Display ``runs`` in this order. ``makers``: the cell makers of rows drawn
         otherwise than a run's (group rows and their members, by row key; such a row's
         ``name`` is its key); with them the rows are shown as given, neither as a tree
-        nor with shortened names (the makers draw the names)."""
+        nor with shortened names (the makers draw the names). ``order``: tokens that are
+        the same only for the same names in the same order, and for the same set of
+        names: what was made of the names is then kept."""
         self._now = now
         makers = makers or NO_MAKERS
         source = (runs, len(runs), makers, self.as_tree)
         held = self._shown_from
         same = held is not None and held[0] is runs and held[2] is makers and held[1:] == source[1:]
         if same and marked == self._marked:
-            self._refresh_changed_ages()
+            self._refresh_changed_rows()
             return
         keep = self._pending_cursor or self.current_run
         self._pending_cursor = None
         self._marked = frozenset(marked)
         self._makers = makers
-        rows = self._rows(runs, makers)
-        if rows is not self._rows_shown:  # (the same rows: only their summaries are new)
+        width = next((c.width for c in self._columns_shown if c.key == "name"), 0)
+        rows = self._names.rows(runs, bool(makers), order, width, self.as_tree)
+        same_rows = rows is self._rows_shown and held is not None
+        if not same_rows:
             self._rows_shown = rows
-            self._keys = [key for key, _, _ in rows]
-            self._index = {key: i for i, key in enumerate(self._keys)}
-            self._text_of = [text for _, _, text in rows]
-            self._order = [name for _, name, _ in rows if name is not None]
+            self._keys = rows.keys
+            self._index_of = None  # (made when asked: a sort need not)
+            self._text_of = rows.texts
+            self._order = (
+                rows.keys if not self.as_tree else [n for n in rows.names if n is not None]
+            )
         if makers or not self.as_tree:  # a row per run, in their order
             run_of: list[RunSummary | None] = list(runs)
             self._run_of = run_of
         else:
             by_name = {r.name: r for r in runs}
-            self._run_of = [by_name[name] if name is not None else None for _, name, _ in rows]
+            self._run_of = [by_name[name] if name is not None else None for name in rows.names]
         self._shown_from = source
+        if same_rows:  # the same rows: redraw those on screen whose summary or mark changed
+            self._refresh_changed_rows()
+            return
         if len(self._strips) > 2 * len(self._keys) + 200:
-            self._strips.forget_except(self._index)
+            self._strips.forget_except(self._index())
         width = sum(c.width + CELL_PADDING for c in self._columns_shown)
         self.virtual_size = Size(width, len(self._keys) + 1)
-        index = self._index.get(keep) if keep is not None else None
+        index = self._place_of(keep)
         self.cursor_row = self._clamp(self.cursor_row if index is None else index)
         self._scroll_to_cursor()
         self.refresh()
-
-    def _rows(
-        self, runs: Sequence[RunSummary], makers: Mapping[str, CellMaker]
-    ) -> list[tuple[str, str | None, str]]:
-        """(row key, run name or None for a directory, the name as shown) per row; the
-        names' shortening is kept while the names and the column's width are."""
-        if makers:
-            return [(r.name, r.name, "") for r in runs]
-        width = next((c.width for c in self._columns_shown if c.key == "name"), 0)
-        names = tuple(r.name for r in runs)
-        held_names, held_width, held_tree, held_rows = self._names_cache
-        if held_width == width and held_tree == self.as_tree and held_names == names:
-            return held_rows
-        if self.as_tree:
-            rows = [(row.key, row.run, row.text) for row in tree_rows(list(names), width)]
-        else:
-            shown = shorten_names(list(names), width).shown
-            rows = [(name, name, shown[name]) for name in names]
-        self._names_cache = (names, width, self.as_tree, rows)
-        return rows
 
     # -- drawing --------------------------------------------------------------------------
 
@@ -348,8 +347,9 @@ class RunsTable(RowCursor, can_focus=True):
             self._strips.put(key, signature, strip)
         return strip.crop(scroll_x, scroll_x + width) if scroll_x else strip
 
-    def _refresh_changed_ages(self) -> None:
-        """Redraw the rows on screen whose age text moved on (``5s`` → ``6s``)."""
+    def _refresh_changed_rows(self) -> None:
+        """Redraw the rows on screen that show something else than their Strip: another
+        summary, mark or age text (``5s`` → ``6s``)."""
         top = int(self.scroll_offset.y)
         for index in range(top, min(len(self._keys), top + self._body_height())):
             key = self._keys[index]

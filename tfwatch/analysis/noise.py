@@ -7,6 +7,8 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from tfwatch.analysis.small_stats import median
+
 F64 = npt.NDArray[np.float64]
 
 # Converts a median absolute deviation into a standard deviation for Gaussian noise.
@@ -23,7 +25,7 @@ def noise_sigma(values: F64) -> float:
     if values.shape[0] < 3:
         return 0.0
     d = np.diff(values)
-    mad = float(np.median(np.abs(d - np.median(d))))
+    mad = median(np.abs(d - median(d)))
     return _MAD_TO_SIGMA * mad / math.sqrt(2.0)
 
 

@@ -89,6 +89,11 @@ class ForecastCache:
     #: The last call: (snapshot given, snapshot returned, metric, fits still waiting).
     _last: tuple[Snapshot, Snapshot, str, bool] | None = None
 
+    @property
+    def waiting(self) -> bool:
+        """Whether fits were left for a later call (over the budget)."""
+        return self._last is not None and self._last[3]
+
     def apply(self, snapshot: Snapshot, runs: Mapping[str, Run]) -> Snapshot:
         """``snapshot`` with :attr:`RunSummary.forecast` filled in where known."""
         tag = snapshot.metrics[0] if snapshot.metrics else None

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.grouping import GroupBy
+from tfwatch.ingest.allocator import freeze_long_lived
 from tfwatch.ingest.tailer import Tailer
 from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.forecasts import ForecastCache
@@ -44,6 +45,13 @@ if TYPE_CHECKING:
 
 #: Seconds of forecast fitting per live tick (without live ticks: every run at once).
 FORECAST_BUDGET = 0.02
+#: While runs wait to be summarised or forecast again (after a load, thousands of them):
+#: seconds of each per build, and the pause between builds. At FORECAST_BUDGET a tick,
+#: the first full picture of 10,000 runs took the better part of an hour (and a fifth of
+#: a core all along); the pause leaves the screen time to answer keys, and the views
+#: get one publication a tick meanwhile.
+CATCH_UP_BUDGET = 0.25
+CATCH_UP_PAUSE = 0.05
 #: Seconds between writes of the runs that changed to the cache (when there is one).
 KEEP_EVERY = 60.0
 #: Seconds between publications of the runs read so far while a load reads.
@@ -113,6 +121,8 @@ class LiveSession:
         self._forecasts = ForecastCache(
             targets=self.targets, maximize=tuple(maximize), budget=FORECAST_BUDGET if live else None
         )
+        #: The builder's and the forecasts' budgets per build (outside a catch-up).
+        self._budgets = (self._builder.budget, self._forecasts.budget)
         #: Raise-once bookkeeping of the alerts (fed on the ingest thread only).
         self.alert_feed = AlertFeed()
         #: Called on the ingest thread after each poll with its seconds and bytes read
@@ -131,6 +141,8 @@ class LiveSession:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._kept_at = 0.0  # monotonic time of the last write to the cache
+        self._frozen = False  # what the first load made is out of the collector's sight
+        self._published_at = 0.0  # monotonic time of the last publication
         self._on_publish: Callable[[Published], object] | None = None
         self._partial_at = 0.0  # monotonic time of the last partial publication
         #: Whether the last poll left every run as it was (see SnapshotBuilder.build).
@@ -285,13 +297,24 @@ class LiveSession:
                 continue
             if self._stopping.is_set():
                 return
+            behind = self.live and (self._builder.behind or self._forecasts.waiting)
+            if not self._frozen and not behind:
+                freeze_long_lived()  # what the first load made lives as long as we do
+                self._frozen = True
             self._latest = published
-            on_publish(published)
-            if time.monotonic() - self._kept_at >= KEEP_EVERY:
+            now = time.monotonic()
+            if not behind or now - self._published_at >= self.interval:
+                self._published_at = now
+                on_publish(published)
+            if now - self._kept_at >= KEEP_EVERY:
                 self._keep()
             if not self.live:
                 return
-            self._wake.wait(self.interval)
+            # Behind: summarise on at once (in larger steps), and publish once a tick.
+            self._builder.budget, self._forecasts.budget = (
+                (CATCH_UP_BUDGET, CATCH_UP_BUDGET) if behind else self._budgets
+            )
+            self._wake.wait(CATCH_UP_PAUSE if behind else self.interval)
             self._wake.clear()
 
     def _keep(self) -> None:

@@ -71,6 +71,11 @@ class SnapshotBuilder:
     #: run changed needs no look at each run.
     _seen: tuple[Mapping[str, RunStatus], float, float, bool] | None = None
 
+    @property
+    def behind(self) -> bool:
+        """Whether the last build left changed runs for a later one (over the budget)."""
+        return self._seen is not None and self._seen[3]
+
     def set_metrics(self, metrics: Iterable[str]) -> None:
         """Change the metric columns; every run is summarised again on the next build."""
         new = tuple(metrics)

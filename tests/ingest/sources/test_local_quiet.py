@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.writers import only_event_file, record_spans
 from tfwatch.ingest.sources import local
 from tfwatch.ingest.sources.local import LocalSource
@@ -74,3 +76,26 @@ def test_a_run_that_resumes_and_a_new_run_are_read_within_the_recheck(tmp_path: 
     assert tailer.runs["old"].scalars["loss"].recent().steps.tolist() == list(range(15))
     assert tailer.runs["new"].scalars["loss"].recent().steps.tolist() == [0]
     assert tailer.poll().bytes_read == 0
+
+
+def test_a_quiet_tree_is_not_walked_until_a_part_of_it_is_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for k in range(3):
+        _write(tmp_path / f"run{k}", range(5))
+    clock = Clock()
+    source = LocalSource(str(tmp_path), clock)
+    walked = []
+    look = LocalSource._listing
+    monkeypatch.setattr(
+        LocalSource, "_listing", lambda self, d, now: walked.append(d) or look(self, d, now)
+    )
+    first = source.list_event_files()
+    clock.now += local.QUIET_AFTER + 60
+    assert source.list_event_files() is first  # marks every part quiet
+    walked.clear()
+    clock.now += local.RECHECK_MIN * 0.5 - 0.01  # before the soonest recheck
+    assert source.list_event_files() is first and walked == []
+    _write(tmp_path / "run3", range(5))  # a new run: seen once its parent is due
+    clock.now += local.quiet_wait(local.QUIET_AFTER + 60) + 0.02
+    assert len(source.list_event_files()) == 4 and walked

@@ -45,6 +45,7 @@ from tfwatch.analysis.detectors.common import (
 from tfwatch.analysis.noise import finite_points, noise_floor
 from tfwatch.analysis.protocols import PointArrays, RunLike
 from tfwatch.analysis.settings import DivergingSettings
+from tfwatch.analysis.small_stats import mean, median
 from tfwatch.analysis.smoothing import smooth
 from tfwatch.model.alert_kinds import AlertKind
 from tfwatch.text.numbers import format_significant as fmt
@@ -82,7 +83,7 @@ def find_divergence(
     sign = 1.0 if higher_is_better else -1.0
     bad = -sign * values  # larger = worse, whatever the direction
     s = smooth(bad, weight)
-    early_raw = float(np.median(values[: settings.early_points]))
+    early_raw = median(values[: settings.early_points])
     best = np.minimum.accumulate(s)
     progress = -sign * early_raw - best  # how much better than the start it has been
     excess = s - best
@@ -113,10 +114,10 @@ def _regress(
     n = bad.shape[0]
     if n < max(settings.min_points // 2, settings.window + 3):
         return None
-    start = float(np.median(bad[:3]))
+    start = median(bad[:3])
     since = n // 3
-    worse_since = float(np.mean(bad[since:])) - start
-    worse_recent = float(np.mean(bad[-settings.window :])) - start
+    worse_since = mean(bad[since:]) - start
+    worse_recent = mean(bad[-settings.window :]) - start
     # A warm-up bump lifts a loss by a few percent of its start, at most a fifth of what
     # it will drop (the noise floor of SGD rising with the learning rate); unstable runs
     # lose far more. Metrics around zero (returns, rewards) are left to the other rules.

@@ -44,6 +44,7 @@ from tfwatch.analysis.direction import is_eval_metric
 from tfwatch.analysis.noise import finite_points, noise_floor
 from tfwatch.analysis.protocols import PointArrays, RunLike, ScalarSeriesLike, SeriesPoints
 from tfwatch.analysis.settings import PlateauSettings
+from tfwatch.analysis.small_stats import mean
 from tfwatch.analysis.smoothing import smooth
 from tfwatch.model.alert_kinds import AlertKind
 from tfwatch.text.numbers import format_significant as fmt
@@ -176,14 +177,14 @@ def _trend_alert(
     noise = noise_floor(bad)
     early = _early_from_overview(series.overview(), int(steps[0]), higher)
     first = early_level(bad) if early is None else early
-    recent_level = float(np.mean(bad[-max(1, bad.shape[0] // 4) :]))
+    recent_level = mean(bad[-max(1, bad.shape[0] // 4) :])
     progressed = first - recent_level > progress_threshold(bad.shape[0], noise, s)
     flat = flat_end(bad, noise, s, early)
     if flat is None or flat.regressed:
         return None, progressed
     step = int(steps[flat.start])
     sign = -1.0 if higher else 1.0
-    level = sign * float(np.mean(bad[flat.start :]))
+    level = sign * mean(bad[flat.start :])
     text = (
         f"{tag}: flat at {fmt(level)} since step {step:,} ({bad.shape[0] - flat.start} points, "
         f"change {fmt(sign * -flat.during)} vs noise {fmt(noise)})" + _verdict(flat)

@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tfwatch.analysis.settings import PlateauSettings
+from tfwatch.analysis.small_stats import mean, median
 from tfwatch.model.alert_kinds import AlertKind
 
 F64 = npt.NDArray[np.float64]
@@ -69,8 +70,11 @@ def line_change(bad: F64, noise: float) -> tuple[float, float]:
     p = bad.shape[0]
     if p < 2:
         return 0.0, math.inf
-    x = np.arange(p, dtype=np.float64)
-    slope = float(np.polyfit(x, bad, 1)[0])
+    # The least-squares slope in closed form over x = 0..p-1 centred (the x's sum is 0,
+    # their squares' sum p(p^2-1)/12): what polyfit gives, without its SVD (a run's
+    # health asks this ~20 times; polyfit cost 85 us, this 3).
+    centred = np.arange(p, dtype=np.float64) - (p - 1) / 2.0
+    slope = float(centred @ bad) * 12.0 / (p * (p * p - 1.0))
     se = noise * math.sqrt(12.0 * (p - 1) / (p * (p + 1)))
     return -slope * (p - 1), se
 
@@ -87,7 +91,7 @@ def _flat_from(bad: F64, start: int, early: float, noise: float, s: PlateauSetti
     """Whether the points from ``start`` on change, confidently, by less than
     ``flat_share`` of the progress made from ``early`` to them."""
     change, se = line_change(bad[start:], noise)
-    before = early - float(np.mean(bad[start:]))
+    before = early - mean(bad[start:])
     return abs(change) + 2.0 * se < s.flat_share * max(before, 0.0)
 
 
@@ -95,7 +99,7 @@ def early_level(before: F64) -> float:
     """The level a series started from: the median of the first points of ``before`` (the
     points before its flat stretch), at most a third of them, so that a metric that got
     there fast is not judged by its flat part."""
-    return float(np.median(before[: max(1, min(EARLY_POINTS, before.shape[0] // 3))]))
+    return median(before[: max(1, min(EARLY_POINTS, before.shape[0] // 3))])
 
 
 def classify(
@@ -110,7 +114,7 @@ def classify(
     :func:`arrival`), when known and earlier than ``start``; where it was heading is read
     from the points before it (at least :data:`EARLY_POINTS` of them)."""
     flat = bad[start:]
-    level = float(np.mean(flat))
+    level = mean(flat)
     if early is None:
         early = early_level(bad[: max(1, start)])
     progress = early - level
@@ -121,7 +125,7 @@ def classify(
     threshold = progress_threshold(start, noise, s)
     learned = progress > threshold or learned_before
     # Worse than its first three points by 2.5 standard errors of the comparison.
-    first = float(np.median(bad[:3]))
+    first = median(bad[:3])
     m = flat.shape[0]
     regressed = not learned_before and level - first > 2.5 * noise * math.sqrt(1 / 3 + 1 / m)
     # Within three noise units the extrapolation cannot tell where it was heading.
@@ -164,7 +168,7 @@ def _pace_shortfall(before: F64, flat: F64, noise: float, third: int) -> float:
     how far above that its best fifth is. A last drop within two standard errors of zero
     means it had already arrived (0).
     """
-    a, b, c = (float(np.mean(before[-(3 - i) * third :][:third])) for i in range(3))
+    a, b, c = (mean(before[-(3 - i) * third :][:third]) for i in range(3))
     d1, d2 = a - b, b - c
     if d2 <= 2.0 * noise * math.sqrt(2.0 / third):
         return 0.0
@@ -178,7 +182,7 @@ def _pace_shortfall(before: F64, flat: F64, noise: float, third: int) -> float:
         expected = d2 * r * (1.0 - float(r**m)) / (1.0 - r)
     # Measured to the best fifth of the flat stretch: a metric that has begun to get
     # worse (overfitting) reached its best and is not judged by its decline.
-    best = min(float(np.mean(part)) for part in np.array_split(flat, min(5, flat.shape[0])))
+    best = min(mean(part) for part in np.array_split(flat, min(5, flat.shape[0])))
     return float(max(expected - (c - best), 0.0))
 
 
@@ -209,7 +213,7 @@ def arrival(bad: F64, start: int, noise: float) -> int:
     to the flat stretch: a converged one slowed down into it, a frozen one did not."""
     if start <= 0:
         return start
-    level = float(np.mean(bad[start:]))
+    level = mean(bad[start:])
     w = max(3, bad.shape[0] // 40)
     if start < w:
         return start
@@ -232,7 +236,7 @@ def flat_end(
     # Never moved at all: within flat_sigmas noise units over every recent point, as a
     # line and as the means of its quarters (a warm-up bump is a line's change of 0).
     change, se = line_change(bad, noise)
-    quarters = [float(np.mean(q)) for q in np.array_split(bad, 4)]
+    quarters = [mean(q) for q in np.array_split(bad, 4)]
     bound = s.flat_sigmas * noise
     if early is None and abs(change) + 2.0 * se < bound and np.ptp(quarters) < bound:
         return classify(bad, 0, noise, s)

@@ -274,6 +274,12 @@ class LiveSession:
             self.cluster.stop(timeout=0.5)
 
     @property
+    def catching_up(self) -> bool:
+        """Whether runs still wait for their summary or forecast of the data read (after
+        a load: the first full picture is not there yet)."""
+        return self._builder.behind or self._forecasts.waiting
+
+    @property
     def running(self) -> bool:
         """Whether the ingest thread is alive."""
         return self._thread is not None and self._thread.is_alive()
@@ -297,7 +303,7 @@ class LiveSession:
                 continue
             if self._stopping.is_set():
                 return
-            behind = self.live and (self._builder.behind or self._forecasts.waiting)
+            behind = self.live and self.catching_up
             if not self._frozen and not behind:
                 freeze_long_lived()  # what the first load made lives as long as we do
                 self._frozen = True

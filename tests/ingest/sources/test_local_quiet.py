@@ -78,6 +78,16 @@ def test_a_run_that_resumes_and_a_new_run_are_read_within_the_recheck(tmp_path: 
     assert tailer.poll().bytes_read == 0
 
 
+def _listings_looked_at(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float]]:
+    """(directory, time) of every directory listing looked at from now on."""
+    looked: list[tuple[str, float]] = []
+    look = LocalSource._listing
+    monkeypatch.setattr(
+        LocalSource, "_listing", lambda self, d, now: looked.append((d, now)) or look(self, d, now)
+    )
+    return looked
+
+
 def test_a_quiet_tree_is_not_walked_until_a_part_of_it_is_due(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -85,11 +95,7 @@ def test_a_quiet_tree_is_not_walked_until_a_part_of_it_is_due(
         _write(tmp_path / f"run{k}", range(5))
     clock = Clock()
     source = LocalSource(str(tmp_path), clock)
-    walked = []
-    look = LocalSource._listing
-    monkeypatch.setattr(
-        LocalSource, "_listing", lambda self, d, now: walked.append(d) or look(self, d, now)
-    )
+    walked = _listings_looked_at(monkeypatch)
     first = source.list_event_files()
     clock.now += local.QUIET_AFTER + 60
     assert source.list_event_files() is first  # marks every part quiet
@@ -99,3 +105,35 @@ def test_a_quiet_tree_is_not_walked_until_a_part_of_it_is_due(
     _write(tmp_path / "run3", range(5))  # a new run: seen once its parent is due
     clock.now += local.quiet_wait(local.QUIET_AFTER + 60) + 0.02
     assert len(source.list_event_files()) == 4 and walked
+
+
+def test_long_quiet_parts_come_due_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs finished long ago are looked at again on a shared grid: the tree is walked
+    once per grid step, not on every pass, and a change is still seen within the
+    longest recheck."""
+    for k in range(8):
+        _write(tmp_path / f"run{k}", range(3))
+    clock = Clock()
+    source = LocalSource(str(tmp_path), clock)
+    walks = _listings_looked_at(monkeypatch)
+    source.list_event_files()
+    clock.now += 3600.0  # an hour after the last write
+    first = source.list_event_files()
+    walks.clear()
+    for _ in range(60):  # a minute of passes, one a second
+        clock.now += 1.0
+        assert source.list_event_files() is first
+    assert 3 <= len({now for _, now in walks}) <= 60 / local.QUIET_GRID + 1
+    path = only_event_file(tmp_path / "run0")
+    with path.open("ab") as f:
+        f.write(b"\0" * 16)  # (grown: what the listing reports, not read here)
+    grown = None
+    for _ in range(int(local.RECHECK_MAX) + 1):
+        clock.now += 1.0
+        listing = source.list_event_files()
+        if listing is not first:
+            grown = listing
+            break
+    assert grown is not None

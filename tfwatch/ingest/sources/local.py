@@ -27,6 +27,8 @@ QUIET_AFTER = 60.0
 #: again, within these bounds (seconds): a run paused for a minute is seen to resume
 #: within 6 s, one finished an hour ago within 30 s.
 RECHECK_MIN, RECHECK_MAX = 5.0, 30.0
+#: Seconds between the times at which what has long been quiet is looked at again.
+QUIET_GRID = 10.0
 
 
 def quiet_wait(age: float) -> float:
@@ -41,7 +43,14 @@ def _next_check(key: str, mtime: float, now: float) -> float:
     age = now - mtime
     if age < QUIET_AFTER:
         return 0.0
-    return now + quiet_wait(age) * (0.5 + (hash(key) & 0xFFFF) / 0x20000)
+    wait = quiet_wait(age)
+    at = now + wait * (0.5 + (hash(key) & 0xFFFF) / 0x20000)
+    if wait >= RECHECK_MAX:
+        # Long quiet (finished runs): due together on a shared grid, not spread over
+        # every pass, so that a quiet tree is walked once per grid step; still within
+        # RECHECK_MAX, and no sooner than RECHECK_MIN.
+        at = max(now + RECHECK_MIN, math.floor(at / QUIET_GRID) * QUIET_GRID)
+    return at
 
 
 @dataclass

@@ -33,7 +33,8 @@ from tfwatch.filtering import parse_filter
 from tfwatch.live.factory import open_session
 from tfwatch.live.group_view import GroupBuilder
 from tfwatch.live.health_source import health_alerts
-from tfwatch.live.session import FORECAST_BUDGET, Published
+from tfwatch.live.publications import Published
+from tfwatch.live.session import FORECAST_BUDGET
 from tfwatch.live.snapshot_builder import SnapshotBuilder
 from tfwatch.loading import make_tailer
 from tfwatch.ui.app import TfwatchApp

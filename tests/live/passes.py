@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from tfwatch.live.session import LiveSession, Published
+from tfwatch.live.publications import Published
+from tfwatch.live.session import LiveSession
 
 
 def publish_once(session: LiveSession) -> Published:

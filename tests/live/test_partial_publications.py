@@ -11,7 +11,7 @@ from tensorboardX import SummaryWriter
 
 from tfwatch.live import session as session_module
 from tfwatch.live.factory import open_session
-from tfwatch.live.session import Published
+from tfwatch.live.publications import Published
 from tfwatch.text.load_progress import load_progress_line
 
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tfwatch.live.factory import open_session
-from tfwatch.live.session import LiveSession, Published
+from tfwatch.live.publications import Published
+from tfwatch.live.session import LiveSession
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:

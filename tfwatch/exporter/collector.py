@@ -23,7 +23,8 @@ from tfwatch.exporter.families import (
     health_families,
     run_families,
 )
-from tfwatch.live.session import LiveSession, Published
+from tfwatch.live.publications import Published
+from tfwatch.live.session import LiveSession
 from tfwatch.tag_patterns import select_tags
 
 #: Bucket bounds of the poll-duration histogram, in seconds (a local poll takes

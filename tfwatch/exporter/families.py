@@ -1,6 +1,6 @@
 """The metric families of one publication: what each scrape of ``/metrics`` shows.
 
-Every family is built from one immutable :class:`~tfwatch.live.session.Published` and a
+Every family is built from one immutable :class:`~tfwatch.live.publications.Published` and a
 copy of the roots' states, so a scrape never mixes two passes of the ingest thread.
 
 Series per run (labels ``run`` and ``root``; cardinality is fixed by the run count):
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from tfwatch.live.session import Published
+from tfwatch.live.publications import Published
 from tfwatch.live.view_models import RunSummary
 from tfwatch.model.alert_kinds import ALERT_KINDS
 from tfwatch.model.run_states import ALL_STATES

@@ -15,10 +15,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from tfwatch.analysis.alerts import Alert
 from tfwatch.analysis.config import HealthConfig
 from tfwatch.analysis.grouping import GroupBy
 from tfwatch.ingest.allocator import freeze_long_lived
@@ -29,9 +28,9 @@ from tfwatch.live.group_view import GroupBuilder, Grouping
 from tfwatch.live.health_source import health_alerts
 from tfwatch.live.node_alerts import NodeAlerts
 from tfwatch.live.node_states import NodeStates, with_places
-from tfwatch.live.run_copies import RunDetail, run_detail, series_of
+from tfwatch.live.publications import DetailCopy, Published
+from tfwatch.live.run_copies import run_detail, series_of
 from tfwatch.live.snapshot_builder import SnapshotBuilder
-from tfwatch.live.view_models import Snapshot
 from tfwatch.model.load_progress import LoadProgress
 from tfwatch.model.root_status import RootStatus
 from tfwatch.model.series_arrays import SeriesArrays
@@ -56,33 +55,6 @@ CATCH_UP_PAUSE = 0.05
 KEEP_EVERY = 60.0
 #: Seconds between publications of the runs read so far while a load reads.
 PARTIAL_EVERY = 0.5
-
-
-@dataclass(frozen=True)
-class Published:
-    """One pass of the ingest thread, as the views read it."""
-
-    snapshot: Snapshot
-    #: The roots failing on this poll (one line each).
-    errors: tuple[str, ...] = ()
-    #: Alerts that hold, the most recently raised first (what the alerts panel lists).
-    active_alerts: tuple[Alert, ...] = ()
-    #: Alerts raised on this pass and not present at start-up (what rings).
-    new_alerts: tuple[Alert, ...] = ()
-    #: The runs grouped as :meth:`LiveSession.set_grouping` asked (None: not grouped).
-    groups: Grouping | None = None
-    #: Published while the first load still reads: the runs read so far (no alerts yet:
-    #: those of a half-read run would be judged on part of its data).
-    loading: bool = False
-
-
-@dataclass(frozen=True)
-class DetailCopy:
-    """A copy of one run for the detail view, with the alerts that hold for it."""
-
-    detail: RunDetail
-    #: ``kind tag: message`` lines, from the ingest thread's last health check.
-    alerts: tuple[str, ...]
 
 
 class LiveSession:

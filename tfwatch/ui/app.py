@@ -16,7 +16,8 @@ from textual.worker import get_current_worker
 from tfwatch.filtering import RunFilter, parse_filter
 from tfwatch.live.alert_feed import AlertFeed
 from tfwatch.live.facade import SEED_KEYS, GroupBy
-from tfwatch.live.session import DetailCopy, LiveSession, Published
+from tfwatch.live.publications import DetailCopy, Published
+from tfwatch.live.session import LiveSession
 from tfwatch.live.view_models import RunSummary, Snapshot
 from tfwatch.model.alerts import Alert
 from tfwatch.text.safe_text import printable
@@ -253,20 +254,12 @@ class TfwatchApp(PanelKeys):
                 need, prefix = (
                     (self.grouping.name_need(), "") if makers else table.name_needs(runs, names)
                 )
-                return self.grouping.fit_columns(
-                    lambda w: fit_columns(
-                        snap.metrics,
-                        w,
-                        need,
-                        targets,
-                        snap.tag_counts,
-                        runs,
-                        prefix,
-                        self._voices.says_nothing,
-                        nodes=nodes,
-                    ),
-                    width,
-                )
+
+                def fitted(w: int) -> list[Column]:
+                    return fit_columns(snap.metrics, w, need, targets, snap.tag_counts, runs,
+                                       prefix, self._voices.says_nothing, nodes=nodes)  # fmt: skip
+
+                return self.grouping.fit_columns(fitted, width)
 
             # Kept while the shown list is the same object (no summary changed).
             key = (self._visible.generation, width, targets, table.as_tree, snap.metrics,

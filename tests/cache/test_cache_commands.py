@@ -10,6 +10,7 @@ from pathlib import Path
 from tensorboardX import SummaryWriter
 
 from tests.cache.runs_compared import assert_same_as_cold, load
+from tests.cache.shared_cache import ls_twice_at_once
 from tfwatch.cache.run_cache import RunCache
 from tfwatch.cache.run_codec import decode_run
 
@@ -69,28 +70,7 @@ def test_two_processes_sharing_a_cache_do_not_corrupt_it(
     """Two ``tfwatch ls`` loops read and write one cache while a writer appends."""
     root = _root(tmp_path, runs=4, steps=1500)
     writer = SummaryWriter(str(root / "r0"), flush_secs=3600)
-    loop = (
-        "import sys\nfrom tfwatch.cli import main\n"
-        "for _ in range(6):\n    assert main(['ls', sys.argv[1], '--json']) == 0\n"
-    )
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", loop, str(root)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    step = 1500
-    while any(p.poll() is None for p in procs):
-        for _ in range(50):
-            writer.add_scalar("loss", 0.5, step)
-            step += 1
-        writer.flush()
-    writer.close()
-    for p in procs:
-        assert p.wait(timeout=120) == 0, p.stderr.read() if p.stderr else ""
+    ls_twice_at_once(root, writer, "loss", 1500)
     for path in private_cache.rglob("*.run"):
         decode_run(path.read_bytes())  # every file whole, none mixed
     cache = RunCache()

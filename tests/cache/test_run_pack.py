@@ -4,14 +4,13 @@ never wrong data."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from tensorboardX import SummaryWriter
 
 from tests.cache.runs_compared import assert_same_as_cold, load
+from tests.cache.shared_cache import ls_twice_at_once
 from tests.writers import only_event_file
 from tfwatch.cache import run_codec
 from tfwatch.cache.run_cache import RunCache
@@ -199,29 +198,8 @@ def test_two_processes_repacking_at_once_do_not_corrupt_it(
     """Two ``tfwatch ls`` loops that repack on every load, while a writer appends."""
     root = _root(tmp_path, runs=6, steps=1000)
     writer = SummaryWriter(str(root / "run0"), flush_secs=3600, filename_suffix=".b")
-    loop = (
-        "import sys\nfrom tfwatch.cache import run_cache\nfrom tfwatch.cli import main\n"
-        "run_cache.REPACK_AT = 1\n"
-        "for _ in range(6):\n    assert main(['ls', sys.argv[1], '--json']) == 0\n"
-    )
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", loop, str(root)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    step = 1000
-    while any(p.poll() is None for p in procs):
-        for _ in range(50):
-            writer.add_scalar("train/loss", 0.5, step)
-            step += 1
-        writer.flush()
-    writer.close()
-    for p in procs:
-        assert p.wait(timeout=120) == 0, p.stderr.read() if p.stderr else ""
+    setup = "from tfwatch.cache import run_cache\nrun_cache.REPACK_AT = 1"
+    ls_twice_at_once(root, writer, "train/loss", 1000, setup)
     packs = list(private_cache.rglob("runs.pack"))
     assert packs
     for pack in packs:

@@ -13,7 +13,6 @@ from tfwatch.text.run_names import (
     prefix_and_widest,
     shared_prefix,
     shorten_names,
-    tail_widths,
 )
 from tfwatch.text.safe_text import printable
 
@@ -150,7 +149,8 @@ def test_prefix_and_widest_is_the_shared_prefix_and_the_widest_tail(
     shown = [f"sweep/x/{n}" for n in given_names] if nested else given_names
     shown = shown + shown[:2]  # (a name twice changes nothing)
     prefix, widest, plain = prefix_and_widest(shown)
-    assert (prefix, widest) == (shared_prefix(shown), tail_widths(shown))
+    tails = [printable(n)[len(prefix) :] for n in shown]
+    assert (prefix, widest) == (shared_prefix(shown), max(map(cell_len, tails), default=0))
     assert plain == all(printable(n) == n for n in shown)
     three = ["a/x/1", "b/x/2", "a/x/3"]  # the first and last share what the others do not
     assert prefix_and_widest(three) == ("", 5, True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tfwatch.cli.heavy_imports import collector_paused
 from tfwatch.cli.options import TAGS_HELP, add_roots, storage_options
 from tfwatch.errors import OutputError
+from tfwatch.ingest.allocator import collector_paused
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -6,7 +6,6 @@ import argparse
 import sys
 from typing import Any
 
-from tfwatch.cli.heavy_imports import collector_paused
 from tfwatch.cli.node_options import add_node_options, node_pollers, read_nodes
 from tfwatch.cli.options import (
     TAGS_HELP,
@@ -18,6 +17,7 @@ from tfwatch.cli.options import (
     run_cache,
     storage_options,
 )
+from tfwatch.ingest.allocator import collector_paused
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

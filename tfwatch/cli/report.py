@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from tfwatch.cli.heavy_imports import collector_paused
 from tfwatch.cli.options import add_group_by, add_roots, group_by, storage_options
+from tfwatch.ingest.allocator import collector_paused
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -79,8 +79,8 @@ class NameNeeds(NamedTuple):
 
 
 def prefix_and_widest(names: Iterable[str]) -> NameNeeds:
-    """:func:`shared_prefix` and :func:`tail_widths` of ``names`` at once, at a cost
-    linear in the names (a filter keystroke asks it of thousands): each name's
+    """:func:`shared_prefix` of ``names`` and the cells the widest takes without it, at
+    a cost linear in the names (a filter keystroke asks it of thousands): each name's
     components and width are kept, and the components every name shares are those the
     least and the greatest name (as lists of components) share."""
     parts, widths = [], []
@@ -110,17 +110,6 @@ def prefix_and_widest(names: Iterable[str]) -> NameNeeds:
 #: Per name: its escaped components, its width, whether it is its own escaped form.
 _PARTS: dict[str, tuple[list[str], int, bool]] = {}
 _PARTS_KEPT = 200_000
-
-
-def tail_widths(names: Iterable[str]) -> int:
-    """Cells the widest of ``names`` takes once their shared prefix is dropped."""
-    return _widest_tail(tuple(sorted(set(names))))
-
-
-@lru_cache(maxsize=16)
-def _widest_tail(names: tuple[str, ...]) -> int:
-    _, tails = _prefix_and_tails(names)
-    return max((cell_len(t) for t in tails), default=0)
 
 
 @lru_cache(maxsize=16)

@@ -99,24 +99,16 @@ def numeric_key(run: RunSummary, mode: str, metric: str | None) -> float:
     return _metric_key(mode, m)
 
 
-def sort_key(
-    run: RunSummary, mode: str, metric: str | None, reverse: bool = False
-) -> tuple[int, float, str]:
-    """Where ``run`` goes in ``mode`` order, as a key that sorts ascending: missing values
-    after every present one, ties by name (in ``name`` mode, sort the keys in reverse
-    for ``reverse``: a name cannot be negated)."""
-    return key_function(mode, metric, reverse)(run)
-
-
 SortKey = tuple[int, float, str]
 
 
 def key_function(
     mode: str, metric: str | None, reverse: bool = False
 ) -> Callable[[RunSummary], SortKey]:
-    """:func:`sort_key` for one order, as one function: what a sort keystroke calls for
-    every run (10,000 runs: the nested calls of :func:`numeric_key` cost more than the
-    sort itself)."""
+    """Where a run goes in ``mode`` order, as a function giving a key that sorts
+    ascending: missing values after every present one, ties by name (in ``name`` mode,
+    sort the keys in reverse for ``reverse``: a name cannot be negated). One call per
+    run: at 10,000 runs the nested calls of :func:`numeric_key` cost more than the sort."""
     if mode == "name":
         return _by_name
     number = number_function(mode, metric)

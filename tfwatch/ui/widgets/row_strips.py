@@ -127,7 +127,8 @@ def _stack(under: Style, over: Style | None) -> Style:
         return held[2]
     if len(_STACKED) > 4096:
         _STACKED.clear()
-    style = _ONE.setdefault(under + over, under + over)
+    stacked = under + over
+    style = _ONE.setdefault(stacked, stacked)
     _STACKED[key] = (under, over, style)
     return style
 
